@@ -1,0 +1,186 @@
+__path__ = __import__("pkgutil").extend_path(__path__, __name__)  # noqa: F821
+# LLM: run prompts against large language models from Python, and extend it with plugins.
+#
+# Public names are imported lazily on first use so ``import llm`` stays cheap
+# (the CLI's --help and --version never pay for pydantic or plugins). The other
+# llm distributions add subpackages (llm.cli, llm.logs ...) found via __path__.
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+# name -> module (within llm) that defines it
+_EXPORTS: dict[str, str] = {
+    # models and responses
+    "Model": "models",
+    "KeyModel": "models",
+    "AsyncModel": "models",
+    "AsyncKeyModel": "models",
+    "ModelWithAliases": "models",
+    "Options": "options",
+    "Prompt": "prompt",
+    "Response": "response",
+    "AsyncResponse": "async_response",
+    "ChainResponse": "chain",
+    "AsyncChainResponse": "chain",
+    "Conversation": "conversation",
+    "AsyncConversation": "conversation",
+    "Usage": "usage",
+    "Attachment": "attachments",
+    "Fragment": "fragments",
+    # structured messages
+    "Message": "messages",
+    "user": "messages",
+    "assistant": "messages",
+    "system": "messages",
+    "tool_message": "messages",
+    "StreamEvent": "parts",
+    # tools
+    "Tool": "tools",
+    "Toolbox": "tools",
+    "ToolCall": "tools",
+    "ToolResult": "tools",
+    "ToolOutput": "tools",
+    "ServerSideTool": "tools",
+    # embeddings
+    "EmbeddingModel": "embedding_model",
+    "EmbeddingModelWithAliases": "embedding_model",
+    # errors
+    "ModelError": "errors",
+    "NeedsKeyException": "errors",
+    "UnknownModelError": "errors",
+    "CancelToolCall": "errors",
+    "PauseChain": "errors",
+    "ChainLimitExceeded": "errors",
+    "AttachmentError": "errors",
+    "OptionsError": "errors",
+    "SchemaError": "errors",
+    "ConfigError": "errors",
+    "UnsupportedFeatureError": "errors",
+    "FragmentNotFound": "errors",
+    "PluginError": "errors",
+    # registry
+    "get_model": "registry",
+    "get_async_model": "registry",
+    "get_models": "registry",
+    "get_async_models": "registry",
+    "get_models_with_aliases": "registry",
+    "get_model_aliases": "registry",
+    "get_async_model_aliases": "registry",
+    "get_embedding_model": "registry",
+    "get_embedding_models": "registry",
+    "get_embedding_models_with_aliases": "registry",
+    "get_embedding_model_aliases": "registry",
+    "get_tools": "registry",
+    "get_template_loaders": "registry",
+    "get_fragment_loaders": "registry",
+    # configuration
+    "user_dir": "paths",
+    "get_key": "keys",
+    "set_alias": "aliases",
+    "remove_alias": "aliases",
+    "get_default_model": "defaults",
+    "set_default_model": "defaults",
+    "get_default_embedding_model": "defaults",
+    "set_default_embedding_model": "defaults",
+    # plugins
+    "hookimpl": "hookspecs",
+    "get_plugins": "plugins",
+    "load_plugins": "plugins",
+    # utilities
+    "schema_dsl": "schemas",
+    "encode": "encoding",
+    "decode": "encoding",
+}
+
+# Names provided by the other llm distributions, with the package to install.
+_OPTIONAL: dict[str, tuple[str, str]] = {
+    "Collection": ("llm.embeddings", "llm-embeddings"),
+    "Template": ("llm.templates", "llm-templates"),
+}
+
+__all__ = sorted([*_EXPORTS, *_OPTIONAL])
+
+
+def __getattr__(name: str) -> Any:
+    module_name = _EXPORTS.get(name)
+    if module_name is not None:
+        value = getattr(import_module(f"llm.{module_name}"), name)
+        globals()[name] = value
+        return value
+    if name in _OPTIONAL:
+        module_path, distribution = _OPTIONAL[name]
+        try:
+            module = import_module(module_path)
+        except ImportError as ex:
+            raise AttributeError(
+                f"llm.{name} is provided by the {distribution} package: pip install {distribution}"
+            ) from ex
+        value = getattr(module, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'llm' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from .aliases import remove_alias, set_alias
+    from .async_response import AsyncResponse
+    from .attachments import Attachment
+    from .chain import AsyncChainResponse, ChainResponse
+    from .conversation import AsyncConversation, Conversation
+    from .defaults import (
+        get_default_embedding_model,
+        get_default_model,
+        set_default_embedding_model,
+        set_default_model,
+    )
+    from .embedding_model import EmbeddingModel, EmbeddingModelWithAliases
+    from .encoding import decode, encode
+    from .errors import (
+        AttachmentError,
+        CancelToolCall,
+        ChainLimitExceeded,
+        ConfigError,
+        FragmentNotFound,
+        ModelError,
+        NeedsKeyException,
+        OptionsError,
+        PauseChain,
+        PluginError,
+        SchemaError,
+        UnknownModelError,
+        UnsupportedFeatureError,
+    )
+    from .fragments import Fragment
+    from .hookspecs import hookimpl
+    from .keys import get_key
+    from .messages import Message, assistant, system, tool_message, user
+    from .models import AsyncKeyModel, AsyncModel, KeyModel, Model, ModelWithAliases
+    from .options import Options
+    from .parts import StreamEvent
+    from .paths import user_dir
+    from .plugins import get_plugins, load_plugins
+    from .prompt import Prompt
+    from .registry import (
+        get_async_model,
+        get_async_model_aliases,
+        get_async_models,
+        get_embedding_model,
+        get_embedding_model_aliases,
+        get_embedding_models,
+        get_embedding_models_with_aliases,
+        get_fragment_loaders,
+        get_model,
+        get_model_aliases,
+        get_models,
+        get_models_with_aliases,
+        get_template_loaders,
+        get_tools,
+    )
+    from .response import Response
+    from .schemas import schema_dsl
+    from .tools import ServerSideTool, Tool, Toolbox, ToolCall, ToolOutput, ToolResult
+    from .usage import Usage

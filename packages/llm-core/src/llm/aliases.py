@@ -1,0 +1,60 @@
+"""User-defined model aliases, stored in aliases.json."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from .errors import ConfigError
+from .jsonfiles import backup_file, read_json_object, write_json_object
+from .paths import user_dir
+
+
+def aliases_path() -> Path:
+    """Path of aliases.json in the user directory."""
+    return user_dir() / "aliases.json"
+
+
+def load_aliases() -> dict[str, str]:
+    """Aliases from aliases.json; an unreadable file warns and counts as empty."""
+    try:
+        data = read_json_object(aliases_path())
+    except ConfigError as ex:
+        print(f"Warning: ignoring aliases: {ex}", file=sys.stderr)
+        return {}
+    return {k: v for k, v in data.items() if isinstance(v, str)}
+
+
+def _load_for_update() -> dict[str, str]:
+    path = aliases_path()
+    try:
+        return dict(read_json_object(path))
+    except ConfigError:
+        # Documented behaviour: an invalid file is replaced. Keep a copy first.
+        backup = backup_file(path)
+        print(
+            f"Warning: {path} was not valid JSON and has been replaced"
+            + (f" (old copy saved as {backup})" if backup else ""),
+            file=sys.stderr,
+        )
+        return {}
+
+
+def set_alias(alias: str, model_id_or_alias: str) -> None:
+    """Point ``alias`` at a model ID, resolving the target if it is itself an alias."""
+    from .registry import resolve_model_id
+
+    model_id = resolve_model_id(model_id_or_alias)
+    data = _load_for_update()
+    data[alias] = model_id
+    write_json_object(aliases_path(), data)
+
+
+def remove_alias(alias: str) -> None:
+    """Remove ``alias`` from aliases.json; KeyError if it is not there."""
+    path = aliases_path()
+    data = read_json_object(path)
+    if alias not in data:
+        raise KeyError("No such alias: {}".format(alias))
+    del data[alias]
+    write_json_object(path, data)

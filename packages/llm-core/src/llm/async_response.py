@@ -1,0 +1,223 @@
+"""AsyncResponse: the asyncio twin of Response (``await``, ``async for``)."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import AsyncIterator, Callable, Generator
+from typing import Any
+
+from .execution import execute_arguments
+from .messages import Message
+from .parts import StreamEvent
+from .response import BaseResponse, Response
+from .tool_execution import execute_tool_call_async, execute_tool_calls_async
+from .tools import Toolbox, ToolCall, ToolResult
+from .usage import Usage
+
+
+class _AsyncItems:
+    """Adapts whatever an async ``execute()`` produced into one async iterator."""
+
+    def __init__(self, produced: Any) -> None:
+        self._produced = produced
+        self._iterator: Any = None
+        self._is_async = False
+
+    async def next(self) -> Any:
+        if self._iterator is None:
+            produced = self._produced
+            if inspect.isawaitable(produced) and not hasattr(produced, "__anext__"):
+                produced = await produced
+            if produced is None:
+                produced = []
+            if hasattr(produced, "__aiter__"):
+                self._iterator = produced.__aiter__()
+                self._is_async = True
+            else:
+                self._iterator = iter(produced)
+        if self._is_async:
+            return await self._iterator.__anext__()
+        try:
+            return next(self._iterator)
+        except StopIteration:
+            raise StopAsyncIteration from None
+
+    async def aclose(self) -> None:
+        if self._is_async and hasattr(self._iterator, "aclose"):
+            await self._iterator.aclose()
+
+
+class AsyncResponse(BaseResponse):
+    """An async response: ``await`` it, ``async for`` over it, or ``await response.text()``."""
+
+    _items: _AsyncItems | None = None
+
+    async def _prepare_toolboxes(self) -> None:
+        for item in self.prompt._raw_tools:
+            if isinstance(item, Toolbox):
+                await item.ensure_prepared_async()
+
+    async def _advance(self) -> bool:
+        if self._done:
+            return False
+        if self._items is None:
+            self._begin()
+            try:
+                await self._prepare_toolboxes()
+                args, kwargs = execute_arguments(self)
+                self._items = _AsyncItems(self.model.execute(*args, **kwargs))
+            except BaseException:
+                self._started = False
+                raise
+        try:
+            item = await self._items.next()
+        except StopAsyncIteration:
+            self._complete()
+            await self._run_callbacks()
+            return False
+        except BaseException as ex:
+            self._abort(ex)
+            raise
+        self._record(item)
+        return True
+
+    async def _run_callbacks(self) -> None:
+        for callback in self.done_callbacks:
+            outcome = callback(self)
+            if inspect.isawaitable(outcome):
+                await outcome
+
+    async def astream_events(self) -> AsyncIterator[StreamEvent]:
+        """Yield every StreamEvent with its part_index as it arrives."""
+        index = 0
+        while True:
+            while index < len(self._events):
+                yield self._events[index]
+                index += 1
+            if not await self._advance():
+                if index >= len(self._events):
+                    return
+
+    async def __aiter__(self) -> AsyncIterator[str]:  # type: ignore[override]
+        async for event in self.astream_events():
+            if event.type == "text":
+                yield event.chunk
+
+    async def _force(self) -> AsyncResponse:
+        while await self._advance():
+            pass
+        return self
+
+    def __await__(self) -> Generator[Any, None, AsyncResponse]:
+        return self._force().__await__()
+
+    async def text(self) -> str:
+        """The full text, executing the prompt if needed."""
+        await self._force()
+        return self._text()
+
+    async def json(self) -> Any:
+        """The provider's raw response payload."""
+        await self._force()
+        return self.response_json
+
+    async def usage(self) -> Usage:
+        """Token usage."""
+        await self._force()
+        return self._usage()
+
+    async def messages(self) -> list[Message]:
+        """The assistant message(s) this response produced."""
+        await self._force()
+        return self._messages()
+
+    async def on_done(self, callback: Callable[[AsyncResponse], Any]) -> None:
+        """Queue ``callback`` (sync or async) for when the response completes."""
+        if self._done:
+            outcome = callback(self)
+            if inspect.isawaitable(outcome):
+                await outcome
+        else:
+            self.done_callbacks.append(callback)
+
+    async def tool_calls(self) -> list[ToolCall]:
+        """Tool calls the model requested."""
+        await self._force()
+        return list(self._tool_calls)
+
+    async def execute_tool_calls(
+        self,
+        *,
+        before_call: Callable[..., Any] | None = None,
+        after_call: Callable[..., Any] | None = None,
+        tool_calls_list: list[ToolCall] | None = None,
+    ) -> list[ToolResult]:
+        """Run the requested (or given) tool calls concurrently."""
+        calls = tool_calls_list if tool_calls_list is not None else await self.tool_calls()
+        return await execute_tool_calls_async(
+            calls,
+            self._tools_index(),
+            before_call or self.before_call,
+            after_call or self.after_call,
+        )
+
+    async def execute_tool_call(self, tool_call: ToolCall) -> ToolResult:
+        """Run one call through the normal executor."""
+        return await execute_tool_call_async(
+            tool_call, self._tools_index(), self.before_call, self.after_call
+        )
+
+    async def reply(
+        self,
+        prompt: str | None = None,
+        *,
+        tool_results: list[ToolResult] | None = None,
+        **kwargs: Any,
+    ) -> AsyncResponse:
+        """Continue the conversation; pending tool calls run first unless results are given."""
+        if tool_results is None:
+            tool_results = await self.execute_tool_calls() if await self.tool_calls() else []
+        conversation = self.conversation
+        if conversation is None:
+            conversation = self.model.conversation()
+            conversation.responses.append(self)
+            self.conversation = conversation
+        kwargs.setdefault("tools", self.prompt._raw_tools or None)
+        kwargs.setdefault("key", self._key)
+        return conversation.prompt(prompt, tool_results=tool_results, **kwargs)
+
+    def to_sync_response(self) -> Response:
+        """A completed sync Response carrying the same data (for logging code)."""
+        if not self._done:
+            raise ValueError("Response not yet awaited")
+        response = Response(self.prompt, self.model, self.stream, self.conversation, self._key)
+        response.__dict__.update(
+            {k: v for k, v in self.__dict__.items() if k not in ("_items",)}
+        )
+        return response
+
+    @classmethod
+    def fake(
+        cls,
+        model: Any,
+        prompt: str,
+        system: str | None = None,
+        response: str | None = None,
+        *,
+        attachments: list[Any] | None = None,
+    ) -> AsyncResponse:
+        """A completed async response with canned text, for tests."""
+        from .prompt import Prompt
+
+        fake = cls(Prompt(prompt, model, system=system, attachments=attachments), model, False)
+        if response:
+            fake._record(response)
+        fake._complete()
+        return fake
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> AsyncResponse:
+        """Rehydrate an async response saved with ``to_dict()``."""
+        from .serialization import response_from_dict
+
+        return response_from_dict(cls, data)

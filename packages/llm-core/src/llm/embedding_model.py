@@ -1,0 +1,75 @@
+"""EmbeddingModel: the base class for plugins that turn text or bytes into vectors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any
+
+from .models import KeyedMixin
+
+
+class EmbeddingModel(KeyedMixin):
+    """Subclasses set ``model_id`` and implement ``embed_batch(items)``."""
+
+    model_id: str
+    supports_text: bool = True
+    supports_binary: bool = False
+    batch_size: int | None = None
+
+    def _check(self, item: str | bytes) -> None:
+        if isinstance(item, (bytes, bytearray)):
+            if not self.supports_binary:
+                raise ValueError(f"Embedding model {self.model_id} does not support binary content")
+        elif not self.supports_text:
+            raise ValueError(f"Embedding model {self.model_id} does not support text content")
+
+    def embed(self, item: str | bytes) -> list[float]:
+        """Embed one string (or bytes, for binary models) and return its vector."""
+        return next(iter(self.embed_multi([item])))
+
+    def embed_multi(
+        self, items: Iterable[str | bytes], batch_size: int | None = None
+    ) -> Iterator[list[float]]:
+        """Embed many items, in batches of ``batch_size`` (or the model's own batch size)."""
+        size = batch_size or self.batch_size or 100
+        iterator = iter(items)
+        while True:
+            batch = list(islice(iterator, size))
+            if not batch:
+                return
+            for item in batch:
+                self._check(item)
+            yield from (list(vector) for vector in self.embed_batch(batch))
+
+    def embed_batch(self, items: Iterable[str | bytes]) -> Iterator[list[float]]:
+        """Embed a batch; plugins implement this."""
+        raise NotImplementedError(f"{type(self).__name__} does not implement embed_batch()")
+
+    def __str__(self) -> str:
+        return f"{type(self).__name__}: {self.model_id}"
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} '{self.model_id}'>"
+
+
+@dataclass
+class EmbeddingModelWithAliases:
+    """A registered embedding model and its aliases."""
+
+    model: EmbeddingModel
+    aliases: list[str] = field(default_factory=list)
+
+    def matches(self, query: str) -> bool:
+        """Case-insensitive substring match against the ID and aliases."""
+        query = query.lower()
+        return any(query in value.lower() for value in [str(self.model), *self.aliases])
+
+    @property
+    def model_id(self) -> str:
+        return self.model.model_id
+
+    def __iter__(self) -> Iterator[Any]:
+        # Allows ``model, aliases = entry`` unpacking.
+        return iter((self.model, self.aliases))

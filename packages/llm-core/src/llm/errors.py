@@ -1,0 +1,92 @@
+"""Every exception llm raises on purpose, in one place."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .tools import ToolCall, ToolResult
+
+
+class ModelError(Exception):
+    """A model (or the service behind it) failed; the message is for the user."""
+
+
+class NeedsKeyException(ModelError):
+    """A model needs an API key and none was given, stored or set in the environment."""
+
+
+class UnknownModelError(KeyError):
+    """No installed model has this ID or alias."""
+
+    def __init__(self, message: str, model_id: str | None = None) -> None:
+        super().__init__(message)
+        self.model_id = model_id
+
+    def __str__(self) -> str:
+        # KeyError quotes its argument; users should see the plain message.
+        return str(self.args[0]) if self.args else ""
+
+
+class ConfigError(ValueError):
+    """A configuration file in the user directory is unreadable or malformed."""
+
+    def __init__(self, message: str, path: Any = None) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+class AttachmentError(ValueError):
+    """An attachment could not be read, typed or accepted by the model."""
+
+
+class UnsupportedFeatureError(ValueError):
+    """The model cannot do what the prompt asks (schemas, tools, server-side tools)."""
+
+
+class OptionsError(ValueError):
+    """Options given for a model failed validation."""
+
+    def __init__(self, message: str, errors: list[Any] | None = None) -> None:
+        super().__init__(message)
+        self.errors = errors or []
+
+
+class SchemaError(ValueError):
+    """A schema (JSON or the concise DSL) could not be understood."""
+
+
+class FragmentNotFound(KeyError):
+    """A fragment reference (alias, hash, path, URL or loader) did not resolve."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class PluginError(RuntimeError):
+    """A plugin failed to load or one of its hooks raised."""
+
+    def __init__(self, message: str, plugin: str | None = None) -> None:
+        super().__init__(message)
+        self.plugin = plugin
+
+
+class CancelToolCall(Exception):
+    """Raised by a before_call hook to stop one tool call from running."""
+
+
+class PauseChain(Exception):
+    """Raised inside a tool to stop a chain cleanly, for example to wait for approval.
+
+    Before it propagates the framework sets ``tool_call`` (the call that paused)
+    and ``tool_results`` (results of sibling calls that completed).
+    """
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.tool_call: ToolCall | None = None
+        self.tool_results: list[ToolResult] = []
+
+
+class ChainLimitExceeded(ModelError):
+    """A chain asked for more tool rounds than its chain_limit allows."""

@@ -1,0 +1,31 @@
+"""Where llm keeps its configuration and data."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+APP_NAME = "io.datasette.llm"
+
+
+def _platform_config_dir() -> Path:
+    """The per-user application directory, matching click.get_app_dir(roaming=True)."""
+    if sys.platform.startswith("win"):
+        base = os.environ.get("APPDATA") or os.path.expanduser("~")
+        return Path(base) / APP_NAME
+    if sys.platform == "darwin":
+        return Path(os.path.expanduser("~/Library/Application Support")) / APP_NAME
+    base = os.environ.get("XDG_CONFIG_HOME") or os.path.expanduser("~/.config")
+    return Path(base) / APP_NAME
+
+
+def user_dir() -> Path:
+    """Return (creating it if needed) the directory holding keys, aliases, logs and templates.
+
+    ``LLM_USER_PATH`` overrides the platform default so tests and users can relocate it.
+    """
+    override = os.environ.get("LLM_USER_PATH")
+    path = Path(override) if override else _platform_config_dir()
+    path.mkdir(parents=True, exist_ok=True)
+    return path

@@ -1,0 +1,140 @@
+"""Prompt: everything a model needs for one call, including the full message chain."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .attachments import Attachment
+from .messages import Message, tool_message
+from .parts import AttachmentPart, TextPart
+from .schemas import resolve_schema
+from .tools import ServerSideTool, Tool, ToolResult, expand_tools
+
+if TYPE_CHECKING:
+    from .options import Options
+
+
+def _join(fragments: list[str], text: str | None) -> str | None:
+    pieces = [str(f) for f in fragments]
+    if text is not None:
+        pieces.append(text)
+    if not pieces:
+        return None
+    return "\n".join(pieces)
+
+
+class Prompt:
+    """The input to one model call.
+
+    ``prompt`` and ``system`` include any fragments; ``messages`` is always the
+    complete input chain (history, system, tool results, this turn's user message).
+    """
+
+    def __init__(
+        self,
+        prompt: str | None,
+        model: Any,
+        *,
+        fragments: list[str] | None = None,
+        attachments: list[Attachment] | None = None,
+        system: str | None = None,
+        system_fragments: list[str] | None = None,
+        prompt_json: Any = None,
+        options: Options | dict[str, Any] | None = None,
+        schema: Any = None,
+        tools: list[Any] | None = None,
+        tool_results: list[ToolResult] | None = None,
+        messages: list[Message] | None = None,
+        hide_reasoning: bool = False,
+    ) -> None:
+        self._prompt = prompt
+        self.model = model
+        self.fragments = list(fragments or [])
+        self.attachments = list(attachments or [])
+        self._system = system
+        self.system_fragments = list(system_fragments or [])
+        self.prompt_json = prompt_json
+        self.options = self._coerce_options(options)
+        self.schema = resolve_schema(schema)
+        self._raw_tools = list(tools or [])
+        self._tools: list[Tool | ServerSideTool] | None = None
+        self.tool_results = list(tool_results or [])
+        self.explicit_messages = list(messages) if messages is not None else None
+        self.hide_reasoning = hide_reasoning
+        # Messages from earlier turns of a conversation, filled in at execution time.
+        self.history: list[Message] = []
+
+    def _coerce_options(self, options: Any) -> Any:
+        if options is None:
+            options = {}
+        if isinstance(options, dict):
+            options_class = getattr(self.model, "Options", None)
+            if options_class is None:
+                return options
+            from .options import validate_options
+
+            return validate_options(options_class, options)
+        return options
+
+    @property
+    def prompt(self) -> str | None:
+        """The prompt text, with fragments prepended."""
+        return _join(self.fragments, self._prompt)
+
+    @property
+    def system(self) -> str | None:
+        """The system prompt, with system fragments prepended."""
+        return _join(self.system_fragments, self._system)
+
+    @property
+    def tools(self) -> list[Tool | ServerSideTool]:
+        """Tools available to the model: functions and toolboxes expanded to Tools."""
+        if self._tools is None:
+            self._tools = expand_tools(self._raw_tools)
+        return self._tools
+
+    @tools.setter
+    def tools(self, value: list[Any]) -> None:
+        self._raw_tools = list(value or [])
+        self._tools = None
+
+    def turn_messages(self) -> list[Message]:
+        """The messages this prompt adds on top of any conversation history."""
+        messages: list[Message] = []
+        explicit = self.explicit_messages or []
+        system = self.system
+        if system and not any(m.role == "system" and m.text == system for m in explicit):
+            messages.append(Message(role="system", parts=[TextPart(text=system)]))
+        messages.extend(explicit)
+        if self.tool_results:
+            messages.append(tool_message(*self.tool_results))
+        text = self.prompt
+        if text or self.attachments:
+            parts: list[Any] = []
+            if text:
+                parts.append(TextPart(text=text))
+            parts.extend(AttachmentPart(attachment=a) for a in self.attachments)
+            messages.append(Message(role="user", parts=parts))
+        return messages
+
+    @property
+    def messages(self) -> list[Message]:
+        """The complete input chain for this call."""
+        return merge_history(self.history, self.turn_messages())
+
+    def __repr__(self) -> str:
+        return f"<Prompt {self.prompt!r}>"
+
+
+def merge_history(history: list[Message], turn: list[Message]) -> list[Message]:
+    """Append a turn to history, dropping a system message identical to the current one."""
+    current_system = None
+    for message in history:
+        if message.role == "system":
+            current_system = message.text
+    result = list(history)
+    for message in turn:
+        if message.role == "system" and history and message.text == current_system:
+            continue
+        result.append(message)
+    return result

@@ -1,0 +1,358 @@
+"""Responses: the lazy, streamable result of running a Prompt against a model.
+
+``BaseResponse`` holds the state shared by the sync ``Response`` and the
+``AsyncResponse`` (in ``async_response.py``): recorded events, assembled parts,
+tool calls, usage and timing. Nothing runs until the response is consumed.
+"""
+
+from __future__ import annotations
+
+import datetime
+import time
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from .errors import ModelError
+from .execution import execute_arguments, to_event
+from .ids import monotonic_ulid, new_tool_call_id
+from .messages import Message
+from .parts import Part, PartAssembler, StreamEvent, ToolCallPart
+from .tool_execution import execute_tool_call, execute_tool_calls, tools_by_name
+from .tools import ToolCall, ToolResult
+from .usage import Usage
+
+if TYPE_CHECKING:
+    from .conversation import Conversation
+    from .prompt import Prompt
+
+
+class BaseResponse:
+    """State and accessors shared by sync and async responses."""
+
+    def __init__(
+        self,
+        prompt: Prompt,
+        model: Any,
+        stream: bool,
+        conversation: Any = None,
+        key: str | None = None,
+    ) -> None:
+        self.prompt = prompt
+        self.model = model
+        self.stream = stream
+        self.conversation = conversation
+        self._key = key
+        self.id = monotonic_ulid()
+        self.response_json: Any = None
+        self.resolved_model: str | None = None
+        self.input_tokens: int | None = None
+        self.output_tokens: int | None = None
+        self.token_details: dict[str, Any] | None = None
+        self.done_callbacks: list[Callable[..., Any]] = []
+        self.before_call: Callable[..., Any] | None = None
+        self.after_call: Callable[..., Any] | None = None
+        self.interrupted = False
+        self.error: BaseException | None = None
+        self._chunks: list[str] = []
+        self._events: list[StreamEvent] = []
+        self._assembler = PartAssembler()
+        self._parts: list[Part] | None = None
+        self._tool_calls: list[ToolCall] = []
+        self._done = False
+        self._started = False
+        self._start: float | None = None
+        self._end: float | None = None
+        self._start_utcnow: datetime.datetime | None = None
+
+    # --- recording, used while executing ---------------------------------
+
+    def _begin(self) -> None:
+        self._started = True
+        self._start = time.monotonic()
+        self._start_utcnow = datetime.datetime.now(datetime.timezone.utc)
+        if self.conversation is not None:
+            self.prompt.history = self.conversation.history_before(self)
+
+    def _record(self, item: Any) -> StreamEvent | None:
+        event = to_event(item)
+        if event is None:
+            return None
+        event = self._assembler.add(event)
+        self._events.append(event)
+        if event.type == "text":
+            self._chunks.append(event.chunk)
+        return event
+
+    def _complete(self) -> None:
+        self._end = time.monotonic()
+        self._done = True
+        parts = self._assembler.parts()
+        known_ids = {p.tool_call_id for p in parts if isinstance(p, ToolCallPart)}
+        for call in self._tool_calls:
+            if call.tool_call_id not in known_ids:
+                parts.append(
+                    ToolCallPart(
+                        name=call.name, arguments=call.arguments, tool_call_id=call.tool_call_id
+                    )
+                )
+        self._parts = parts
+
+    def _abort(self, ex: BaseException) -> None:
+        """Keep what arrived when execution fails or is interrupted midway."""
+        if isinstance(ex, (KeyboardInterrupt, GeneratorExit)):
+            self.interrupted = True
+        else:
+            self.error = ex
+        self._complete()
+
+    # --- plugin-facing API -----------------------------------------------
+
+    def set_usage(
+        self,
+        *,
+        input: int | None = None,
+        output: int | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        """Record token usage (call from ``execute()``)."""
+        self.input_tokens = input
+        self.output_tokens = output
+        self.token_details = details
+
+    def set_resolved_model(self, model_id: str) -> None:
+        """Record the specific model the provider actually ran."""
+        self.resolved_model = model_id
+
+    def add_tool_call(self, tool_call: ToolCall) -> None:
+        """Register a tool call for local execution; synthesizes an ID if missing."""
+        if not tool_call.tool_call_id:
+            tool_call.tool_call_id = new_tool_call_id()
+        self._tool_calls.append(tool_call)
+
+    # --- reading finished data -------------------------------------------
+
+    @property
+    def attachments(self) -> list[Any]:
+        """Attachments sent with this response's prompt."""
+        return self.prompt.attachments
+
+    def _text(self) -> str:
+        return "".join(self._chunks)
+
+    def _messages(self) -> list[Message]:
+        parts = self._parts if self._parts is not None else self._assembler.parts()
+        return [Message(role="assistant", parts=list(parts))]
+
+    def _usage(self) -> Usage:
+        return Usage(input=self.input_tokens, output=self.output_tokens, details=self.token_details or None)
+
+    def text_or_raise(self) -> str:
+        """The text, without executing; raises if the response has not run yet."""
+        if not self._done:
+            raise ValueError("Response not yet executed")
+        return self._text()
+
+    def tool_calls_or_raise(self) -> list[ToolCall]:
+        """Tool calls, without executing; raises if the response has not run yet."""
+        if not self._done:
+            raise ValueError("Response not yet executed")
+        return list(self._tool_calls)
+
+    @property
+    def reasoning(self) -> str:
+        """Visible reasoning text received so far."""
+        return "".join(e.chunk for e in self._events if e.type == "reasoning")
+
+    def duration_ms(self) -> int:
+        """Milliseconds from the start of execution to completion."""
+        if self._start is None:
+            return 0
+        end = self._end if self._end is not None else time.monotonic()
+        return int((end - self._start) * 1000)
+
+    def datetime_utc(self) -> str:
+        """ISO timestamp of when execution started (UTC, no offset suffix)."""
+        moment = self._start_utcnow or datetime.datetime.now(datetime.timezone.utc)
+        return moment.replace(tzinfo=None).isoformat()
+
+    def log_to_db(self, db: Any) -> None:
+        """Write this response to a logs database (needs the llm-logs package)."""
+        try:
+            from llm.logs import log_response
+        except ImportError as ex:  # pragma: no cover - depends on installation
+            raise ModelError(
+                "Logging to a database needs the llm-logs package: pip install llm-logs"
+            ) from ex
+        log_response(db, self)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-safe dict of the input chain, output and metadata (see from_dict)."""
+        from .serialization import response_to_dict
+
+        return response_to_dict(self)
+
+    def _tools_index(self) -> dict[str, Any]:
+        return tools_by_name(self.prompt.tools)
+
+    def __repr__(self) -> str:
+        text = "... not yet done ..."
+        if self._done:
+            text = self._text()
+        return "<{} prompt={!r} text={!r}>".format(type(self).__name__, self.prompt.prompt, text)
+
+
+class Response(BaseResponse):
+    """A synchronous response: iterate it to stream text, or call text()."""
+
+    conversation: Conversation | None
+    _generator: Iterator[Any] | None = None
+
+    def _advance(self) -> bool:
+        """Pull one item from the model; False once the stream is finished."""
+        if self._done:
+            return False
+        if self._generator is None:
+            self._begin()
+            try:
+                args, kwargs = execute_arguments(self)
+                self._generator = iter(self.model.execute(*args, **kwargs) or [])
+            except BaseException:
+                self._started = False  # nothing ran: the caller may fix the cause and retry
+                raise
+        try:
+            item = next(self._generator)
+        except StopIteration:
+            self._complete()
+            self._run_callbacks()
+            return False
+        except BaseException as ex:
+            self._abort(ex)
+            raise
+        self._record(item)
+        return True
+
+    def _run_callbacks(self) -> None:
+        for callback in self.done_callbacks:
+            callback(self)
+
+    def stream_events(self) -> Iterator[StreamEvent]:
+        """Yield every StreamEvent (text, reasoning, tool calls...) with its part_index."""
+        index = 0
+        while True:
+            while index < len(self._events):
+                yield self._events[index]
+                index += 1
+            if not self._advance():
+                if index >= len(self._events):
+                    return
+
+    def __iter__(self) -> Iterator[str]:
+        for event in self.stream_events():
+            if event.type == "text":
+                yield event.chunk
+
+    def _force(self) -> None:
+        while self._advance():
+            pass
+
+    def text(self) -> str:
+        """The full text, executing the prompt if needed."""
+        self._force()
+        return self._text()
+
+    def __str__(self) -> str:
+        return self.text()
+
+    def json(self) -> Any:
+        """The provider's raw response payload, if the plugin recorded one."""
+        self._force()
+        return self.response_json
+
+    def usage(self) -> Usage:
+        """Token usage."""
+        self._force()
+        return self._usage()
+
+    def messages(self) -> list[Message]:
+        """The assistant message(s) this response produced (not the input)."""
+        self._force()
+        return self._messages()
+
+    def on_done(self, callback: Callable[[Response], Any]) -> None:
+        """Call ``callback(response)`` once the response completes (now if it has)."""
+        if self._done:
+            callback(self)
+        else:
+            self.done_callbacks.append(callback)
+
+    def tool_calls(self) -> list[ToolCall]:
+        """Tool calls the model requested, executing the prompt if needed."""
+        self._force()
+        return list(self._tool_calls)
+
+    def execute_tool_calls(
+        self,
+        *,
+        before_call: Callable[..., Any] | None = None,
+        after_call: Callable[..., Any] | None = None,
+        tool_calls_list: list[ToolCall] | None = None,
+    ) -> list[ToolResult]:
+        """Run the requested (or given) tool calls and return their results."""
+        calls = tool_calls_list if tool_calls_list is not None else self.tool_calls()
+        return execute_tool_calls(
+            calls,
+            self._tools_index(),
+            before_call or self.before_call,
+            after_call or self.after_call,
+        )
+
+    def execute_tool_call(self, tool_call: ToolCall) -> ToolResult:
+        """Run one call through the normal executor (for provider-managed tool loops)."""
+        return execute_tool_call(
+            tool_call, self._tools_index(), self.before_call, self.after_call
+        )
+
+    def reply(
+        self,
+        prompt: str | None = None,
+        *,
+        tool_results: list[ToolResult] | None = None,
+        **kwargs: Any,
+    ) -> Response:
+        """Continue the conversation; pending tool calls run first unless results are given."""
+        if tool_results is None:
+            tool_results = self.execute_tool_calls() if self.tool_calls() else []
+        conversation = self.conversation
+        if conversation is None:
+            conversation = self.model.conversation()
+            conversation.responses.append(self)
+            self.conversation = conversation
+        kwargs.setdefault("tools", self.prompt._raw_tools or None)
+        kwargs.setdefault("key", self._key)
+        return conversation.prompt(prompt, tool_results=tool_results, **kwargs)
+
+    @classmethod
+    def fake(
+        cls,
+        model: Any,
+        prompt: str,
+        system: str | None = None,
+        response: str | None = None,
+        *,
+        attachments: list[Any] | None = None,
+    ) -> Response:
+        """A completed response with canned text, for tests of plugins."""
+        from .prompt import Prompt
+
+        fake = cls(Prompt(prompt, model, system=system, attachments=attachments), model, False)
+        if response:
+            fake._record(response)
+        fake._complete()
+        return fake
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Response:
+        """Rehydrate a response saved with ``to_dict()``; ``reply()`` continues it."""
+        from .serialization import response_from_dict
+
+        return response_from_dict(cls, data)

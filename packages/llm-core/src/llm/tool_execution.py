@@ -1,0 +1,208 @@
+"""Running tool calls: lookup, before/after hooks, errors returned to the model, PauseChain."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import inspect
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from .errors import CancelToolCall, PauseChain
+from .ids import new_tool_call_id
+from .tools import ServerSideTool, Tool, ToolCall, ToolResult, call_arguments, output_to_string
+
+BeforeCall = Callable[[Tool | None, ToolCall], Any]
+AfterCall = Callable[[Tool, ToolCall, ToolResult], Any]
+
+
+def tools_by_name(tools: Sequence[Any]) -> dict[str, Tool]:
+    """Index local (non server-side) tools by name."""
+    return {t.name: t for t in tools if isinstance(t, Tool) and not isinstance(t, ServerSideTool)}
+
+
+def _run_coroutine_sync(coroutine: Any) -> Any:
+    """Run a coroutine to completion from synchronous code, even inside a running loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
+def _error_result(tool_call: ToolCall, tool: Tool | None, output: str, ex: BaseException) -> ToolResult:
+    return ToolResult(
+        name=tool_call.name,
+        output=output,
+        tool_call_id=tool_call.tool_call_id,
+        instance=tool.toolbox if tool else None,
+        exception=ex,
+    )
+
+
+def _missing_tool(tool_call: ToolCall) -> ToolResult:
+    message = f'tool "{tool_call.name}" does not exist'
+    return _error_result(tool_call, None, f"Error: {message}", KeyError(message))
+
+
+def _finish(tool_call: ToolCall, tool: Tool, value: Any) -> ToolResult:
+    output, attachments = output_to_string(value)
+    return ToolResult(
+        name=tool_call.name,
+        output=output,
+        tool_call_id=tool_call.tool_call_id,
+        instance=tool.toolbox,
+        attachments=attachments,
+    )
+
+
+def execute_tool_call(
+    tool_call: ToolCall,
+    tools: dict[str, Tool],
+    before_call: BeforeCall | None = None,
+    after_call: AfterCall | None = None,
+) -> ToolResult:
+    """Run one call synchronously. Tool errors become "Error: ..." results; PauseChain propagates."""
+    if not tool_call.tool_call_id:
+        tool_call.tool_call_id = new_tool_call_id()
+    tool = tools.get(tool_call.name)
+    if before_call is not None:
+        try:
+            outcome = before_call(tool, tool_call)
+            if inspect.isawaitable(outcome):
+                _run_coroutine_sync(outcome)
+        except CancelToolCall as ex:
+            return _error_result(tool_call, tool, f"Cancelled: {ex}", ex)
+    if tool is None or tool.implementation is None:
+        return _missing_tool(tool_call)
+    if tool.toolbox is not None:
+        tool.toolbox.ensure_prepared()
+    try:
+        value = tool.implementation(**call_arguments(tool, tool_call))
+        if inspect.isawaitable(value):
+            value = _run_coroutine_sync(value)
+        result = _finish(tool_call, tool, value)
+    except PauseChain:
+        raise
+    except Exception as ex:
+        result = _error_result(tool_call, tool, f"Error: {ex}", ex)
+    if after_call is not None:
+        outcome = after_call(tool, tool_call, result)
+        if inspect.isawaitable(outcome):
+            _run_coroutine_sync(outcome)
+    return result
+
+
+def execute_tool_calls(
+    tool_calls: Sequence[ToolCall],
+    tools: dict[str, Tool],
+    before_call: BeforeCall | None = None,
+    after_call: AfterCall | None = None,
+) -> list[ToolResult]:
+    """Run calls in order; on PauseChain, later calls are left unexecuted."""
+    results: list[ToolResult] = []
+    for tool_call in tool_calls:
+        try:
+            results.append(execute_tool_call(tool_call, tools, before_call, after_call))
+        except PauseChain as pause:
+            pause.tool_call = tool_call
+            pause.tool_results = list(results)
+            raise
+    return results
+
+
+async def _maybe_await(value: Any) -> Any:
+    if inspect.isawaitable(value):
+        return await value
+    return value
+
+
+async def execute_tool_call_async(
+    tool_call: ToolCall,
+    tools: dict[str, Tool],
+    before_call: BeforeCall | None = None,
+    after_call: AfterCall | None = None,
+) -> ToolResult:
+    """Async version of execute_tool_call; hooks and tools may be sync or async."""
+    if not tool_call.tool_call_id:
+        tool_call.tool_call_id = new_tool_call_id()
+    tool = tools.get(tool_call.name)
+    if before_call is not None:
+        try:
+            await _maybe_await(before_call(tool, tool_call))
+        except CancelToolCall as ex:
+            return _error_result(tool_call, tool, f"Cancelled: {ex}", ex)
+    if tool is None or tool.implementation is None:
+        return _missing_tool(tool_call)
+    if tool.toolbox is not None:
+        await tool.toolbox.ensure_prepared_async()
+    try:
+        value = await _maybe_await(tool.implementation(**call_arguments(tool, tool_call)))
+        result = _finish(tool_call, tool, value)
+    except PauseChain:
+        raise
+    except Exception as ex:
+        result = _error_result(tool_call, tool, f"Error: {ex}", ex)
+    if after_call is not None:
+        await _maybe_await(after_call(tool, tool_call, result))
+    return result
+
+
+async def execute_tool_calls_async(
+    tool_calls: Sequence[ToolCall],
+    tools: dict[str, Tool],
+    before_call: BeforeCall | None = None,
+    after_call: AfterCall | None = None,
+) -> list[ToolResult]:
+    """Run calls concurrently; all siblings finish before the first PauseChain propagates."""
+    outcomes = await asyncio.gather(
+        *(execute_tool_call_async(c, tools, before_call, after_call) for c in tool_calls),
+        return_exceptions=True,
+    )
+    results = [o for o in outcomes if isinstance(o, ToolResult)]
+    for tool_call, outcome in zip(tool_calls, outcomes):
+        if isinstance(outcome, PauseChain):
+            outcome.tool_call = tool_call
+            outcome.tool_results = results
+            raise outcome
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException):
+            raise outcome
+    return results
+
+
+def pending_tool_calls(messages: Sequence[Any]) -> list[ToolCall]:
+    """Tool calls in the last assistant message that have no result after it.
+
+    If a user or assistant message follows, the conversation moved on: nothing is pending.
+    """
+    last_assistant = None
+    for index in range(len(messages) - 1, -1, -1):
+        role = messages[index].role
+        if role == "assistant":
+            last_assistant = index
+            break
+        if role in ("user", "system"):
+            return []
+    if last_assistant is None:
+        return []
+    done_ids: set[str] = set()
+    done_names: list[str] = []
+    for message in messages[last_assistant + 1 :]:
+        for part in message.tool_results:
+            if part.tool_call_id:
+                done_ids.add(part.tool_call_id)
+            else:
+                done_names.append(part.name)
+    pending = []
+    for part in messages[last_assistant].tool_calls:
+        if part.server_executed:
+            continue
+        if part.tool_call_id and part.tool_call_id in done_ids:
+            continue
+        if not part.tool_call_id and part.name in done_names:
+            done_names.remove(part.name)
+            continue
+        pending.append(ToolCall(name=part.name, arguments=dict(part.arguments), tool_call_id=part.tool_call_id))
+    return pending
