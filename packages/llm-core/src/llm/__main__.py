@@ -7,7 +7,10 @@ import sys
 try:
     from llm.cli import main
 except ImportError:  # pragma: no cover - depends on installation
-    print("Error: the llm command needs the llm-cli package: pip install llm-cli", file=sys.stderr)
+    print(
+        "Error: the llm command needs the llm-cli package: pip install llm-cli",
+        file=sys.stderr,
+    )
     sys.exit(1)
 
 main()

@@ -55,6 +55,6 @@ def remove_alias(alias: str) -> None:
     path = aliases_path()
     data = read_json_object(path)
     if alias not in data:
-        raise KeyError("No such alias: {}".format(alias))
+        raise KeyError(f"No such alias: {alias}")
     del data[alias]
     write_json_object(path, data)

@@ -153,7 +153,9 @@ class AsyncResponse(BaseResponse):
         tool_calls_list: list[ToolCall] | None = None,
     ) -> list[ToolResult]:
         """Run the requested (or given) tool calls concurrently."""
-        calls = tool_calls_list if tool_calls_list is not None else await self.tool_calls()
+        calls = (
+            tool_calls_list if tool_calls_list is not None else await self.tool_calls()
+        )
         return await execute_tool_calls_async(
             calls,
             self._tools_index(),
@@ -176,7 +178,9 @@ class AsyncResponse(BaseResponse):
     ) -> AsyncResponse:
         """Continue the conversation; pending tool calls run first unless results are given."""
         if tool_results is None:
-            tool_results = await self.execute_tool_calls() if await self.tool_calls() else []
+            tool_results = (
+                await self.execute_tool_calls() if await self.tool_calls() else []
+            )
         conversation = self.conversation
         if conversation is None:
             conversation = self.model.conversation()
@@ -190,7 +194,9 @@ class AsyncResponse(BaseResponse):
         """A completed sync Response carrying the same data (for logging code)."""
         if not self._done:
             raise ValueError("Response not yet awaited")
-        response = Response(self.prompt, self.model, self.stream, self.conversation, self._key)
+        response = Response(
+            self.prompt, self.model, self.stream, self.conversation, self._key
+        )
         response.__dict__.update(
             {k: v for k, v in self.__dict__.items() if k not in ("_items",)}
         )
@@ -209,15 +215,17 @@ class AsyncResponse(BaseResponse):
         """A completed async response with canned text, for tests."""
         from .prompt import Prompt
 
-        fake = cls(Prompt(prompt, model, system=system, attachments=attachments), model, False)
+        fake = cls(
+            Prompt(prompt, model, system=system, attachments=attachments), model, False
+        )
         if response:
             fake._record(response)
         fake._complete()
         return fake
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> AsyncResponse:
+    def from_dict(cls, data: dict[str, Any], model: Any = None) -> AsyncResponse:
         """Rehydrate an async response saved with ``to_dict()``."""
         from .serialization import response_from_dict
 
-        return response_from_dict(cls, data)
+        return response_from_dict(cls, data, model=model)

@@ -14,7 +14,11 @@ from .errors import AttachmentError
 from .http import fetch_url
 
 # puremagic names some types differently from what model providers expect.
-_TYPE_FIXUPS = {"audio/wave": "audio/wav", "audio/x-wav": "audio/wav", "audio/mp3": "audio/mpeg"}
+_TYPE_FIXUPS = {
+    "audio/wave": "audio/wav",
+    "audio/x-wav": "audio/wav",
+    "audio/mp3": "audio/mpeg",
+}
 
 
 def mimetype_from_bytes(content: bytes) -> str | None:
@@ -104,7 +108,7 @@ class Attachment:
             detected = self._type_from_url()
         if not detected:
             raise AttachmentError(
-                "Could not determine the type of attachment {}".format(self.describe())
+                f"Could not determine the type of attachment {self.describe()}"
             )
         self.type = detected
         return detected

@@ -63,7 +63,9 @@ class _BaseChain:
         messages = self.prompt_kwargs.get("messages") or []
         pending = pending_tool_calls(messages)
         tools = tools_by_name(
-            expand_tools(self.prompt_kwargs.get("tools") or self.conversation.tools or [])
+            expand_tools(
+                self.prompt_kwargs.get("tools") or self.conversation.tools or []
+            )
         )
         return pending, tools
 
@@ -86,7 +88,9 @@ class ChainResponse(_BaseChain):
         kwargs = dict(self.prompt_kwargs)
         pending, tools = self._resume_state()
         if pending:
-            results = execute_tool_calls(pending, tools, self.before_call, self.after_call)
+            results = execute_tool_calls(
+                pending, tools, self.before_call, self.after_call
+            )
             kwargs["tool_results"] = list(kwargs.get("tool_results") or []) + results
         response = self.conversation.prompt(self.prompt_text, **kwargs)
         follow_ups = 0

@@ -51,7 +51,9 @@ class _BaseConversation:
             )
         return messages
 
-    def _make_response(self, response_class: type, prompt_text: str | None, kwargs: dict[str, Any]) -> Any:
+    def _make_response(
+        self, response_class: type, prompt_text: str | None, kwargs: dict[str, Any]
+    ) -> Any:
         from .models import build_prompt
 
         stream = kwargs.pop("stream", True)
@@ -59,7 +61,9 @@ class _BaseConversation:
         if kwargs.get("tools") is None and self.tools:
             kwargs["tools"] = self.tools
         prompt = build_prompt(self.model, prompt_text, **kwargs)
-        response = response_class(prompt, self.model, stream, conversation=self, key=key)
+        response = response_class(
+            prompt, self.model, stream, conversation=self, key=key
+        )
         response.before_call = self.before_call
         response.after_call = self.after_call
         self.responses.append(response)

@@ -26,7 +26,9 @@ def _write(path: Path, value: str | None) -> None:
         path.write_text(value, encoding="utf-8")
 
 
-def get_default_model(filename: str = "default_model.txt", default: Any = _UNSET) -> Any:
+def get_default_model(
+    filename: str = "default_model.txt", default: Any = _UNSET
+) -> Any:
     """The default model ID; ``default=`` (gpt-4o-mini unless given) when none is set."""
     value = _read(user_dir() / filename)
     if value is not None:

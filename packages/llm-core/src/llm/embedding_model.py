@@ -21,9 +21,13 @@ class EmbeddingModel(KeyedMixin):
     def _check(self, item: str | bytes) -> None:
         if isinstance(item, (bytes, bytearray)):
             if not self.supports_binary:
-                raise ValueError(f"Embedding model {self.model_id} does not support binary content")
+                raise ValueError(
+                    f"Embedding model {self.model_id} does not support binary content"
+                )
         elif not self.supports_text:
-            raise ValueError(f"Embedding model {self.model_id} does not support text content")
+            raise ValueError(
+                f"Embedding model {self.model_id} does not support text content"
+            )
 
     def embed(self, item: str | bytes) -> list[float]:
         """Embed one string (or bytes, for binary models) and return its vector."""
@@ -45,7 +49,9 @@ class EmbeddingModel(KeyedMixin):
 
     def embed_batch(self, items: Iterable[str | bytes]) -> Iterator[list[float]]:
         """Embed a batch; plugins implement this."""
-        raise NotImplementedError(f"{type(self).__name__} does not implement embed_batch()")
+        raise NotImplementedError(
+            f"{type(self).__name__} does not implement embed_batch()"
+        )
 
     def __str__(self) -> str:
         return f"{type(self).__name__}: {self.model_id}"

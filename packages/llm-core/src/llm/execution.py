@@ -8,13 +8,13 @@ coroutine or an async generator); this module is the one place that copes.
 from __future__ import annotations
 
 import inspect
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from .parts import StreamEvent
 
 
-@lru_cache(maxsize=None)
+@cache
 def _execute_signature(cls: type) -> tuple[bool, bool]:
     """(accepts_conversation, accepts_key) for ``cls.execute``."""
     try:
@@ -24,8 +24,12 @@ def _execute_signature(cls: type) -> tuple[bool, bool]:
     params = list(parameters.values())[1:]  # drop self
     var_positional = any(p.kind == p.VAR_POSITIONAL for p in params)
     var_keyword = any(p.kind == p.VAR_KEYWORD for p in params)
-    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    accepts_conversation = var_positional or len(positional) >= 4 or "conversation" in parameters
+    positional = [
+        p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+    ]
+    accepts_conversation = (
+        var_positional or len(positional) >= 4 or "conversation" in parameters
+    )
     accepts_key = var_keyword or "key" in parameters
     return accepts_conversation, accepts_key
 

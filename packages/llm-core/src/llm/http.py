@@ -27,7 +27,9 @@ def fetch_url(url: str, head: bool = False) -> tuple[bytes, str | None]:
             body = b"" if head else resp.read()
             return body, resp.headers.get("Content-Type")
     except urllib.error.HTTPError as ex:
-        raise AttachmentError(f"Could not fetch {url}: HTTP {ex.code} {ex.reason}") from ex
+        raise AttachmentError(
+            f"Could not fetch {url}: HTTP {ex.code} {ex.reason}"
+        ) from ex
     except (urllib.error.URLError, OSError, ValueError) as ex:
         reason = getattr(ex, "reason", ex)
         raise AttachmentError(f"Could not fetch {url}: {reason}") from ex

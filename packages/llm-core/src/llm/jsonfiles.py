@@ -34,7 +34,9 @@ def read_json_object(path: Path) -> dict[str, Any]:
     return data
 
 
-def write_json_object(path: Path, data: dict[str, Any], mode: int | None = None) -> None:
+def write_json_object(
+    path: Path, data: dict[str, Any], mode: int | None = None
+) -> None:
     """Write ``data`` to ``path`` atomically (temp file + rename), optionally chmod-ed.
 
     The temporary file gets ``mode`` before any secret is written to it.

@@ -8,7 +8,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from .attachments import Attachment
-from .parts import AttachmentPart, Part, ReasoningPart, TextPart, ToolCallPart, ToolResultPart
+from .parts import (
+    AttachmentPart,
+    Part,
+    ReasoningPart,
+    TextPart,
+    ToolCallPart,
+    ToolResultPart,
+)
 
 if TYPE_CHECKING:
     from .tools import ToolCall, ToolResult
@@ -42,7 +49,11 @@ class Message:
     @property
     def attachments(self) -> list[Attachment]:
         """Attachments carried by AttachmentParts in this message."""
-        return [p.attachment for p in self.parts if isinstance(p, AttachmentPart) and p.attachment]
+        return [
+            p.attachment
+            for p in self.parts
+            if isinstance(p, AttachmentPart) and p.attachment
+        ]
 
     @property
     def tool_calls(self) -> list[ToolCallPart]:
@@ -56,7 +67,10 @@ class Message:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe form (attachment bytes base64 encoded)."""
-        data: dict[str, Any] = {"role": self.role, "parts": [p.to_dict() for p in self.parts]}
+        data: dict[str, Any] = {
+            "role": self.role,
+            "parts": [p.to_dict() for p in self.parts],
+        }
         if self.provider_metadata:
             data["provider_metadata"] = copy.deepcopy(self.provider_metadata)
         return data
@@ -69,8 +83,6 @@ class Message:
             parts=[Part.from_dict(p) for p in data.get("parts", [])],
             provider_metadata=data.get("provider_metadata"),
         )
-
-
 
 
 def _to_parts(content: Iterable[Any]) -> list[Part]:
@@ -132,4 +144,6 @@ def tool_result_part(result: ToolResult) -> ToolResultPart:
 
 def tool_call_part(call: ToolCall) -> ToolCallPart:
     """Convert a ToolCall into the Part that carries it in a message."""
-    return ToolCallPart(name=call.name, arguments=call.arguments, tool_call_id=call.tool_call_id)
+    return ToolCallPart(
+        name=call.name, arguments=call.arguments, tool_call_id=call.tool_call_id
+    )

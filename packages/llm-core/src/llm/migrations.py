@@ -10,5 +10,7 @@ def migrate(db: Any) -> None:
     try:
         from llm.logs.migrations import migrate as _migrate
     except ImportError as ex:  # pragma: no cover - depends on installation
-        raise ImportError("llm.migrations needs the llm-logs package: pip install llm-logs") from ex
+        raise ImportError(
+            "llm.migrations needs the llm-logs package: pip install llm-logs"
+        ) from ex
     _migrate(db)

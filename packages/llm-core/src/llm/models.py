@@ -62,7 +62,9 @@ class KeyedMixin:
         """The key to use: explicit, ``model.key``, stored under ``needs_key``, or env var."""
         if self.needs_key is None:
             return explicit_key or self.key
-        key = get_key(input=explicit_key or self.key, alias=self.needs_key, env=self.key_env_var)
+        key = get_key(
+            input=explicit_key or self.key, alias=self.needs_key, env=self.key_env_var
+        )
         if key:
             return key
         message = f"No key found - add one using 'llm keys set {self.needs_key}'"
@@ -104,7 +106,11 @@ class _SyncModel(_BaseModel):
     ) -> Conversation:
         """Start a conversation that threads history into each prompt."""
         return Conversation(
-            self, tools=tools, before_call=before_call, after_call=after_call, chain_limit=chain_limit
+            self,
+            tools=tools,
+            before_call=before_call,
+            after_call=after_call,
+            chain_limit=chain_limit,
         )
 
     def prompt(self, prompt: str | None = None, **kwargs: Any) -> Response:
@@ -126,7 +132,13 @@ class _SyncModel(_BaseModel):
         """Prompt and keep executing requested tools until the model stops asking."""
         return self.conversation().chain(prompt, **kwargs)
 
-    def execute(self, prompt: Prompt, stream: bool, response: Response, conversation: Conversation | None = None) -> Any:
+    def execute(
+        self,
+        prompt: Prompt,
+        stream: bool,
+        response: Response,
+        conversation: Conversation | None = None,
+    ) -> Any:
         """Run the prompt; yield strings or StreamEvents. Plugins implement this."""
         raise NotImplementedError(f"{type(self).__name__} does not implement execute()")
 
@@ -149,14 +161,20 @@ class _AsyncModel(_BaseModel):
     ) -> AsyncConversation:
         """Start an async conversation."""
         return AsyncConversation(
-            self, tools=tools, before_call=before_call, after_call=after_call, chain_limit=chain_limit
+            self,
+            tools=tools,
+            before_call=before_call,
+            after_call=after_call,
+            chain_limit=chain_limit,
         )
 
     def prompt(self, prompt: str | None = None, **kwargs: Any) -> AsyncResponse:
         """Prepare a prompt; ``await`` or ``async for`` the response to run it."""
         stream = kwargs.pop("stream", True)
         key = kwargs.pop("key", None)
-        return AsyncResponse(build_prompt(self, prompt, **kwargs), self, stream, key=key)
+        return AsyncResponse(
+            build_prompt(self, prompt, **kwargs), self, stream, key=key
+        )
 
     def stream(self, prompt: str | None = None, **kwargs: Any) -> AsyncResponse:
         """Shortcut for ``prompt(..., stream=True)``."""
@@ -166,7 +184,13 @@ class _AsyncModel(_BaseModel):
         """Prompt and keep executing requested tools until the model stops asking."""
         return self.conversation().chain(prompt, **kwargs)
 
-    async def execute(self, prompt: Prompt, stream: bool, response: AsyncResponse, conversation: AsyncConversation | None = None) -> Any:  # type: ignore[override]
+    async def execute(
+        self,
+        prompt: Prompt,
+        stream: bool,
+        response: AsyncResponse,
+        conversation: AsyncConversation | None = None,
+    ) -> Any:  # type: ignore[override]
         """Run the prompt; an async generator of strings or StreamEvents."""
         raise NotImplementedError(f"{type(self).__name__} does not implement execute()")
 
@@ -228,30 +252,42 @@ def validate_prompt(model: Any, prompt: Prompt) -> None:
     attachments = list(prompt.attachments)
     for message in prompt.explicit_messages or []:
         attachments.extend(
-            p.attachment for p in message.parts if isinstance(p, AttachmentPart) and p.attachment
+            p.attachment
+            for p in message.parts
+            if isinstance(p, AttachmentPart) and p.attachment
         )
     for attachment in attachments:
         kind = attachment.resolve_type()
         accepted = getattr(model, "attachment_types", None) or set()
         if kind not in accepted:
             if not accepted:
-                raise AttachmentError(f"This model does not support attachments, but one of type {kind} was given")
+                raise AttachmentError(
+                    f"This model does not support attachments, but one of type {kind} was given"
+                )
             raise AttachmentError(
                 "This model does not support attachments of type '{}', only {}".format(
                     kind, ", ".join(sorted(accepted))
                 )
             )
     if prompt.schema is not None and not getattr(model, "supports_schema", False):
-        raise UnsupportedFeatureError(f"Model {model.model_id} does not support schemas")
+        raise UnsupportedFeatureError(
+            f"Model {model.model_id} does not support schemas"
+        )
     if prompt._raw_tools:
         local = [t for t in prompt.tools if not isinstance(t, ServerSideTool)]
         if local and not getattr(model, "supports_tools", False):
-            raise UnsupportedFeatureError(f"Model {model.model_id} does not support tools")
+            raise UnsupportedFeatureError(
+                f"Model {model.model_id} does not support tools"
+            )
         supported = tuple(model.supported_server_side_tools)
         for tool in prompt.tools:
             if isinstance(tool, ServerSideTool):
                 exact = type(tool) is ServerSideTool
-                ok = (ServerSideTool in supported) if exact else (type(tool) in supported)
+                ok = (
+                    (ServerSideTool in supported)
+                    if exact
+                    else (type(tool) in supported)
+                )
                 if not ok:
                     raise UnsupportedFeatureError(
                         f"Model {model.model_id} does not support the server-side tool {tool.name}"

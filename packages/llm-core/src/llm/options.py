@@ -50,11 +50,17 @@ def _type_name(annotation: Any) -> str:
 
     origin = typing.get_origin(annotation)
     args = [a for a in typing.get_args(annotation) if a is not type(None)]
-    if origin is typing.Union or (origin is not None and type(None) in typing.get_args(annotation)):
+    if origin is typing.Union or (
+        origin is not None and type(None) in typing.get_args(annotation)
+    ):
         if len(args) == 1:
             return _type_name(args[0])
         return " | ".join(_type_name(a) for a in args)
     if origin is not None:
         inner = ", ".join(_type_name(a) for a in typing.get_args(annotation))
-        return f"{getattr(origin, '__name__', str(origin))}[{inner}]" if inner else str(origin)
+        return (
+            f"{getattr(origin, '__name__', str(origin))}[{inner}]"
+            if inner
+            else str(origin)
+        )
     return getattr(annotation, "__name__", str(annotation))

@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 if TYPE_CHECKING:
     from .attachments import Attachment
 
-EventType = Literal["text", "reasoning", "tool_call_name", "tool_call_args", "tool_result"]
+EventType = Literal[
+    "text", "reasoning", "tool_call_name", "tool_call_args", "tool_result"
+]
 EVENT_TYPES = ("text", "reasoning", "tool_call_name", "tool_call_args", "tool_result")
 
 
@@ -97,7 +99,9 @@ class TextPart(Part):
 
     @classmethod
     def _from_fields(cls, data: dict[str, Any]) -> TextPart:
-        return cls(text=data.get("text", ""), provider_metadata=data.get("provider_metadata"))
+        return cls(
+            text=data.get("text", ""), provider_metadata=data.get("provider_metadata")
+        )
 
 
 @dataclass
@@ -192,7 +196,9 @@ class ToolResultPart(Part):
             output=data.get("output", ""),
             tool_call_id=data.get("tool_call_id"),
             server_executed=bool(data.get("server_executed", False)),
-            attachments=[Attachment.from_dict(a) for a in data.get("attachments") or []],
+            attachments=[
+                Attachment.from_dict(a) for a in data.get("attachments") or []
+            ],
             exception=data.get("exception"),
             provider_metadata=data.get("provider_metadata"),
         )
@@ -300,7 +306,9 @@ class PartAssembler:
     def __init__(self) -> None:
         self._parts: dict[int, _Building] = {}
         self._by_tool_call_id: dict[str, int] = {}
-        self._last_auto: tuple[str, int] | None = None  # (family, index) of previous event
+        self._last_auto: tuple[str, int] | None = (
+            None  # (family, index) of previous event
+        )
         self._last_tool_call: int | None = None
         self._next = 0
 

@@ -64,7 +64,9 @@ def _load_group(group: str, only: set[str] | None, default: bool) -> None:
         dist_name = dist.metadata["Name"] if dist is not None else None
         if only is not None and dist_name not in only and entry_point.name not in only:
             continue
-        if pm.get_plugin(entry_point.name) is not None or pm.is_blocked(entry_point.name):
+        if pm.get_plugin(entry_point.name) is not None or pm.is_blocked(
+            entry_point.name
+        ):
             continue
         label = dist_name or entry_point.name
         try:
@@ -72,13 +74,21 @@ def _load_group(group: str, only: set[str] | None, default: bool) -> None:
         except Exception as ex:
             report_plugin_error(label, "to load", ex)
             continue
-        name = plugin.__name__ if default and hasattr(plugin, "__name__") else entry_point.name
+        name = (
+            plugin.__name__
+            if default and hasattr(plugin, "__name__")
+            else entry_point.name
+        )
         try:
             pm.register(plugin, name=name)
         except ValueError as ex:  # already registered under another name
             report_plugin_error(label, "to register", ex)
             continue
-        _plugin_sources[name] = (dist_name, dist.version if dist is not None else None, default)
+        _plugin_sources[name] = (
+            dist_name,
+            dist.version if dist is not None else None,
+            default,
+        )
 
 
 def load_plugins() -> None:
@@ -116,7 +126,9 @@ def get_plugins(all: bool = False) -> list[dict[str, Any]]:
     plugins = []
     for plugin in pm.get_plugins():
         plugin_name = pm.get_name(plugin)
-        dist_name, version, default = _plugin_sources.get(plugin_name, (None, None, False))
+        dist_name, version, default = _plugin_sources.get(
+            plugin_name, (None, None, False)
+        )
         if default and not all:
             continue
         info: dict[str, Any] = {

@@ -103,7 +103,9 @@ class Prompt:
         messages: list[Message] = []
         explicit = self.explicit_messages or []
         system = self.system
-        if system and not any(m.role == "system" and m.text == system for m in explicit):
+        if system and not any(
+            m.role == "system" and m.text == system for m in explicit
+        ):
             messages.append(Message(role="system", parts=[TextPart(text=system)]))
         messages.extend(explicit)
         if self.tool_results:

@@ -59,7 +59,11 @@ def get_models_with_aliases() -> list[Any]:
     for entry in registered:
         extra = [a for a, target in user_aliases.items() if target == entry.model_id]
         result.append(
-            ModelWithAliases(entry.model, entry.async_model, entry.aliases + [a for a in extra if a not in entry.aliases])
+            ModelWithAliases(
+                entry.model,
+                entry.async_model,
+                entry.aliases + [a for a in extra if a not in entry.aliases],
+            )
         )
     return result
 
@@ -117,7 +121,8 @@ def get_model(name: str | None = None, _skip_async: bool = False) -> Any:
         return entry.model
     if entry is not None and not _skip_async:
         raise UnknownModelError(
-            f"Unknown model (async model exists, use get_async_model() instead): {name}", name
+            f"Unknown model (async model exists, use get_async_model() instead): {name}",
+            name,
         )
     raise UnknownModelError(f"Unknown model: {name}", name)
 
@@ -129,7 +134,9 @@ def get_async_model(name: str | None = None) -> Any:
     if entry is not None and entry.async_model is not None:
         return entry.async_model
     if entry is not None:
-        raise UnknownModelError(f"Unknown async model (sync model exists): {name}", name)
+        raise UnknownModelError(
+            f"Unknown async model (sync model exists): {name}", name
+        )
     raise UnknownModelError(f"Unknown model: {name}", name)
 
 
@@ -140,7 +147,9 @@ def get_models() -> list[Any]:
 
 def get_async_models() -> list[Any]:
     """All async models."""
-    return [e.async_model for e in get_models_with_aliases() if e.async_model is not None]
+    return [
+        e.async_model for e in get_models_with_aliases() if e.async_model is not None
+    ]
 
 
 def resolve_model_id(name: str) -> str:
@@ -171,7 +180,11 @@ def get_embedding_models_with_aliases() -> list[Any]:
     user_aliases = load_aliases()
     result = []
     for entry in _cached("embedding_models", _build_embedding_models):
-        extra = [a for a, t in user_aliases.items() if t == entry.model.model_id and a not in entry.aliases]
+        extra = [
+            a
+            for a, t in user_aliases.items()
+            if t == entry.model.model_id and a not in entry.aliases
+        ]
         result.append(EmbeddingModelWithAliases(entry.model, entry.aliases + extra))
     return result
 
@@ -236,7 +249,9 @@ def _build_tools() -> dict[str, Any]:
         if tool.plugin is None:
             tool.plugin = _plugin_name_of(tool.implementation)
         if tool.name in tools:
-            print(f"Warning: tool {tool.name} registered more than once", file=sys.stderr)
+            print(
+                f"Warning: tool {tool.name} registered more than once", file=sys.stderr
+            )
         tools[tool.name] = tool
 
     call_hook("register_tools", register=register)
@@ -253,7 +268,10 @@ def _build_loaders(hook: str) -> dict[str, Callable[..., Any]]:
 
     def register(prefix: str, loader: Callable[..., Any]) -> None:
         if prefix in loaders:
-            print(f"Warning: loader prefix {prefix!r} registered more than once", file=sys.stderr)
+            print(
+                f"Warning: loader prefix {prefix!r} registered more than once",
+                file=sys.stderr,
+            )
             return
         loaders[prefix] = loader
 
@@ -263,9 +281,13 @@ def _build_loaders(hook: str) -> dict[str, Callable[..., Any]]:
 
 def get_template_loaders() -> dict[str, Callable[..., Any]]:
     """Template loaders by prefix (``-t prefix:name``)."""
-    return dict(_cached("template_loaders", lambda: _build_loaders("register_template_loaders")))
+    return dict(
+        _cached("template_loaders", lambda: _build_loaders("register_template_loaders"))
+    )
 
 
 def get_fragment_loaders() -> dict[str, Callable[..., Any]]:
     """Fragment loaders by prefix (``-f prefix:argument``)."""
-    return dict(_cached("fragment_loaders", lambda: _build_loaders("register_fragment_loaders")))
+    return dict(
+        _cached("fragment_loaders", lambda: _build_loaders("register_fragment_loaders"))
+    )

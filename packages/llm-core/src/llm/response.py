@@ -92,7 +92,9 @@ class BaseResponse:
             if call.tool_call_id not in known_ids:
                 parts.append(
                     ToolCallPart(
-                        name=call.name, arguments=call.arguments, tool_call_id=call.tool_call_id
+                        name=call.name,
+                        arguments=call.arguments,
+                        tool_call_id=call.tool_call_id,
                     )
                 )
         self._parts = parts
@@ -144,7 +146,11 @@ class BaseResponse:
         return [Message(role="assistant", parts=list(parts))]
 
     def _usage(self) -> Usage:
-        return Usage(input=self.input_tokens, output=self.output_tokens, details=self.token_details or None)
+        return Usage(
+            input=self.input_tokens,
+            output=self.output_tokens,
+            details=self.token_details or None,
+        )
 
     def text_or_raise(self) -> str:
         """The text, without executing; raises if the response has not run yet."""
@@ -185,6 +191,72 @@ class BaseResponse:
             ) from ex
         log_response(db, self)
 
+    @classmethod
+    def restore(
+        cls,
+        prompt: Prompt,
+        model: Any,
+        *,
+        text: str = "",
+        parts: list[Part] | None = None,
+        tool_calls: list[ToolCall] | None = None,
+        id: str | None = None,
+        conversation: Any = None,
+        input_tokens: int | None = None,
+        output_tokens: int | None = None,
+        token_details: dict[str, Any] | None = None,
+        response_json: Any = None,
+        resolved_model: str | None = None,
+        datetime_utc: str | None = None,
+        duration_ms: int | None = None,
+        stream: bool = True,
+    ) -> Any:
+        """A completed response rebuilt from stored data (logs, serialized dicts).
+
+        ``parts`` (the assistant output) defaults to one TextPart holding ``text``.
+        """
+        from .parts import ReasoningPart, StreamEvent, TextPart
+
+        response = cls(prompt, model, stream, conversation=conversation)
+        if id:
+            response.id = id
+        if parts is None:
+            parts = [TextPart(text=text)] if text else []
+        for part in parts:
+            if isinstance(part, TextPart):
+                response._record(StreamEvent(type="text", chunk=part.text))
+            elif isinstance(part, ReasoningPart) and part.text:
+                response._record(StreamEvent(type="reasoning", chunk=part.text))
+        if not any(isinstance(p, TextPart) for p in parts) and text:
+            response._record(StreamEvent(type="text", chunk=text))
+        response._tool_calls = list(tool_calls or [])
+        response.set_usage(
+            input=input_tokens, output=output_tokens, details=token_details
+        )
+        response.response_json = response_json
+        response.resolved_model = resolved_model
+        if datetime_utc:
+            try:
+                moment = datetime.datetime.fromisoformat(datetime_utc)
+                response._start_utcnow = moment.replace(tzinfo=datetime.timezone.utc)
+            except ValueError:
+                pass
+        response._complete()
+        response._parts = list(parts)
+        known = {p.tool_call_id for p in parts if isinstance(p, ToolCallPart)}
+        for call in response._tool_calls:
+            if call.tool_call_id not in known:
+                response._parts.append(
+                    ToolCallPart(
+                        name=call.name,
+                        arguments=call.arguments,
+                        tool_call_id=call.tool_call_id,
+                    )
+                )
+        if duration_ms is not None and response._end is not None:
+            response._start = response._end - duration_ms / 1000
+        return response
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-safe dict of the input chain, output and metadata (see from_dict)."""
         from .serialization import response_to_dict
@@ -198,7 +270,7 @@ class BaseResponse:
         text = "... not yet done ..."
         if self._done:
             text = self._text()
-        return "<{} prompt={!r} text={!r}>".format(type(self).__name__, self.prompt.prompt, text)
+        return f"<{type(self).__name__} prompt={self.prompt.prompt!r} text={text!r}>"
 
 
 class Response(BaseResponse):
@@ -217,7 +289,9 @@ class Response(BaseResponse):
                 args, kwargs = execute_arguments(self)
                 self._generator = iter(self.model.execute(*args, **kwargs) or [])
             except BaseException:
-                self._started = False  # nothing ran: the caller may fix the cause and retry
+                self._started = (
+                    False  # nothing ran: the caller may fix the cause and retry
+                )
                 raise
         try:
             item = next(self._generator)
@@ -344,15 +418,17 @@ class Response(BaseResponse):
         """A completed response with canned text, for tests of plugins."""
         from .prompt import Prompt
 
-        fake = cls(Prompt(prompt, model, system=system, attachments=attachments), model, False)
+        fake = cls(
+            Prompt(prompt, model, system=system, attachments=attachments), model, False
+        )
         if response:
             fake._record(response)
         fake._complete()
         return fake
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Response:
+    def from_dict(cls, data: dict[str, Any], model: Any = None) -> Response:
         """Rehydrate a response saved with ``to_dict()``; ``reply()`` continues it."""
         from .serialization import response_from_dict
 
-        return response_from_dict(cls, data)
+        return response_from_dict(cls, data, model=model)

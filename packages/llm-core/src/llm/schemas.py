@@ -93,12 +93,16 @@ def resolve_schema(schema: Any) -> dict[str, Any] | None:
 def make_schema_id(schema: dict[str, Any]) -> tuple[str, str]:
     """(id, canonical JSON) for a schema: the ID is the hash of its canonical form."""
     canonical = json.dumps(schema, separators=(",", ":"))
-    return hashlib.blake2b(canonical.encode("utf-8"), digest_size=16).hexdigest(), canonical
+    return hashlib.blake2b(
+        canonical.encode("utf-8"), digest_size=16
+    ).hexdigest(), canonical
 
 
 def schema_summary(schema: dict[str, Any]) -> str:
     """A one-line summary of a schema's fields, e.g. ``{name, age}`` or ``[{name}]``."""
-    if schema.get("type") == "object" and set(schema.get("properties", {})) == {"items"}:
+    if schema.get("type") == "object" and set(schema.get("properties", {})) == {
+        "items"
+    }:
         items = schema["properties"]["items"]
         if isinstance(items, dict) and items.get("type") == "array":
             return "[" + schema_summary(items.get("items", {})) + "]"

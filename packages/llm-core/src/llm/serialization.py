@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 from .messages import Message
@@ -49,50 +48,33 @@ def response_to_dict(response: Any) -> dict[str, Any]:
     }
 
 
-def response_from_dict(cls: type, data: dict[str, Any]) -> Any:
+def response_from_dict(cls: type, data: dict[str, Any], model: Any = None) -> Any:
     """Rebuild a completed response of class ``cls`` from ``response_to_dict`` output."""
     from .async_response import AsyncResponse
     from .registry import get_async_model, get_model
 
-    is_async = issubclass(cls, AsyncResponse)
-    model = (get_async_model if is_async else get_model)(data["model"])
-    messages = [Message.from_dict(m) for m in data.get("messages", [])]
+    if model is None:
+        is_async = issubclass(cls, AsyncResponse)
+        model = (get_async_model if is_async else get_model)(data["model"])
     prompt = Prompt(
         None,
         model,
-        messages=messages,
+        messages=[Message.from_dict(m) for m in data.get("messages", [])],
         options=data.get("options") or {},
         schema=data.get("schema"),
     )
-    response = cls(prompt, model, True)
-    response.id = data.get("id") or response.id
-    for message in data.get("output", []):
-        for part in Message.from_dict(message).parts:
-            # Reconstruct the event stream so text(), iteration and parts agree.
-            _replay_part(response, part)
-    for call in data.get("tool_calls", []):
-        response._tool_calls.append(ToolCall(**call))
     usage = data.get("usage") or {}
-    response.set_usage(input=usage.get("input"), output=usage.get("output"), details=usage.get("details"))
-    response.response_json = data.get("response_json")
-    response.resolved_model = data.get("resolved_model")
-    if data.get("datetime_utc"):
-        try:
-            moment = datetime.datetime.fromisoformat(data["datetime_utc"])
-            response._start_utcnow = moment.replace(tzinfo=datetime.timezone.utc)
-        except ValueError:
-            pass
-    response._complete()
-    response._parts = [p for m in data.get("output", []) for p in Message.from_dict(m).parts]
-    if data.get("duration_ms") is not None and response._end is not None:
-        response._start = response._end - data["duration_ms"] / 1000
-    return response
-
-
-def _replay_part(response: Any, part: Any) -> None:
-    from .parts import ReasoningPart, StreamEvent, TextPart
-
-    if isinstance(part, TextPart):
-        response._record(StreamEvent(type="text", chunk=part.text))
-    elif isinstance(part, ReasoningPart):
-        response._record(StreamEvent(type="reasoning", chunk=part.text))
+    return cls.restore(
+        prompt,
+        model,
+        parts=[p for m in data.get("output", []) for p in Message.from_dict(m).parts],
+        tool_calls=[ToolCall(**call) for call in data.get("tool_calls", [])],
+        id=data.get("id"),
+        input_tokens=usage.get("input"),
+        output_tokens=usage.get("output"),
+        token_details=usage.get("details"),
+        response_json=data.get("response_json"),
+        resolved_model=data.get("resolved_model"),
+        datetime_utc=data.get("datetime_utc"),
+        duration_ms=data.get("duration_ms"),
+    )

@@ -10,7 +10,14 @@ from typing import Any
 
 from .errors import CancelToolCall, PauseChain
 from .ids import new_tool_call_id
-from .tools import ServerSideTool, Tool, ToolCall, ToolResult, call_arguments, output_to_string
+from .tools import (
+    ServerSideTool,
+    Tool,
+    ToolCall,
+    ToolResult,
+    call_arguments,
+    output_to_string,
+)
 
 BeforeCall = Callable[[Tool | None, ToolCall], Any]
 AfterCall = Callable[[Tool, ToolCall, ToolResult], Any]
@@ -18,7 +25,11 @@ AfterCall = Callable[[Tool, ToolCall, ToolResult], Any]
 
 def tools_by_name(tools: Sequence[Any]) -> dict[str, Tool]:
     """Index local (non server-side) tools by name."""
-    return {t.name: t for t in tools if isinstance(t, Tool) and not isinstance(t, ServerSideTool)}
+    return {
+        t.name: t
+        for t in tools
+        if isinstance(t, Tool) and not isinstance(t, ServerSideTool)
+    }
 
 
 def _run_coroutine_sync(coroutine: Any) -> Any:
@@ -31,7 +42,9 @@ def _run_coroutine_sync(coroutine: Any) -> Any:
         return pool.submit(asyncio.run, coroutine).result()
 
 
-def _error_result(tool_call: ToolCall, tool: Tool | None, output: str, ex: BaseException) -> ToolResult:
+def _error_result(
+    tool_call: ToolCall, tool: Tool | None, output: str, ex: BaseException
+) -> ToolResult:
     return ToolResult(
         name=tool_call.name,
         output=output,
@@ -138,7 +151,9 @@ async def execute_tool_call_async(
     if tool.toolbox is not None:
         await tool.toolbox.ensure_prepared_async()
     try:
-        value = await _maybe_await(tool.implementation(**call_arguments(tool, tool_call)))
+        value = await _maybe_await(
+            tool.implementation(**call_arguments(tool, tool_call))
+        )
         result = _finish(tool_call, tool, value)
     except PauseChain:
         raise
@@ -157,7 +172,10 @@ async def execute_tool_calls_async(
 ) -> list[ToolResult]:
     """Run calls concurrently; all siblings finish before the first PauseChain propagates."""
     outcomes = await asyncio.gather(
-        *(execute_tool_call_async(c, tools, before_call, after_call) for c in tool_calls),
+        *(
+            execute_tool_call_async(c, tools, before_call, after_call)
+            for c in tool_calls
+        ),
         return_exceptions=True,
     )
     results = [o for o in outcomes if isinstance(o, ToolResult)]
@@ -204,5 +222,11 @@ def pending_tool_calls(messages: Sequence[Any]) -> list[ToolCall]:
         if not part.tool_call_id and part.name in done_names:
             done_names.remove(part.name)
             continue
-        pending.append(ToolCall(name=part.name, arguments=dict(part.arguments), tool_call_id=part.tool_call_id))
+        pending.append(
+            ToolCall(
+                name=part.name,
+                arguments=dict(part.arguments),
+                tool_call_id=part.tool_call_id,
+            )
+        )
     return pending

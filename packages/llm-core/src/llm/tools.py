@@ -105,7 +105,9 @@ class Tool:
     ) -> Tool:
         """Build a Tool from a function: its name, docstring and signature."""
         if getattr(function, "__name__", None) == "<lambda>" and not name:
-            raise ValueError("Cannot create a Tool from a lambda function without a name")
+            raise ValueError(
+                "Cannot create a Tool from a lambda function without a name"
+            )
         doc = description if description is not None else inspect.getdoc(function)
         return cls(
             name=name or function.__name__,
@@ -130,7 +132,9 @@ class Tool:
     @property
     def is_async(self) -> bool:
         """True when the implementation is a coroutine function."""
-        return bool(self.implementation) and inspect.iscoroutinefunction(self.implementation)
+        return bool(self.implementation) and inspect.iscoroutinefunction(
+            self.implementation
+        )
 
 
 def _accepts_tool_call(function: Callable[..., Any]) -> bool:
@@ -149,7 +153,14 @@ def call_arguments(tool: Tool, tool_call: ToolCall) -> dict[str, Any]:
     return arguments
 
 
-_TOOLBOX_RESERVED = {"tools", "add_tool", "prepare", "prepare_async", "name", "introspect"}
+_TOOLBOX_RESERVED = {
+    "tools",
+    "add_tool",
+    "prepare",
+    "prepare_async",
+    "name",
+    "introspect",
+}
 
 
 class Toolbox:
@@ -214,7 +225,9 @@ class Toolbox:
             for name in ("tools", "prepare", "prepare_async")
         )
 
-    def add_tool(self, tool_or_function: Tool | Callable[..., Any], pass_self: bool = False) -> None:
+    def add_tool(
+        self, tool_or_function: Tool | Callable[..., Any], pass_self: bool = False
+    ) -> None:
         """Add a tool to this instance after construction (dynamic toolboxes)."""
         if not hasattr(self, "_extra_tools"):
             self._extra_tools = []
@@ -313,10 +326,16 @@ class ServerSideTool:
         """Add any other request fields this tool needs (merge, don't replace)."""
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.spec!r})" if self.spec else f"{type(self).__name__}()"
+        return (
+            f"{type(self).__name__}({self.spec!r})"
+            if self.spec
+            else f"{type(self).__name__}()"
+        )
 
 
-def expand_tools(items: list[Any] | None, prepare: bool = True) -> list[Tool | ServerSideTool]:
+def expand_tools(
+    items: list[Any] | None, prepare: bool = True
+) -> list[Tool | ServerSideTool]:
     """Normalise ``tools=``: functions become Tools, Toolbox instances expand to theirs."""
     tools: list[Tool | ServerSideTool] = []
     for item in items or []:

@@ -32,7 +32,9 @@ def simplify_usage_dict(details: Any) -> Any:
 
 
 def token_usage_string(
-    input_tokens: int | None, output_tokens: int | None, token_details: dict[str, Any] | None
+    input_tokens: int | None,
+    output_tokens: int | None,
+    token_details: dict[str, Any] | None,
 ) -> str:
     """Human summary such as ``10 input, 5 output, {"cached": 2}``."""
     import json

@@ -46,9 +46,14 @@ def extract_fenced_code_block(text: str, last: bool = False) -> str | None:
     code = match.group("code")
     indent = match.group("indent")
     if indent:
-        code = textwrap.dedent(code) if all(
-            line.startswith(indent) or not line.strip() for line in code.splitlines()
-        ) else code
+        code = (
+            textwrap.dedent(code)
+            if all(
+                line.startswith(indent) or not line.strip()
+                for line in code.splitlines()
+            )
+            else code
+        )
     return code
 
 
@@ -71,7 +76,12 @@ def remove_dict_none_values(d: Any) -> Any:
     return result
 
 
-def truncate_string(text: str, max_length: int = 100, normalize_whitespace: bool = False, keep_end: bool = False) -> str:
+def truncate_string(
+    text: str,
+    max_length: int = 100,
+    normalize_whitespace: bool = False,
+    keep_end: bool = False,
+) -> str:
     """Shorten text to ``max_length`` characters with an ellipsis."""
     if not text:
         return text
@@ -85,7 +95,9 @@ def truncate_string(text: str, max_length: int = 100, normalize_whitespace: bool
     return text[: max(max_length - 3, 0)] + "..."
 
 
-def dicts_to_table_string(headings: list[str], dicts: Iterable[dict[str, Any]]) -> list[str]:
+def dicts_to_table_string(
+    headings: list[str], dicts: Iterable[dict[str, Any]]
+) -> list[str]:
     """Render dicts as aligned text table lines."""
     rows = [[str(d.get(h, "")) for h in headings] for d in dicts]
     widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headings)]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 DISTRIBUTIONS = (
     "llm",
@@ -15,7 +15,7 @@ DISTRIBUTIONS = (
 )
 
 
-@lru_cache(maxsize=None)
+@cache
 def distribution_version(name: str) -> str | None:
     """Version of an installed distribution, or None when it is not installed."""
     from importlib.metadata import PackageNotFoundError, version
