@@ -58,6 +58,8 @@ _EXPORTS: dict[str, str] = {
     "UnsupportedFeatureError": "errors",
     "FragmentNotFound": "errors",
     "PluginError": "errors",
+    "LogsDatabaseError": "errors",
+    "TemplateError": "errors",
     # registry
     "get_model": "registry",
     "get_async_model": "registry",
@@ -145,12 +147,14 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         ChainLimitExceeded,
         ConfigError,
         FragmentNotFound,
+        LogsDatabaseError,
         ModelError,
         NeedsKeyException,
         OptionsError,
         PauseChain,
         PluginError,
         SchemaError,
+        TemplateError,
         UnknownModelError,
         UnsupportedFeatureError,
     )

@@ -90,3 +90,15 @@ class PauseChain(Exception):
 
 class ChainLimitExceeded(ModelError):
     """A chain asked for more tool rounds than its chain_limit allows."""
+
+
+class LogsDatabaseError(ValueError):
+    """A logs or embeddings database is missing, not SQLite, read-only or unusable."""
+
+    def __init__(self, message: str, path: Any = None) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+class TemplateError(ValueError):
+    """A template could not be found, parsed, validated or evaluated."""
