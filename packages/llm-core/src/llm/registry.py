@@ -267,13 +267,18 @@ def _build_loaders(hook: str) -> dict[str, Callable[..., Any]]:
     loaders: dict[str, Callable[..., Any]] = {}
 
     def register(prefix: str, loader: Callable[..., Any]) -> None:
-        if prefix in loaders:
+        # A clash keeps both loaders: the later one becomes prefix_1, prefix_2 ...
+        key, counter = prefix, 0
+        while key in loaders:
+            counter += 1
+            key = f"{prefix}_{counter}"
+        if key != prefix:
             print(
-                f"Warning: loader prefix {prefix!r} registered more than once",
+                f"Warning: loader prefix {prefix!r} registered more than once, "
+                f"also available as {key!r}",
                 file=sys.stderr,
             )
-            return
-        loaders[prefix] = loader
+        loaders[key] = loader
 
     call_hook(hook, register=register)
     return loaders

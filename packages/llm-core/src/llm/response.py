@@ -26,6 +26,34 @@ if TYPE_CHECKING:
     from .prompt import Prompt
 
 
+def merge_tool_calls(parts: list[Part], tool_calls: list[ToolCall]) -> list[Part]:
+    """Make sure every registered tool call appears as a ToolCallPart.
+
+    Calls already streamed as events keep their place; an event-built part with
+    no ID adopts the (possibly synthesized) ID of the matching registered call.
+    """
+    parts = list(parts)
+    known = {p.tool_call_id for p in parts if isinstance(p, ToolCallPart) and p.tool_call_id}
+    for call in tool_calls:
+        if call.tool_call_id in known:
+            continue
+        for part in parts:
+            if (
+                isinstance(part, ToolCallPart)
+                and part.tool_call_id is None
+                and not part.server_executed
+                and part.name == call.name
+            ):
+                part.tool_call_id = call.tool_call_id
+                break
+        else:
+            parts.append(
+                ToolCallPart(name=call.name, arguments=call.arguments, tool_call_id=call.tool_call_id)
+            )
+        known.add(call.tool_call_id)
+    return parts
+
+
 class BaseResponse:
     """State and accessors shared by sync and async responses."""
 
@@ -86,18 +114,7 @@ class BaseResponse:
     def _complete(self) -> None:
         self._end = time.monotonic()
         self._done = True
-        parts = self._assembler.parts()
-        known_ids = {p.tool_call_id for p in parts if isinstance(p, ToolCallPart)}
-        for call in self._tool_calls:
-            if call.tool_call_id not in known_ids:
-                parts.append(
-                    ToolCallPart(
-                        name=call.name,
-                        arguments=call.arguments,
-                        tool_call_id=call.tool_call_id,
-                    )
-                )
-        self._parts = parts
+        self._parts = merge_tool_calls(self._assembler.parts(), self._tool_calls)
 
     def _abort(self, ex: BaseException) -> None:
         """Keep what arrived when execution fails or is interrupted midway."""
@@ -242,17 +259,7 @@ class BaseResponse:
             except ValueError:
                 pass
         response._complete()
-        response._parts = list(parts)
-        known = {p.tool_call_id for p in parts if isinstance(p, ToolCallPart)}
-        for call in response._tool_calls:
-            if call.tool_call_id not in known:
-                response._parts.append(
-                    ToolCallPart(
-                        name=call.name,
-                        arguments=call.arguments,
-                        tool_call_id=call.tool_call_id,
-                    )
-                )
+        response._parts = merge_tool_calls(list(parts), response._tool_calls)
         if duration_ms is not None and response._end is not None:
             response._start = response._end - duration_ms / 1000
         return response

@@ -209,7 +209,7 @@ class Toolbox:
         """Public methods that become tools."""
         names = []
         for attr in dir(cls):
-            if attr.startswith("_") or attr in _TOOLBOX_RESERVED:
+            if attr.startswith("_") or attr in _TOOLBOX_RESERVED or attr in Toolbox.__dict__:
                 continue
             if callable(getattr(cls, attr, None)) and not isinstance(
                 inspect.getattr_static(cls, attr), (classmethod, staticmethod)

@@ -1,0 +1,115 @@
+"""Async models and responses."""
+
+import asyncio
+import json
+
+import pytest
+
+import llm
+from llm.parts import StreamEvent
+
+
+def run(coroutine):
+    return asyncio.run(coroutine)
+
+
+def test_await_prompt_and_text(async_mock_model):
+    async_mock_model.enqueue("hello", " there")
+
+    async def go():
+        response = await async_mock_model.prompt("hi")
+        assert isinstance(response, llm.AsyncResponse)
+        return await response.text()
+
+    assert run(go()) == "hello there"
+
+
+def test_async_for_streams_text_only(async_mock_model):
+    async_mock_model.enqueue(StreamEvent("reasoning", "r"), "a", "b")
+
+    async def go():
+        return [chunk async for chunk in async_mock_model.prompt("hi")]
+
+    assert run(go()) == ["a", "b"]
+
+
+def test_astream_events_usage_messages(async_mock_model):
+    async_mock_model.enqueue(StreamEvent("reasoning", "r"), "a", llm.Usage(input=1, output=2))
+
+    async def go():
+        response = async_mock_model.prompt("hi")
+        events = [e async for e in response.astream_events()]
+        return events, await response.usage(), await response.messages()
+
+    events, usage, messages = run(go())
+    assert [(e.type, e.part_index) for e in events] == [("reasoning", 0), ("text", 1)]
+    assert usage == llm.Usage(input=1, output=2)
+    assert messages[0].text == "a"
+
+
+def test_async_on_done_accepts_async_callback(async_mock_model):
+    seen = []
+    async_mock_model.enqueue("x")
+
+    async def go():
+        response = async_mock_model.prompt("hi")
+
+        async def done(r):
+            seen.append(await r.text())
+
+        await response.on_done(done)
+        await response.text()
+
+    run(go())
+    assert seen == ["x"]
+
+
+def test_async_execute_returning_list_coroutine():
+    class AsyncHelloWorld(llm.AsyncModel):
+        model_id = "helloworld"
+
+        async def execute(self, prompt, stream, response):
+            return ["hello world"]
+
+    async def go():
+        return await AsyncHelloWorld().prompt("x").text()
+
+    assert run(go()) == "hello world"
+
+
+def test_async_conversation_threads_history():
+    model = llm.get_async_model("echo")
+
+    async def go():
+        conversation = model.conversation()
+        await conversation.prompt("first").text()
+        second = await conversation.prompt("second").text()
+        return json.loads(second)
+
+    data = run(go())
+    assert [m["role"] for m in data["messages"]] == ["user", "assistant", "user"]
+
+
+def test_async_text_or_raise_and_to_sync(async_mock_model):
+    async_mock_model.enqueue("x")
+
+    async def go():
+        response = async_mock_model.prompt("hi")
+        with pytest.raises(ValueError):
+            response.text_or_raise()
+        await response
+        return response
+
+    response = run(go())
+    assert response.text_or_raise() == "x"
+    sync = response.to_sync_response()
+    assert isinstance(sync, llm.Response)
+    assert sync.text() == "x"
+    assert sync.id == response.id
+
+
+def test_get_async_model_errors():
+    with pytest.raises(llm.UnknownModelError, match="sync model exists"):
+        llm.get_async_model("legacy")
+    with pytest.raises(llm.UnknownModelError, match="Unknown model"):
+        llm.get_async_model("nope")

@@ -1,0 +1,149 @@
+"""user_dir, keys, aliases and default models."""
+
+import json
+import os
+import stat
+import sys
+from pathlib import Path
+
+import pytest
+
+import llm
+from llm.keys import load_keys, set_key
+
+
+def test_user_dir_honours_env(user_path):
+    assert llm.user_dir() == user_path
+
+
+def test_user_dir_platform_default(monkeypatch, tmp_path):
+    monkeypatch.delenv("LLM_USER_PATH")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+    path = llm.user_dir()
+    if sys.platform == "darwin":
+        assert path == tmp_path / "Library/Application Support/io.datasette.llm"
+    elif sys.platform.startswith("linux"):
+        assert path == tmp_path / ".config" / "io.datasette.llm"
+    assert path.is_dir()
+
+
+def test_keys_written_0600_and_note(user_path):
+    set_key("openai", "sk-1")
+    path = user_path / "keys.json"
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    data = json.loads(path.read_text())
+    assert data["openai"] == "sk-1"
+    assert "// Note" in data
+    set_key("other", "x")
+    assert load_keys() == {"openai": "sk-1", "other": "x"}
+
+
+def test_get_key_resolution_order(user_path, monkeypatch):
+    set_key("github", "stored")
+    monkeypatch.setenv("GITHUB_TOKEN", "from-env")
+    assert llm.get_key(input="explicit", alias="github", env="GITHUB_TOKEN") == "explicit"
+    assert llm.get_key(input="github") == "stored"  # input naming a stored key
+    assert llm.get_key(alias="github", env="GITHUB_TOKEN") == "stored"
+    assert llm.get_key(alias="missing", env="GITHUB_TOKEN") == "from-env"
+    assert llm.get_key(alias="missing") is None
+    # older positional form: (explicit_key, key_alias, env_var)
+    assert llm.get_key(None, "github", "GITHUB_TOKEN") == "stored"
+
+
+def test_corrupt_keys_file_is_a_clear_error_and_untouched(user_path):
+    path = user_path / "keys.json"
+    path.write_text("{not json")
+    with pytest.raises(llm.ConfigError, match="keys.json is not valid JSON"):
+        llm.get_key(alias="openai")
+    with pytest.raises(llm.ConfigError):
+        set_key("openai", "sk")
+    assert path.read_text() == "{not json"
+
+
+def test_key_model_key_order(user_path, monkeypatch):
+    model = llm.get_model("keyed")
+    with pytest.raises(llm.NeedsKeyException, match="llm keys set testkey"):
+        model.prompt("hi").text()
+    monkeypatch.setenv("LLM_TEST_KEY", "env-key")
+    assert model.prompt("hi").text() == "key=env-key"
+    set_key("testkey", "stored-key")
+    assert model.prompt("hi").text() == "key=stored-key"
+    model.key = "attribute-key"
+    try:
+        assert model.prompt("hi").text() == "key=attribute-key"
+        assert model.prompt("hi", key="param-key").text() == "key=param-key"
+        set_key("named", "named-value")
+        assert model.prompt("hi", key="named").text() == "key=named-value"
+    finally:
+        model.key = None
+
+
+def test_missing_key_can_be_retried(user_path, monkeypatch):
+    response = llm.get_model("keyed").prompt("hi")
+    with pytest.raises(llm.NeedsKeyException):
+        response.text()
+    monkeypatch.setenv("LLM_TEST_KEY", "late")
+    assert response.text() == "key=late"
+
+
+def test_set_and_remove_alias(user_path):
+    llm.set_alias("fast", "mock")
+    assert json.loads((user_path / "aliases.json").read_text()) == {"fast": "mock"}
+    assert llm.get_model("fast").model_id == "mock"
+    llm.set_alias("quick", "fast")  # alias of an alias resolves to the model ID
+    assert json.loads((user_path / "aliases.json").read_text())["quick"] == "mock"
+    assert "fast" in [m for e in llm.get_models_with_aliases() if e.model_id == "mock" for m in e.aliases]
+    llm.remove_alias("fast")
+    with pytest.raises(KeyError):
+        llm.remove_alias("fast")
+    with pytest.raises(llm.UnknownModelError):
+        llm.get_model("fast")
+
+
+def test_plugin_alias_works(user_path):
+    assert llm.get_model("scripted").model_id == "mock"
+
+
+def test_invalid_aliases_file_is_replaced_with_backup(user_path, capsys):
+    path = user_path / "aliases.json"
+    path.write_text("[broken")
+    assert llm.get_models()  # reading with a broken file warns but works
+    llm.set_alias("fast", "mock")
+    assert json.loads(path.read_text()) == {"fast": "mock"}
+    assert (user_path / "aliases.json.bak").read_text() == "[broken"
+    assert "aliases.json" in capsys.readouterr().err
+
+
+def test_default_models(user_path):
+    assert llm.get_default_model() == "gpt-4o-mini"
+    assert llm.get_default_model(default=None) is None
+    llm.set_default_model("mock")
+    assert llm.get_default_model() == "mock"
+    assert llm.get_model().model_id == "mock"
+    assert (user_path / "default_model.txt").read_text() == "mock"
+    assert llm.get_default_embedding_model() is None
+    llm.set_default_embedding_model("demo")
+    assert llm.get_default_embedding_model() == "demo"
+    assert llm.get_embedding_model().model_id == "embed-demo"
+    llm.set_default_embedding_model(None)
+    assert not Path(user_path / "default_embedding_model.txt").exists()
+
+
+def test_embedding_model_api():
+    model = llm.get_embedding_model("demo")
+    vector = model.embed("hello")
+    assert len(vector) == 16
+    assert model.embed(b"\x00\x01") != vector
+    vectors = list(model.embed_multi(["a", "b", "c"], batch_size=2))
+    assert len(vectors) == 3 and vectors[0] == model.embed("a")
+    with pytest.raises(llm.UnknownModelError):
+        llm.get_embedding_model("nope")
+
+
+def test_encode_decode_round_trip():
+    values = [0.5, -1.25, 3.0]
+    blob = llm.encode(values)
+    assert len(blob) == 12
+    assert blob[:4] == b"\x00\x00\x00?"  # little-endian float32
+    assert list(llm.decode(blob)) == values
