@@ -1,0 +1,90 @@
+"""Reading templates from YAML text and writing them back out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from llm.errors import TemplateError
+
+from .template import Template
+
+TEMPLATE_KEYS: tuple[str, ...] = tuple(Template.model_fields)
+
+
+def parse_template(text: str, *, name: str | None, source: str) -> Template:
+    """Build a Template from YAML ``text``; ``source`` names it in error messages.
+
+    The text is a mapping of template keys, or a plain string used as the prompt.
+    The ``name`` argument wins over any ``name:`` key in the file.
+    """
+    import yaml
+
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as ex:
+        raise TemplateError(f"{source} is not valid YAML: {ex}") from ex
+    return template_from_data(data, name=name, source=source)
+
+
+def template_from_data(data: Any, *, name: str | None, source: str) -> Template:
+    """Validate parsed YAML (a mapping or a string) into a Template."""
+    from pydantic import ValidationError
+
+    if data is None:
+        raise TemplateError(f"{source} is empty: add a prompt: or system: key")
+    if isinstance(data, str):
+        data = {"prompt": data}
+    if not isinstance(data, dict):
+        raise TemplateError(
+            f"{source} should be a YAML mapping of template keys or a plain string, "
+            f"not {_describe(data)}"
+        )
+    unknown = [str(key) for key in data if key not in TEMPLATE_KEYS]
+    if unknown:
+        noun = "key" if len(unknown) == 1 else "keys"
+        raise TemplateError(
+            f"{source} has unknown {noun}: {', '.join(unknown)} "
+            f"(valid keys are {', '.join(TEMPLATE_KEYS)})"
+        )
+    data = dict(data)
+    if name is not None:
+        data["name"] = name
+    try:
+        return Template.model_validate(data)
+    except ValidationError as ex:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}"
+            for error in ex.errors()
+        )
+        raise TemplateError(f"{source} is not a valid template: {problems}") from ex
+
+
+def template_to_yaml(template: Template, *, include_name: bool = False) -> str:
+    """YAML for a template, leaving out empty keys; multi-line text uses ``|`` blocks."""
+    import yaml
+
+    class _Dumper(yaml.SafeDumper):
+        pass
+
+    def represent_str(dumper: yaml.SafeDumper, value: str) -> Any:
+        style = "|" if "\n" in value else None
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+    _Dumper.add_representer(str, represent_str)
+    return yaml.dump(
+        template.to_dict(include_name=include_name),
+        Dumper=_Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=False,
+    )
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return f"a {type(value).__name__}"

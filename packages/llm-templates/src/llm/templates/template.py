@@ -1,0 +1,236 @@
+"""The Template model: a reusable prompt, system prompt, model and settings.
+
+Prompt and system text use :class:`string.Template` syntax: ``$input`` is the
+user's input, ``$name`` / ``${name}`` are parameters and ``$$`` is a literal
+dollar sign.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from llm.errors import TemplateError
+from pydantic import BaseModel, ConfigDict, PrivateAttr, field_validator
+
+if TYPE_CHECKING:
+    from llm.attachments import Attachment
+
+_URL = re.compile(r"^https?://", re.IGNORECASE)
+
+
+class AttachmentType(BaseModel):
+    """An attachment with an explicit MIME type (``--at value type``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: str
+    value: str
+
+
+class Template(BaseModel):
+    """A saved prompt: text with ``$variables`` plus the model, options and extras to use.
+
+    Build one directly, load one with :func:`llm.templates.load_template`, or
+    return one from a ``register_template_loaders`` plugin loader.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid", protected_namespaces=(), validate_assignment=True
+    )
+
+    name: str | None = None
+    prompt: str | None = None
+    system: str | None = None
+    attachments: list[str] | None = None
+    attachment_types: list[AttachmentType] | None = None
+    model: str | None = None
+    defaults: dict[str, Any] | None = None
+    options: dict[str, Any] | None = None
+    extract: bool | None = None
+    extract_last: bool | None = None
+    schema_object: dict[str, Any] | None = None
+    fragments: list[str] | None = None
+    system_fragments: list[str] | None = None
+    tools: list[str] | None = None
+    functions: str | None = None
+
+    # Only templates read from this machine (saved ones and local files) may run
+    # the Python code in ``functions``; load_template() sets this.
+    _functions_trusted: bool = PrivateAttr(default=False)
+
+    # Older code catches Template.MissingVariables; it is the TemplateError it raises.
+    MissingVariables: ClassVar[type[TemplateError]] = TemplateError
+
+    @field_validator("prompt", "system", "model", "functions", mode="before")
+    @classmethod
+    def _scalar_to_text(cls, value: Any) -> Any:
+        # YAML turns ``prompt: 42`` into an int; it is still meant as text.
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return str(value)
+        return value
+
+    @field_validator(
+        "attachments", "fragments", "system_fragments", "tools", mode="before"
+    )
+    @classmethod
+    def _single_to_list(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+    @field_validator("defaults", "options", mode="before")
+    @classmethod
+    def _keys_to_text(cls, value: Any) -> Any:
+        if isinstance(value, Mapping):
+            return {str(key): item for key, item in value.items()}
+        return value
+
+    # --- evaluation ---------------------------------------------------------
+
+    def vars(self) -> set[str]:
+        """Names of the variables used by the prompt and system (including ``input``)."""
+        names: set[str] = set()
+        for text in (self.prompt, self.system):
+            if text:
+                names.update(_placeholders(text))
+        return names
+
+    def evaluate(
+        self, input: str | None, params: Mapping[str, Any] | None = None
+    ) -> tuple[str | None, str | None]:
+        """Fill in the template; returns ``(prompt, system)``.
+
+        ``params`` override ``defaults``. A template with no prompt uses the
+        input as the prompt. When neither prompt nor system mentions ``$input``
+        the input is added to the end of the prompt. A variable with no value
+        raises TemplateError naming it.
+        """
+        values = {key: _as_text(value) for key, value in (self.defaults or {}).items()}
+        values.update({key: _as_text(value) for key, value in (params or {}).items()})
+        values["input"] = input or ""
+        self._check_missing(values)
+        system = self._interpolate(self.system, values, "system")
+        if not self.prompt:
+            return input, system
+        prompt = self._interpolate(self.prompt, values, "prompt")
+        if input and "input" not in self.vars():
+            assert prompt is not None
+            separator = "" if not prompt or prompt[-1].isspace() else "\n"
+            prompt = f"{prompt}{separator}{input}"
+        return prompt, system
+
+    def _label(self) -> str:
+        return f"Template {self.name!r}" if self.name else "Template"
+
+    def _check_missing(self, values: Mapping[str, str]) -> None:
+        missing: list[str] = []
+        for text, field in ((self.system, "system"), (self.prompt, "prompt")):
+            if not text:
+                continue
+            check_placeholders(text, f"{self._label()} {field}")
+            for name in _placeholders(text):
+                if name not in values and name not in missing:
+                    missing.append(name)
+        if missing:
+            listed = ", ".join(missing)
+            usage = " ".join(f"-p {name} VALUE" for name in missing)
+            noun = "parameter" if len(missing) == 1 else "parameters"
+            raise TemplateError(
+                f"{self._label()} is missing a value for {noun}: {listed} "
+                f"(pass {usage}, or set defaults: in the template)"
+            )
+
+    def _interpolate(
+        self, text: str | None, values: Mapping[str, str], field: str
+    ) -> str | None:
+        if not text:
+            return text
+        check_placeholders(text, f"{self._label()} {field}")
+        return string.Template(text).substitute(values)
+
+    # --- pieces the CLI turns into prompt inputs ----------------------------
+
+    def attachment_objects(self) -> list[Attachment]:
+        """The template's ``attachments`` and ``attachment_types`` as llm.Attachment objects."""
+        from llm.attachments import Attachment
+
+        result = []
+        for value in self.attachments or []:
+            result.append(_attachment(Attachment, value, None))
+        for item in self.attachment_types or []:
+            result.append(_attachment(Attachment, item.value, item.type))
+        return result
+
+    def function_code(self) -> str | None:
+        """The ``functions`` code, if this template is trusted to run it.
+
+        Raises TemplateError for templates that came from a URL or a plugin
+        loader: running code from those would let a remote file execute
+        anything on this machine.
+        """
+        if not self.functions:
+            return None
+        if not self._functions_trusted:
+            raise TemplateError(untrusted_functions_message(self.name or "template"))
+        return self.functions
+
+    def to_dict(self, *, include_name: bool = False) -> dict[str, Any]:
+        """The template as plain data, leaving out keys that are unset or empty."""
+        data = self.model_dump(mode="json", exclude_none=True)
+        if not include_name:
+            data.pop("name", None)
+        return {
+            key: value
+            for key, value in data.items()
+            if value not in ("", [], {})
+            and not (key in ("extract", "extract_last") and value is False)
+        }
+
+
+def untrusted_functions_message(label: str) -> str:
+    """Explain why a remote template's ``functions:`` code will not run, and what to do."""
+    return (
+        f"Template {label!r} defines Python code in its functions: key, but it was "
+        "loaded from a URL or a plugin loader, so that code will not be run. "
+        "If you trust it, save a copy of the template on this machine (a .yaml file "
+        "used with -t path/to/file.yaml, or a file in the directory shown by "
+        "'llm templates path') and use that instead."
+    )
+
+
+def _attachment(cls: type[Attachment], value: str, type_: str | None) -> Attachment:
+    if _URL.match(value):
+        return cls(type=type_, url=value)
+    return cls(type=type_, path=value)
+
+
+def _as_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _placeholders(text: str) -> list[str]:
+    """Variable names in ``text``, in order of first use, ignoring ``$$`` and stray ``$``."""
+    names: list[str] = []
+    for match in string.Template.pattern.finditer(text):
+        name = match.group("named") or match.group("braced")
+        if name and name not in names:
+            names.append(name)
+    return names
+
+
+def check_placeholders(text: str, where: str) -> None:
+    """Reject a ``$`` that starts no variable, pointing at where it is."""
+    for match in string.Template.pattern.finditer(text):
+        if match.group("invalid") is not None:
+            offset = match.start("invalid")
+            line = text.count("\n", 0, offset) + 1
+            column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+            raise TemplateError(
+                f"{where} has a '$' that does not start a variable name "
+                f"(line {line}, column {column}): write $$ for a literal dollar sign"
+            )
