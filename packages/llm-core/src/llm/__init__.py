@@ -1,4 +1,16 @@
-__path__ = __import__("pkgutil").extend_path(__path__, __name__)  # noqa: F821
+def _extend_path(path: list, name: str) -> list:  # what pkgutil.extend_path does, minus its imports
+    import os
+    import sys
+
+    path = list(path)
+    for entry in sys.path:
+        candidate = os.path.join(entry, name) if isinstance(entry, str) else None
+        if candidate and candidate not in path and os.path.isdir(candidate):
+            path.append(candidate)
+    return path
+
+
+__path__ = _extend_path(__path__, __name__)  # noqa: F821
 # LLM: run prompts against large language models from Python, and extend it with plugins.
 #
 # Public names are imported lazily on first use so ``import llm`` stays cheap
@@ -6,7 +18,8 @@ __path__ = __import__("pkgutil").extend_path(__path__, __name__)  # noqa: F821
 # llm distributions add subpackages (llm.cli, llm.logs ...) found via __path__.
 
 from importlib import import_module
-from typing import TYPE_CHECKING, Any
+
+TYPE_CHECKING = False  # avoids importing typing at start-up; type checkers treat it as True
 
 # name -> module (within llm) that defines it
 _EXPORTS: dict[str, str] = {
@@ -103,7 +116,7 @@ _OPTIONAL: dict[str, tuple[str, str]] = {
 __all__ = sorted([*_EXPORTS, *_OPTIONAL])
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> "Any":
     module_name = _EXPORTS.get(name)
     if module_name is not None:
         value = getattr(import_module(f"llm.{module_name}"), name)
@@ -128,6 +141,8 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from typing import Any
+
     from .aliases import remove_alias, set_alias
     from .async_response import AsyncResponse
     from .attachments import Attachment
