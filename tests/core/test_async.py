@@ -34,7 +34,9 @@ def test_async_for_streams_text_only(async_mock_model):
 
 
 def test_astream_events_usage_messages(async_mock_model):
-    async_mock_model.enqueue(StreamEvent("reasoning", "r"), "a", llm.Usage(input=1, output=2))
+    async_mock_model.enqueue(
+        StreamEvent("reasoning", "r"), "a", llm.Usage(input=1, output=2)
+    )
 
     async def go():
         response = async_mock_model.prompt("hi")

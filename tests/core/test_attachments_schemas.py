@@ -18,7 +18,12 @@ MP3 = b"ID3\x03\x00\x00\x00\x00\x00\x00" + b"\xff\xfb\x90\x00" + b"\0" * 64
 
 @pytest.mark.parametrize(
     "content,expected",
-    [(PNG, "image/png"), (WAV, "audio/wav"), (MP3, "audio/mpeg"), (b"%PDF-1.4\n" + b"\0" * 20, "application/pdf")],
+    [
+        (PNG, "image/png"),
+        (WAV, "audio/wav"),
+        (MP3, "audio/mpeg"),
+        (b"%PDF-1.4\n" + b"\0" * 20, "application/pdf"),
+    ],
 )
 def test_type_detection_from_content(content, expected, tmp_path):
     assert llm.Attachment(content=content).resolve_type() == expected
@@ -49,7 +54,12 @@ def test_content_bytes_base64_and_id(tmp_path):
     assert attachment.base64_content() == base64.b64encode(PNG).decode()
     assert attachment.id() == hashlib.sha256(PNG).hexdigest()
     url_attachment = llm.Attachment(url="https://example.com/a.png")
-    assert url_attachment.id() == hashlib.sha256(json.dumps({"url": "https://example.com/a.png"}).encode()).hexdigest()
+    assert (
+        url_attachment.id()
+        == hashlib.sha256(
+            json.dumps({"url": "https://example.com/a.png"}).encode()
+        ).hexdigest()
+    )
 
 
 @pytest.fixture
@@ -97,31 +107,46 @@ def test_unreachable_url_is_clear_error():
     "dsl,expected",
     [
         ("name", {"name": {"type": "string"}}),
-        ("name, age int, score float, ok bool", {
-            "name": {"type": "string"},
-            "age": {"type": "integer"},
-            "score": {"type": "number"},
-            "ok": {"type": "boolean"},
-        }),
-        ("name: the name, age int: their age", {
-            "name": {"type": "string", "description": "the name"},
-            "age": {"type": "integer", "description": "their age"},
-        }),
-        ("name: the person's name\nbio: a bio, short", {
-            "name": {"type": "string", "description": "the person's name"},
-            "bio": {"type": "string", "description": "a bio, short"},
-        }),
+        (
+            "name, age int, score float, ok bool",
+            {
+                "name": {"type": "string"},
+                "age": {"type": "integer"},
+                "score": {"type": "number"},
+                "ok": {"type": "boolean"},
+            },
+        ),
+        (
+            "name: the name, age int: their age",
+            {
+                "name": {"type": "string", "description": "the name"},
+                "age": {"type": "integer", "description": "their age"},
+            },
+        ),
+        (
+            "name: the person's name\nbio: a bio, short",
+            {
+                "name": {"type": "string", "description": "the person's name"},
+                "bio": {"type": "string", "description": "a bio, short"},
+            },
+        ),
     ],
 )
 def test_schema_dsl(dsl, expected):
     schema = llm.schema_dsl(dsl)
-    assert schema == {"type": "object", "properties": expected, "required": list(expected)}
+    assert schema == {
+        "type": "object",
+        "properties": expected,
+        "required": list(expected),
+    }
 
 
 def test_schema_dsl_multi():
     schema = llm.schema_dsl("name, age int", multi=True)
     assert schema["properties"]["items"]["type"] == "array"
-    assert schema["properties"]["items"]["items"]["properties"]["age"] == {"type": "integer"}
+    assert schema["properties"]["items"]["items"]["properties"]["age"] == {
+        "type": "integer"
+    }
     assert schema_summary(schema) == "[{name, age}]"
 
 

@@ -42,7 +42,9 @@ def test_keys_written_0600_and_note(user_path):
 def test_get_key_resolution_order(user_path, monkeypatch):
     set_key("github", "stored")
     monkeypatch.setenv("GITHUB_TOKEN", "from-env")
-    assert llm.get_key(input="explicit", alias="github", env="GITHUB_TOKEN") == "explicit"
+    assert (
+        llm.get_key(input="explicit", alias="github", env="GITHUB_TOKEN") == "explicit"
+    )
     assert llm.get_key(input="github") == "stored"  # input naming a stored key
     assert llm.get_key(alias="github", env="GITHUB_TOKEN") == "stored"
     assert llm.get_key(alias="missing", env="GITHUB_TOKEN") == "from-env"
@@ -93,7 +95,12 @@ def test_set_and_remove_alias(user_path):
     assert llm.get_model("fast").model_id == "mock"
     llm.set_alias("quick", "fast")  # alias of an alias resolves to the model ID
     assert json.loads((user_path / "aliases.json").read_text())["quick"] == "mock"
-    assert "fast" in [m for e in llm.get_models_with_aliases() if e.model_id == "mock" for m in e.aliases]
+    assert "fast" in [
+        m
+        for e in llm.get_models_with_aliases()
+        if e.model_id == "mock"
+        for m in e.aliases
+    ]
     llm.remove_alias("fast")
     with pytest.raises(KeyError):
         llm.remove_alias("fast")

@@ -33,7 +33,13 @@ def test_changed_system_prompt_is_added():
     conversation = llm.get_model("echo").conversation()
     conversation.prompt("one", system="S1").text()
     messages = echo_messages(conversation.prompt("two", system="S2"))
-    assert [m["role"] for m in messages] == ["system", "user", "assistant", "system", "user"]
+    assert [m["role"] for m in messages] == [
+        "system",
+        "user",
+        "assistant",
+        "system",
+        "user",
+    ]
 
 
 def test_previous_attachments_are_resent():
@@ -47,7 +53,9 @@ def test_previous_attachments_are_resent():
 def test_legacy_plugin_walks_conversation_responses():
     conversation = llm.get_model("legacy").conversation()
     conversation.prompt("a").text()
-    assert conversation.prompt("b").text() == "legacy:b history=['a->legacy:a history=[]']"
+    assert (
+        conversation.prompt("b").text() == "legacy:b history=['a->legacy:a history=[]']"
+    )
 
 
 def test_fake_responses_in_conversation_feed_history(mock_model):
@@ -69,7 +77,9 @@ def test_fake_responses_in_conversation_feed_history(mock_model):
 
 def test_to_dict_from_dict_and_reply(mock_model):
     mock_model.enqueue("4")
-    response = mock_model.prompt("What's 2+2?", attachments=[llm.Attachment(content=PNG)])
+    response = mock_model.prompt(
+        "What's 2+2?", attachments=[llm.Attachment(content=PNG)]
+    )
     response.text()
     payload = json.loads(json.dumps(response.to_dict()))
     rebuilt = llm.Response.from_dict(payload)

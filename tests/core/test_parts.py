@@ -29,7 +29,9 @@ def test_consecutive_text_is_one_part():
 
 def test_reasoning_then_text_are_separate_parts():
     parts, _ = assemble(
-        StreamEvent("reasoning", "hm"), StreamEvent("reasoning", "m"), StreamEvent("text", "ok")
+        StreamEvent("reasoning", "hm"),
+        StreamEvent("reasoning", "m"),
+        StreamEvent("text", "ok"),
     )
     assert parts == [ReasoningPart(text="hmm"), TextPart(text="ok")]
 
@@ -75,8 +77,20 @@ def test_reasoning_tool_call_reasoning():
 
 def test_tool_result_is_always_its_own_part():
     parts, _ = assemble(
-        StreamEvent("tool_result", "hit 1", tool_call_id="s", server_executed=True, tool_name="search"),
-        StreamEvent("tool_result", "hit 2", tool_call_id="s", server_executed=True, tool_name="search"),
+        StreamEvent(
+            "tool_result",
+            "hit 1",
+            tool_call_id="s",
+            server_executed=True,
+            tool_name="search",
+        ),
+        StreamEvent(
+            "tool_result",
+            "hit 2",
+            tool_call_id="s",
+            server_executed=True,
+            tool_name="search",
+        ),
     )
     assert len(parts) == 2
     assert parts[0] == ToolResultPart(
@@ -101,13 +115,18 @@ def test_explicit_index_is_reserved_by_auto_assignment():
         StreamEvent("tool_call_name", "late", part_index=1),
     )
     assert indexes == [1, 0, 1]
-    assert parts == [TextPart(text="hello"), ToolCallPart(name="late", arguments={"a": 1})]
+    assert parts == [
+        TextPart(text="hello"),
+        ToolCallPart(name="late", arguments={"a": 1}),
+    ]
 
 
 def test_provider_metadata_last_non_none_wins_per_key():
     parts, _ = assemble(
         StreamEvent("reasoning", "x", provider_metadata={"anthropic": {"a": 1}}),
-        StreamEvent("reasoning", "", provider_metadata={"anthropic": {"signature": "s"}}),
+        StreamEvent(
+            "reasoning", "", provider_metadata={"anthropic": {"signature": "s"}}
+        ),
         StreamEvent("reasoning", "", provider_metadata={"other": None}),
     )
     assert parts[0].provider_metadata == {"anthropic": {"signature": "s"}}
@@ -128,7 +147,9 @@ def test_unknown_event_type_rejected():
     [
         TextPart(text="hi", provider_metadata={"p": {"k": "v"}}),
         ReasoningPart(text="think", redacted=True),
-        ToolCallPart(name="f", arguments={"a": [1, 2]}, tool_call_id="c", server_executed=True),
+        ToolCallPart(
+            name="f", arguments={"a": [1, 2]}, tool_call_id="c", server_executed=True
+        ),
         ToolResultPart(
             name="f",
             output="out",
@@ -136,7 +157,11 @@ def test_unknown_event_type_rejected():
             attachments=[llm.Attachment(content=b"\x89PNG", type="image/png")],
             exception="boom",
         ),
-        AttachmentPart(attachment=llm.Attachment(url="https://example.com/a.jpg", type="image/jpeg")),
+        AttachmentPart(
+            attachment=llm.Attachment(
+                url="https://example.com/a.jpg", type="image/jpeg"
+            )
+        ),
     ],
 )
 def test_part_round_trip(part):
@@ -161,13 +186,18 @@ def test_message_helpers_and_round_trip():
     again = llm.Message.from_dict(message.to_dict())
     assert again == message
     assert llm.system("be brief").role == "system"
-    assert llm.assistant("ok", ToolCallPart(name="t", tool_call_id="1")).tool_calls[0].name == "t"
+    assert (
+        llm.assistant("ok", ToolCallPart(name="t", tool_call_id="1")).tool_calls[0].name
+        == "t"
+    )
 
 
 def test_tool_message_from_results():
     message = llm.tool_message(llm.ToolResult(name="t", output="42", tool_call_id="c1"))
     assert message.role == "tool"
-    assert message.tool_results == [ToolResultPart(name="t", output="42", tool_call_id="c1")]
+    assert message.tool_results == [
+        ToolResultPart(name="t", output="42", tool_call_id="c1")
+    ]
 
 
 def test_message_rejects_unknown_role():

@@ -197,10 +197,14 @@ def plugin_env(subprocess_env, tmp_path):
     """A PYTHONPATH with the test plugin plus a plugin that fails to import."""
     site = tmp_path / "site"
     site.mkdir()
-    (site / "bad_plugin.py").write_text("raise ImportError('missing dependency frobnicate')\n")
+    (site / "bad_plugin.py").write_text(
+        "raise ImportError('missing dependency frobnicate')\n"
+    )
     dist = site / "bad_plugin-0.1.dist-info"
     dist.mkdir()
-    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: bad-plugin\nVersion: 0.1\n")
+    (dist / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: bad-plugin\nVersion: 0.1\n"
+    )
     (dist / "entry_points.txt").write_text("[llm]\nbad_plugin = bad_plugin\n")
     env = dict(subprocess_env)
     env["PYTHONPATH"] = os.pathsep.join([str(site), env["PYTHONPATH"]])
@@ -208,12 +212,18 @@ def plugin_env(subprocess_env, tmp_path):
     return env
 
 
-MODEL_IDS = "import llm, json; print(json.dumps(sorted(m.model_id for m in llm.get_models())))"
+MODEL_IDS = (
+    "import llm, json; print(json.dumps(sorted(m.model_id for m in llm.get_models())))"
+)
 
 
 def run_python(code, env):
     return subprocess.run(
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", code],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
@@ -221,7 +231,10 @@ def test_plugin_import_failure_warns_and_continues(plugin_env):
     result = run_python(MODEL_IDS, plugin_env)
     assert result.returncode == 0, result.stderr
     assert "mock" in json.loads(result.stdout)
-    assert "Warning: plugin bad-plugin failed to load: missing dependency frobnicate" in result.stderr
+    assert (
+        "Warning: plugin bad-plugin failed to load: missing dependency frobnicate"
+        in result.stderr
+    )
 
 
 def test_plugin_import_failure_fatal_with_raise_errors(plugin_env):

@@ -21,17 +21,60 @@ def test_all_matches_public_names():
 
 def test_every_documented_name_is_exported():
     expected = {
-        "get_model", "get_async_model", "get_models", "get_async_models",
-        "get_models_with_aliases", "get_embedding_model", "get_embedding_models",
-        "UnknownModelError", "set_alias", "remove_alias", "set_default_model",
-        "get_default_model", "set_default_embedding_model", "get_default_embedding_model",
-        "user_dir", "get_key", "encode", "decode", "Model", "KeyModel", "AsyncModel",
-        "AsyncKeyModel", "Options", "Response", "AsyncResponse", "Conversation",
-        "AsyncConversation", "Message", "user", "assistant", "system", "tool_message",
-        "Tool", "Toolbox", "ToolCall", "ToolResult", "ToolOutput", "CancelToolCall",
-        "PauseChain", "schema_dsl", "Attachment", "Fragment", "hookimpl", "ModelError",
-        "NeedsKeyException", "EmbeddingModel", "Usage", "Prompt", "StreamEvent",
-        "ServerSideTool", "get_tools", "get_plugins", "Collection", "Template",
+        "get_model",
+        "get_async_model",
+        "get_models",
+        "get_async_models",
+        "get_models_with_aliases",
+        "get_embedding_model",
+        "get_embedding_models",
+        "UnknownModelError",
+        "set_alias",
+        "remove_alias",
+        "set_default_model",
+        "get_default_model",
+        "set_default_embedding_model",
+        "get_default_embedding_model",
+        "user_dir",
+        "get_key",
+        "encode",
+        "decode",
+        "Model",
+        "KeyModel",
+        "AsyncModel",
+        "AsyncKeyModel",
+        "Options",
+        "Response",
+        "AsyncResponse",
+        "Conversation",
+        "AsyncConversation",
+        "Message",
+        "user",
+        "assistant",
+        "system",
+        "tool_message",
+        "Tool",
+        "Toolbox",
+        "ToolCall",
+        "ToolResult",
+        "ToolOutput",
+        "CancelToolCall",
+        "PauseChain",
+        "schema_dsl",
+        "Attachment",
+        "Fragment",
+        "hookimpl",
+        "ModelError",
+        "NeedsKeyException",
+        "EmbeddingModel",
+        "Usage",
+        "Prompt",
+        "StreamEvent",
+        "ServerSideTool",
+        "get_tools",
+        "get_plugins",
+        "Collection",
+        "Template",
     }
     assert expected <= set(llm.__all__)
 
@@ -56,11 +99,15 @@ def test_compatibility_import_paths():
 
     assert extract_fenced_code_block("x\n```python\nprint(1)\n```\n") == "print(1)\n"
     assert extract_fenced_code_block("```\na\n```\n```\nb\n```", last=True) == "b\n"
-    assert remove_dict_none_values({"a": None, "b": {"c": None, "d": 1}}) == {"b": {"d": 1}}
+    assert remove_dict_none_values({"a": None, "b": {"c": None, "d": 1}}) == {
+        "b": {"d": 1}
+    }
 
 
 def test_every_hook_is_documented():
     hooks = [name for name in dir(hookspecs) if name.startswith("register_")]
     text = (DOCS / "plugins.md").read_text()
     for hook in hooks:
-        assert re.search(rf"`{hook}\(", text), f"{hook} is not documented in docs/plugins.md"
+        assert re.search(rf"`{hook}\(", text), (
+            f"{hook} is not documented in docs/plugins.md"
+        )

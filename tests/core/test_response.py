@@ -10,7 +10,9 @@ from llm.parts import ReasoningPart, StreamEvent, TextPart, ToolCallPart
 
 def test_response_is_lazy_and_repr(mock_model):
     response = mock_model.prompt("Five names")
-    assert repr(response) == "<Response prompt='Five names' text='... not yet done ...'>"
+    assert (
+        repr(response) == "<Response prompt='Five names' text='... not yet done ...'>"
+    )
     assert mock_model.prompts == []  # nothing executed yet
     mock_model.enqueue("Percy")
     assert response.text() == "Percy"
@@ -90,7 +92,9 @@ def test_usage_json_and_resolved_model():
 
 
 def test_usage_none_when_not_reported(mock_model):
-    assert mock_model.prompt("hi").usage() == llm.Usage(input=None, output=None, details=None)
+    assert mock_model.prompt("hi").usage() == llm.Usage(
+        input=None, output=None, details=None
+    )
 
 
 def test_on_done_called_once_after_completion(mock_model):
@@ -126,7 +130,9 @@ def test_error_midway_keeps_partial_text():
     with pytest.raises(llm.ModelError, match="server exploded"):
         response.text()
     assert response.error is not None
-    assert response.text_or_raise().startswith("{")  # the first half arrived and is kept
+    assert response.text_or_raise().startswith(
+        "{"
+    )  # the first half arrived and is kept
     assert response.text() == response.text_or_raise()  # no re-execution
 
 
@@ -184,7 +190,9 @@ def test_model_without_attachment_support():
             yield "x"
 
     with pytest.raises(llm.AttachmentError, match="does not support attachments"):
-        Plain().prompt("x", attachments=[llm.Attachment(content=b"\x89PNG\r\n\x1a\n" + b"\0" * 16)])
+        Plain().prompt(
+            "x", attachments=[llm.Attachment(content=b"\x89PNG\r\n\x1a\n" + b"\0" * 16)]
+        )
 
 
 def test_schema_and_tools_require_support():
@@ -251,7 +259,9 @@ def test_prompt_plus_system_equals_messages(mock_model):
     mock_model.prompt("hi", system="Be brief.").text()
     mock_model.prompt(messages=[llm.system("Be brief."), llm.user("hi")]).text()
     first, second = mock_model.prompts
-    assert [m.to_dict() for m in first.messages] == [m.to_dict() for m in second.messages]
+    assert [m.to_dict() for m in first.messages] == [
+        m.to_dict() for m in second.messages
+    ]
 
 
 def test_fake_response(mock_model):

@@ -44,7 +44,9 @@ def test_unannotated_parameters_are_strings():
         "Shout"
         return string
 
-    assert llm.Tool.function(shout).input_schema["properties"]["string"] == {"type": "string"}
+    assert llm.Tool.function(shout).input_schema["properties"]["string"] == {
+        "type": "string"
+    }
 
 
 def test_prompt_tools_calls_and_results(mock_model):
@@ -54,7 +56,9 @@ def test_prompt_tools_calls_and_results(mock_model):
     assert call.name == "upper" and call.arguments == {"text": "panda"}
     assert call.tool_call_id.startswith("tc_")
     (result,) = response.execute_tool_calls()
-    assert result == llm.ToolResult(name="upper", output="PANDA", tool_call_id=call.tool_call_id)
+    assert result == llm.ToolResult(
+        name="upper", output="PANDA", tool_call_id=call.tool_call_id
+    )
 
 
 def test_synthesized_tool_call_ids_are_unique(mock_model):
@@ -68,13 +72,17 @@ def test_synthesized_tool_call_ids_are_unique(mock_model):
 
 
 def test_reply_executes_pending_calls_and_continues(mock_model):
-    mock_model.enqueue(llm.ToolCall(name="upper", arguments={"text": "panda"}, tool_call_id="c1"))
+    mock_model.enqueue(
+        llm.ToolCall(name="upper", arguments={"text": "panda"}, tool_call_id="c1")
+    )
     mock_model.enqueue("PANDA it is")
     response = mock_model.prompt("Convert panda", tools=[upper])
     follow_up = response.reply()
     assert follow_up.text() == "PANDA it is"
     prompt = mock_model.prompts[-1]
-    assert prompt.tool_results == [llm.ToolResult(name="upper", output="PANDA", tool_call_id="c1")]
+    assert prompt.tool_results == [
+        llm.ToolResult(name="upper", output="PANDA", tool_call_id="c1")
+    ]
     assert [m.role for m in prompt.messages] == ["user", "assistant", "tool"]
     assert prompt.messages[1].tool_calls[0].tool_call_id == "c1"
 
@@ -87,10 +95,15 @@ def test_reply_with_explicit_results_skips_execution(mock_model):
         executed.append(x)
         return x
 
-    mock_model.enqueue(llm.ToolCall(name="tool", arguments={"x": "1"}, tool_call_id="c1"))
+    mock_model.enqueue(
+        llm.ToolCall(name="tool", arguments={"x": "1"}, tool_call_id="c1")
+    )
     response = mock_model.prompt("x", tools=[tool])
     response.text()
-    response.reply("now translate", tool_results=[llm.ToolResult(name="tool", output="SYN", tool_call_id="c1")]).text()
+    response.reply(
+        "now translate",
+        tool_results=[llm.ToolResult(name="tool", output="SYN", tool_call_id="c1")],
+    ).text()
     assert executed == []
     assert mock_model.prompts[-1].messages[-1].text == "now translate"
     assert mock_model.prompts[-1].messages[-2].tool_results[0].output == "SYN"
@@ -99,7 +112,8 @@ def test_reply_with_explicit_results_skips_execution(mock_model):
 def test_chain_runs_tools_until_done():
     model = llm.get_model("echo")
     chain = model.chain(
-        tool_calls_prompt({"name": "upper", "arguments": {"text": "panda"}}), tools=[upper]
+        tool_calls_prompt({"name": "upper", "arguments": {"text": "panda"}}),
+        tools=[upper],
     )
     responses = list(chain.responses())
     assert len(responses) == 2
@@ -144,7 +158,9 @@ def test_tool_errors_go_back_to_the_model():
         raise RuntimeError("disk on fire")
 
     chain = llm.get_model("echo").chain(
-        tool_calls_prompt({"name": "broken", "arguments": {"x": "1"}}, {"name": "missing"}),
+        tool_calls_prompt(
+            {"name": "broken", "arguments": {"x": "1"}}, {"name": "missing"}
+        ),
         tools=[broken],
     )
     final = json.loads(list(chain.responses())[-1].text())
@@ -170,7 +186,9 @@ def test_chain_limit():
         supports_tools = True
 
         def execute(self, prompt, stream, response, conversation):
-            response.add_tool_call(llm.ToolCall(name="upper", arguments={"text": "again"}))
+            response.add_tool_call(
+                llm.ToolCall(name="upper", arguments={"text": "again"})
+            )
             return []
 
     chain = Loop().chain("go", tools=[upper], chain_limit=3)
@@ -190,7 +208,9 @@ def test_llm_tool_call_parameter_is_injected_and_hidden():
     tool = llm.Tool.function(lookup)
     assert list(tool.input_schema["properties"]) == ["name"]
     llm.get_model("echo").chain(
-        tool_calls_prompt({"name": "lookup", "arguments": {"name": "x"}, "id": "call-9"}),
+        tool_calls_prompt(
+            {"name": "lookup", "arguments": {"name": "x"}, "id": "call-9"}
+        ),
         tools=[lookup],
     ).text()
     assert received == ["call-9"]
@@ -203,7 +223,8 @@ def test_async_tool_in_sync_chain():
         return "Hello there " + name
 
     chain = llm.get_model("echo").chain(
-        tool_calls_prompt({"name": "hello", "arguments": {"name": "Percival"}}), tools=[hello]
+        tool_calls_prompt({"name": "hello", "arguments": {"name": "Percival"}}),
+        tools=[hello],
     )
     final = json.loads(list(chain.responses())[-1].text())
     assert final["tool_results"][0]["output"] == "Hello there Percival"
@@ -214,8 +235,13 @@ def test_non_string_output_is_json():
         "d"
         return {"a": [1, 2]}
 
-    chain = llm.get_model("echo").chain(tool_calls_prompt({"name": "data"}), tools=[data])
-    assert json.loads(list(chain.responses())[-1].text())["tool_results"][0]["output"] == '{"a": [1, 2]}'
+    chain = llm.get_model("echo").chain(
+        tool_calls_prompt({"name": "data"}), tools=[data]
+    )
+    assert (
+        json.loads(list(chain.responses())[-1].text())["tool_results"][0]["output"]
+        == '{"a": [1, 2]}'
+    )
 
 
 def test_tool_output_attachments_reach_next_prompt(mock_model):
@@ -223,9 +249,14 @@ def test_tool_output_attachments_reach_next_prompt(mock_model):
 
     def draw(prompt: str) -> llm.ToolOutput:
         "Draw"
-        return llm.ToolOutput(output="drawn", attachments=[llm.Attachment(content=png, mimetype="image/png")])
+        return llm.ToolOutput(
+            output="drawn",
+            attachments=[llm.Attachment(content=png, mimetype="image/png")],
+        )
 
-    mock_model.enqueue(llm.ToolCall(name="draw", arguments={"prompt": "cat"}, tool_call_id="d1"))
+    mock_model.enqueue(
+        llm.ToolCall(name="draw", arguments={"prompt": "cat"}, tool_call_id="d1")
+    )
     mock_model.enqueue("nice")
     mock_model.chain("draw a cat", tools=[draw]).text()
     (result_part,) = mock_model.prompts[-1].messages[-1].parts
@@ -257,14 +288,25 @@ class Memory(llm.Toolbox):
 
 def test_toolbox_methods_become_tools_and_keep_state():
     memory = Memory()
-    assert sorted(t.name for t in memory.tools()) == ["Memory_get", "Memory_keys", "Memory_set"]
+    assert sorted(t.name for t in memory.tools()) == [
+        "Memory_get",
+        "Memory_keys",
+        "Memory_set",
+    ]
     conversation = llm.get_model("echo").conversation(tools=[memory])
     conversation.chain(
-        tool_calls_prompt({"name": "Memory_set", "arguments": {"key": "name", "value": "Simon"}})
+        tool_calls_prompt(
+            {"name": "Memory_set", "arguments": {"key": "name", "value": "Simon"}}
+        )
     ).text()
     assert memory._memory == {"name": "Simon"}
-    final = conversation.chain(tool_calls_prompt({"name": "Memory_get", "arguments": {"key": "name"}}))
-    assert json.loads(list(final.responses())[-1].text())["tool_results"][0]["output"] == "Simon"
+    final = conversation.chain(
+        tool_calls_prompt({"name": "Memory_get", "arguments": {"key": "name"}})
+    )
+    assert (
+        json.loads(list(final.responses())[-1].text())["tool_results"][0]["output"]
+        == "Simon"
+    )
 
 
 def test_toolbox_config_prepare_and_add_tool():
@@ -294,7 +336,8 @@ def test_toolbox_config_prepare_and_add_tool():
     assert repr(files) == "Files(root='/tmp', readonly=True)"
     assert Files.is_dynamic() and not Memory.is_dynamic()
     chain = llm.get_model("echo").chain(
-        tool_calls_prompt({"name": "Files_extra", "arguments": {"name": "a.txt"}}), tools=[files]
+        tool_calls_prompt({"name": "Files_extra", "arguments": {"name": "a.txt"}}),
+        tools=[files],
     )
     final = json.loads(list(chain.responses())[-1].text())
     assert final["tool_results"][0]["output"] == "/tmp/a.txt"
@@ -331,10 +374,16 @@ def test_resume_from_messages_with_pending_calls(mock_model):
     history = [
         llm.user("delete two files"),
         llm.assistant(
-            llm.parts.ToolCallPart(name="delete", arguments={"path": "a"}, tool_call_id="1"),
-            llm.parts.ToolCallPart(name="delete", arguments={"path": "b"}, tool_call_id="2"),
+            llm.parts.ToolCallPart(
+                name="delete", arguments={"path": "a"}, tool_call_id="1"
+            ),
+            llm.parts.ToolCallPart(
+                name="delete", arguments={"path": "b"}, tool_call_id="2"
+            ),
         ),
-        llm.tool_message(llm.ToolResult(name="delete", output="deleted a", tool_call_id="1")),
+        llm.tool_message(
+            llm.ToolResult(name="delete", output="deleted a", tool_call_id="1")
+        ),
     ]
     mock_model.enqueue("all done")
     chain = mock_model.chain(messages=history, tools=[delete], system="careful")
@@ -349,7 +398,9 @@ def test_no_resume_when_conversation_moved_on(mock_model):
     from llm.tool_execution import pending_tool_calls
 
     history = [
-        llm.assistant(llm.parts.ToolCallPart(name="delete", arguments={}, tool_call_id="1")),
+        llm.assistant(
+            llm.parts.ToolCallPart(name="delete", arguments={}, tool_call_id="1")
+        ),
         llm.user("never mind"),
     ]
     assert pending_tool_calls(history) == []
@@ -376,10 +427,14 @@ def test_execute_tool_call_for_provider_managed_loops():
         supports_tools = True
 
         def execute(self, prompt, stream, response, conversation):
-            result = response.execute_tool_call(llm.ToolCall(name="upper", arguments={"text": "x"}))
+            result = response.execute_tool_call(
+                llm.ToolCall(name="upper", arguments={"text": "x"})
+            )
             yield result.output
 
-    response = Managed().chain("go", tools=[upper], after_call=lambda t, c, r: seen.append(r.output))
+    response = Managed().chain(
+        "go", tools=[upper], after_call=lambda t, c, r: seen.append(r.output)
+    )
     assert response.text() == "X"
     assert seen == ["X"]
 
@@ -469,11 +524,16 @@ def test_server_side_tools_validation(mock_model):
 
     assert SearchModel().prompt("x", tools=[Search()]).text() == '[{"type": "search"}]'
     with pytest.raises(llm.UnsupportedFeatureError):
-        SearchModel().prompt("x", tools=[llm.ServerSideTool({"type": "browser_search"})])
+        SearchModel().prompt(
+            "x", tools=[llm.ServerSideTool({"type": "browser_search"})]
+        )
 
 
 def test_registered_default_tools():
     tools = llm.get_tools()
-    assert tools["llm_version"].implementation() == llm.get_tools()["llm_version"].implementation()
+    assert (
+        tools["llm_version"].implementation()
+        == llm.get_tools()["llm_version"].implementation()
+    )
     assert tools["llm_time"].plugin == "llm.default_plugins.default_tools"
     assert "utc_time" in tools["llm_time"].implementation()

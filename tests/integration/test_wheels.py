@@ -24,7 +24,9 @@ pytestmark = pytest.mark.skipif(shutil.which("uv") is None, reason="needs uv")
 def run(args, **kwargs):
     env = {**os.environ, "UV_PYTHON_DOWNLOADS": "never", **kwargs.pop("env", {})}
     env.pop("VIRTUAL_ENV", None)
-    result = subprocess.run(args, capture_output=True, text=True, env=env, timeout=600, **kwargs)
+    result = subprocess.run(
+        args, capture_output=True, text=True, env=env, timeout=600, **kwargs
+    )
     assert result.returncode == 0, f"{args}\n{result.stdout}\n{result.stderr}"
     return result
 
@@ -89,7 +91,13 @@ def test_all_wheels_merge_into_one_package(wheels, tmp_path, user_path):
     )
     site_llm = next((tmp_path / "full-venv").glob("lib/python*/site-packages/llm"))
     assert (site_llm / "__init__.py").exists()
-    for sub in ("cli", "logs", "templates", "embeddings", "default_plugins/openai_models"):
+    for sub in (
+        "cli",
+        "logs",
+        "templates",
+        "embeddings",
+        "default_plugins/openai_models",
+    ):
         assert (site_llm / sub).is_dir(), sub
     assert not (site_llm / "default_plugins" / "__init__.py").exists()
     env = {"LLM_USER_PATH": str(user_path), "PYTHONPATH": str(PLUGINS)}

@@ -1,4 +1,6 @@
-def _extend_path(path: list, name: str) -> list:  # what pkgutil.extend_path does, minus its imports
+def _extend_path(
+    path: list, name: str
+) -> list:  # what pkgutil.extend_path does, minus its imports
     import os
     import sys
 
@@ -17,9 +19,11 @@ __path__ = _extend_path(__path__, __name__)  # noqa: F821
 # (the CLI's --help and --version never pay for pydantic or plugins). The other
 # llm distributions add subpackages (llm.cli, llm.logs ...) found via __path__.
 
-from importlib import import_module
+from importlib import import_module  # noqa: E402
 
-TYPE_CHECKING = False  # avoids importing typing at start-up; type checkers treat it as True
+TYPE_CHECKING = (
+    False  # avoids importing typing at start-up; type checkers treat it as True
+)
 
 # name -> module (within llm) that defines it
 _EXPORTS: dict[str, str] = {

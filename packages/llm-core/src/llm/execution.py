@@ -15,7 +15,7 @@ from .parts import StreamEvent
 
 
 @cache
-def _execute_signature(cls: type) -> tuple[bool, bool]:
+def _execute_signature(cls: Any) -> tuple[bool, bool]:
     """(accepts_conversation, accepts_key) for ``cls.execute``."""
     try:
         parameters = inspect.signature(cls.execute).parameters
@@ -37,7 +37,7 @@ def _execute_signature(cls: type) -> tuple[bool, bool]:
 def execute_arguments(response: Any) -> tuple[list[Any], dict[str, Any]]:
     """Positional and keyword arguments for ``response.model.execute``; resolves the key."""
     model = response.model
-    accepts_conversation, accepts_key = _execute_signature(type(model))
+    accepts_conversation, accepts_key = _execute_signature(type(model))  # type: ignore[arg-type]
     args: list[Any] = [response.prompt, response.stream, response]
     kwargs: dict[str, Any] = {}
     if accepts_conversation:

@@ -125,7 +125,7 @@ def get_plugins(all: bool = False) -> list[dict[str, Any]]:
     load_plugins()
     plugins = []
     for plugin in pm.get_plugins():
-        plugin_name = pm.get_name(plugin)
+        plugin_name = pm.get_name(plugin) or repr(plugin)
         dist_name, version, default = _plugin_sources.get(
             plugin_name, (None, None, False)
         )

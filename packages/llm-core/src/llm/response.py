@@ -33,7 +33,9 @@ def merge_tool_calls(parts: list[Part], tool_calls: list[ToolCall]) -> list[Part
     no ID adopts the (possibly synthesized) ID of the matching registered call.
     """
     parts = list(parts)
-    known = {p.tool_call_id for p in parts if isinstance(p, ToolCallPart) and p.tool_call_id}
+    known = {
+        p.tool_call_id for p in parts if isinstance(p, ToolCallPart) and p.tool_call_id
+    }
     for call in tool_calls:
         if call.tool_call_id in known:
             continue
@@ -48,9 +50,14 @@ def merge_tool_calls(parts: list[Part], tool_calls: list[ToolCall]) -> list[Part
                 break
         else:
             parts.append(
-                ToolCallPart(name=call.name, arguments=call.arguments, tool_call_id=call.tool_call_id)
+                ToolCallPart(
+                    name=call.name,
+                    arguments=call.arguments,
+                    tool_call_id=call.tool_call_id,
+                )
             )
-        known.add(call.tool_call_id)
+        if call.tool_call_id:
+            known.add(call.tool_call_id)
     return parts
 
 

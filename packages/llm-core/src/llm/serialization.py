@@ -48,7 +48,7 @@ def response_to_dict(response: Any) -> dict[str, Any]:
     }
 
 
-def response_from_dict(cls: type, data: dict[str, Any], model: Any = None) -> Any:
+def response_from_dict(cls: Any, data: dict[str, Any], model: Any = None) -> Any:
     """Rebuild a completed response of class ``cls`` from ``response_to_dict`` output."""
     from .async_response import AsyncResponse
     from .registry import get_async_model, get_model

@@ -197,7 +197,7 @@ class Toolbox:
 
         __init__.__wrapped__ = original_init  # type: ignore[attr-defined]
         __init__.__doc__ = original_init.__doc__
-        cls.__init__ = __init__  # type: ignore[method-assign]
+        cls.__init__ = __init__  # type: ignore[method-assign,assignment]
 
     @classmethod
     def toolbox_name(cls) -> str:
@@ -209,7 +209,11 @@ class Toolbox:
         """Public methods that become tools."""
         names = []
         for attr in dir(cls):
-            if attr.startswith("_") or attr in _TOOLBOX_RESERVED or attr in Toolbox.__dict__:
+            if (
+                attr.startswith("_")
+                or attr in _TOOLBOX_RESERVED
+                or attr in Toolbox.__dict__
+            ):
                 continue
             if callable(getattr(cls, attr, None)) and not isinstance(
                 inspect.getattr_static(cls, attr), (classmethod, staticmethod)
