@@ -56,9 +56,8 @@ def _load_local_or_plugin(spec: str) -> Template:
     path = Path(spec).expanduser()
     if path.is_file():
         return read_template_file(path)
-    if path.suffix.lower() in (".yaml", ".yml") or "/" in spec or "\\" in spec:
-        raise TemplateError(f"Template file not found: {spec}")
-    if sep and _PREFIX.match(prefix):
+    # One letter before ':' is more likely a Windows drive than a loader prefix.
+    if sep and len(prefix) > 1 and _PREFIX.match(prefix):
         from llm.registry import get_template_loaders
 
         available = ", ".join(sorted(get_template_loaders())) or "none installed"
@@ -66,6 +65,8 @@ def _load_local_or_plugin(spec: str) -> Template:
             f"Unknown template loader prefix {prefix!r} in {spec!r} "
             f"(available prefixes: {available})"
         )
+    if path.suffix.lower() in (".yaml", ".yml") or "/" in spec or "\\" in spec:
+        raise TemplateError(f"Template file not found: {spec}")
     raise TemplateError(
         f"No template named {spec!r} in {templates_path()} "
         "(run 'llm templates list' to see saved templates)"

@@ -42,9 +42,12 @@ def template_from_data(data: Any, *, name: str | None, source: str) -> Template:
     unknown = [str(key) for key in data if key not in TEMPLATE_KEYS]
     if unknown:
         noun = "key" if len(unknown) == 1 else "keys"
+        hint = ""
+        if len(unknown) == len(data):
+            hint = "; to use text containing ': ' as the prompt, write prompt: '...'"
         raise TemplateError(
             f"{source} has unknown {noun}: {', '.join(unknown)} "
-            f"(valid keys are {', '.join(TEMPLATE_KEYS)})"
+            f"(valid keys are {', '.join(TEMPLATE_KEYS)}){hint}"
         )
     data = dict(data)
     if name is not None:

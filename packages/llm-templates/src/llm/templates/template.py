@@ -227,7 +227,7 @@ def check_placeholders(text: str, where: str) -> None:
     """Reject a ``$`` that starts no variable, pointing at where it is."""
     for match in string.Template.pattern.finditer(text):
         if match.group("invalid") is not None:
-            offset = match.start("invalid")
+            offset = match.start()
             line = text.count("\n", 0, offset) + 1
             column = offset - (text.rfind("\n", 0, offset) + 1) + 1
             raise TemplateError(

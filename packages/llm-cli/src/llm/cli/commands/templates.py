@@ -1,0 +1,194 @@
+"""``llm templates``: list, show, edit and locate saved prompt templates."""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import shutil
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import click
+
+if TYPE_CHECKING:
+    from llm.templates import Template
+
+# What ``llm templates edit NEW`` starts a new template with.
+NEW_TEMPLATE_TEXT = """\
+# Template {name}: write a prompt and/or a system prompt.
+# Use $input for the user's input and $name for a -p name value parameter.
+# Other keys: model, defaults, options, extract, extract_last, schema_object,
+# fragments, system_fragments, attachments, attachment_types, tools, functions
+prompt: \n"""
+
+
+@contextlib.contextmanager
+def _errors() -> Iterator[None]:
+    """Show expected errors as ``Error: ...`` with exit code 1."""
+    try:
+        from llm.cli.errors import handle_errors
+    except ImportError:
+        handle_errors = None
+    if handle_errors is not None:
+        with handle_errors():
+            yield
+        return
+    from llm.errors import TemplateError
+
+    try:
+        yield
+    except (TemplateError, ValueError, OSError) as ex:
+        raise click.ClickException(str(ex)) from ex
+
+
+class _ListByDefault(click.Group):
+    """A group that runs ``list`` when no subcommand is given."""
+
+    def format_commands(
+        self, ctx: click.Context, formatter: click.HelpFormatter
+    ) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is None or command.hidden:
+                continue
+            label = f"{name}*" if name == "list" else name
+            rows.append((label, command.get_short_help_str(formatter.width)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        names = super().list_commands(ctx)
+        return sorted(names, key=lambda name: (name != "list", name))
+
+
+@click.group(
+    cls=_ListByDefault,
+    invoke_without_command=True,
+    subcommand_metavar="COMMAND [ARGS]...",
+)
+@click.pass_context
+def templates(ctx: click.Context) -> None:
+    """Manage stored prompt templates"""
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(list_)
+
+
+@templates.command(name="list")
+def list_() -> None:
+    """List available prompt templates"""
+    from llm.templates import scan_templates
+    from llm.utils import truncate_string
+
+    with _errors():
+        rows = [
+            (
+                name,
+                _broken(name, item) if isinstance(item, Exception) else _summary(item),
+            )
+            for name, item in scan_templates()
+        ]
+    if not rows:
+        return
+    width = max(len(name) for name, _ in rows)
+    columns = shutil.get_terminal_size().columns
+    for name, summary in rows:
+        line = f"{name:<{width}} : {summary}"
+        click.echo(truncate_string(line, max(columns - 1, width + 10)))
+
+
+def _summary(template: Template) -> str:
+    """One line for ``llm templates list``: the system prompt and prompt, or what it holds."""
+    parts = []
+    if template.system:
+        parts.append(f"system: {template.system}")
+        if template.prompt:
+            parts.append(f"prompt: {template.prompt}")
+    elif template.prompt:
+        parts.append(template.prompt)
+    else:
+        keys = [key for key in template.to_dict() if key not in ("name",)]
+        parts.append("(" + ", ".join(keys) + ")" if keys else "(empty)")
+    return " ".join(" ".join(part.split()) for part in parts)
+
+
+def _broken(name: str, error: Exception) -> str:
+    """Why a saved template cannot be used, without repeating its name and path."""
+    from llm.templates import template_path
+    from llm.templates.storage import describe_path
+
+    message = str(error)
+    source = describe_path(name, template_path(name))
+    if message.startswith(source):
+        message = "this template" + message[len(source) :]
+    return "(error: " + " ".join(message.split()) + ")"
+
+
+@templates.command()
+@click.argument("name")
+def show(name: str) -> None:
+    """Show the specified prompt template"""
+    from llm.templates import load_template, template_to_yaml
+
+    with _errors():
+        template = load_template(name, allow_untrusted_functions=True)
+    click.echo(template_to_yaml(template, include_name=True), nl=False)
+
+
+@templates.command()
+@click.argument("name")
+def edit(name: str) -> None:
+    """Edit the specified prompt template using the default $EDITOR"""
+    from llm.errors import TemplateError
+    from llm.templates import template_path
+    from llm.templates.storage import read_template_file
+
+    with _errors():
+        path = template_path(name)
+        created = not path.exists()
+        if created:
+            path.write_text(NEW_TEMPLATE_TEXT.format(name=name), encoding="utf-8")
+    before = path.read_bytes()
+    try:
+        click.edit(filename=str(path))
+    finally:
+        unchanged = created and path.exists() and path.read_bytes() == before
+        if unchanged:
+            path.unlink()
+    if unchanged:
+        click.echo(f"No changes made, template {name!r} was not created", err=True)
+        return
+    try:
+        read_template_file(path, name)
+    except TemplateError as ex:
+        raise click.ClickException(
+            f"{ex}\nYour text is saved in {path}: run 'llm templates edit {name}' "
+            "to fix it."
+        ) from ex
+
+
+@templates.command()
+def path() -> None:
+    """Output the path to the templates directory"""
+    from llm.templates import templates_path
+
+    with _errors():
+        click.echo(str(templates_path()))
+
+
+@templates.command()
+def loaders() -> None:
+    """Show template loaders registered by plugins"""
+    from llm import get_template_loaders
+
+    found = get_template_loaders()
+    if not found:
+        click.echo("No template loaders are installed", err=True)
+        return
+    blocks = []
+    for prefix, loader in found.items():
+        doc = inspect.getdoc(loader) or "(no description)"
+        body = "\n".join(f"  {line}" if line else "" for line in doc.splitlines())
+        blocks.append(f"{prefix}:\n{body}")
+    click.echo("\n\n".join(blocks))
