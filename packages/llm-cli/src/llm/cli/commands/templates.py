@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
 import inspect
 import shutil
-from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import click
+
+from ..errors import handle_errors
+from ..groups import DefaultGroup
 
 if TYPE_CHECKING:
     from llm.templates import Template
@@ -22,57 +23,9 @@ NEW_TEMPLATE_TEXT = """\
 prompt: \n"""
 
 
-@contextlib.contextmanager
-def _errors() -> Iterator[None]:
-    """Show expected errors as ``Error: ...`` with exit code 1."""
-    try:
-        from llm.cli.errors import handle_errors
-    except ImportError:
-        handle_errors = None
-    if handle_errors is not None:
-        with handle_errors():
-            yield
-        return
-    from llm.errors import TemplateError
-
-    try:
-        yield
-    except (TemplateError, ValueError, OSError) as ex:
-        raise click.ClickException(str(ex)) from ex
-
-
-class _ListByDefault(click.Group):
-    """A group that runs ``list`` when no subcommand is given."""
-
-    def format_commands(
-        self, ctx: click.Context, formatter: click.HelpFormatter
-    ) -> None:
-        rows = []
-        for name in self.list_commands(ctx):
-            command = self.get_command(ctx, name)
-            if command is None or command.hidden:
-                continue
-            label = f"{name}*" if name == "list" else name
-            rows.append((label, command.get_short_help_str(formatter.width)))
-        if rows:
-            with formatter.section("Commands"):
-                formatter.write_dl(rows)
-
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        names = super().list_commands(ctx)
-        return sorted(names, key=lambda name: (name != "list", name))
-
-
-@click.group(
-    cls=_ListByDefault,
-    invoke_without_command=True,
-    subcommand_metavar="COMMAND [ARGS]...",
-)
-@click.pass_context
-def templates(ctx: click.Context) -> None:
+@click.group(cls=DefaultGroup, default="list")
+def templates() -> None:
     """Manage stored prompt templates"""
-    if ctx.invoked_subcommand is None:
-        ctx.invoke(list_)
 
 
 @templates.command(name="list")
@@ -81,7 +34,7 @@ def list_() -> None:
     from llm.templates import scan_templates
     from llm.utils import truncate_string
 
-    with _errors():
+    with handle_errors():
         rows = [
             (
                 name,
@@ -131,7 +84,7 @@ def show(name: str) -> None:
     """Show the specified prompt template"""
     from llm.templates import load_template, template_to_yaml
 
-    with _errors():
+    with handle_errors():
         template = load_template(name, allow_untrusted_functions=True)
     click.echo(template_to_yaml(template, include_name=True), nl=False)
 
@@ -144,12 +97,12 @@ def edit(name: str) -> None:
     from llm.templates import template_path
     from llm.templates.storage import read_template_file
 
-    with _errors():
+    with handle_errors():
         path = template_path(name)
         created = not path.exists()
         if created:
             path.write_text(NEW_TEMPLATE_TEXT.format(name=name), encoding="utf-8")
-    before = path.read_bytes()
+        before = path.read_bytes()
     try:
         click.edit(filename=str(path))
     finally:
@@ -173,7 +126,7 @@ def path() -> None:
     """Output the path to the templates directory"""
     from llm.templates import templates_path
 
-    with _errors():
+    with handle_errors():
         click.echo(str(templates_path()))
 
 
