@@ -1,0 +1,136 @@
+"""Reading what a prompt is made of: stdin, attachments, fragments, the logs database."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+
+class Stdin:
+    """Standard input, read at most once and shared by ``-a -``, ``-f -`` and the prompt."""
+
+    def __init__(self) -> None:
+        self._data: bytes | None = None
+        self.claimed = False  # an option asked for it, so it is not prompt text
+
+    def is_tty(self) -> bool:
+        try:
+            return sys.stdin.isatty()
+        except (AttributeError, ValueError):
+            return False
+
+    def read_bytes(self) -> bytes:
+        if self._data is None:
+            stream = getattr(sys.stdin, "buffer", None)
+            if stream is not None:
+                self._data = stream.read()
+            else:
+                self._data = sys.stdin.read().encode("utf-8")
+        return self._data
+
+    def read_text(self) -> str:
+        return self.read_bytes().decode("utf-8", errors="replace")
+
+
+def combine_prompt(
+    argument: str | None, stdin: Stdin, *, wait_for_input: bool = False
+) -> str | None:
+    """The prompt: piped input first, then the argument, separated by a space.
+
+    When nothing is piped, there is no argument and ``wait_for_input`` is set,
+    read the prompt from the terminal (ended by Ctrl-D).
+    """
+    if stdin.claimed:
+        return argument
+    if not stdin.is_tty():
+        piped = stdin.read_text()
+        if piped:
+            return f"{piped} {argument}" if argument else piped
+        return argument
+    if argument is None and wait_for_input:
+        return stdin.read_text()
+    return argument
+
+
+def is_url(value: str) -> bool:
+    return value.startswith(("http://", "https://"))
+
+
+def resolve_attachment(value: str, mimetype: str | None, stdin: Stdin) -> Any:
+    """An Attachment from a path, an http(s) URL or ``-`` (the bytes on stdin)."""
+    from llm import Attachment, AttachmentError
+
+    if value == "-":
+        stdin.claimed = True
+        return Attachment(type=mimetype, content=stdin.read_bytes())
+    if is_url(value):
+        return Attachment(type=mimetype, url=value)
+    path = Path(value).expanduser()
+    if not path.exists():
+        raise AttachmentError(f"Attachment file {value} does not exist")
+    if path.is_dir():
+        raise AttachmentError(f"Attachment {value} is a directory, not a file")
+    return Attachment(type=mimetype, path=str(path.resolve()))
+
+
+def resolve_attachments(
+    values: list[str] | tuple[str, ...],
+    typed: list[tuple[str, str]] | tuple[tuple[str, str], ...],
+    stdin: Stdin,
+) -> list[Any]:
+    """Attachments from ``-a`` values and ``--at VALUE TYPE`` pairs."""
+    result = [resolve_attachment(value, None, stdin) for value in values]
+    result.extend(resolve_attachment(value, kind, stdin) for value, kind in typed)
+    return result
+
+
+class LogsDB:
+    """Opens the logs database on first use (``-d`` path or the default one)."""
+
+    def __init__(self, path: str | None = None) -> None:
+        self.path = path
+        self._db: Any = None
+
+    def get(self) -> Any:
+        if self._db is None:
+            from llm.logs import open_logs_db
+
+            self._db = open_logs_db(self.path)
+        return self._db
+
+
+def resolve_fragments(
+    references: list[str] | tuple[str, ...], stdin: Stdin, logs: LogsDB
+) -> tuple[list[Any], list[Any]]:
+    """(fragments, attachments) for ``-f``/``--sf`` references, in the order given.
+
+    ``-`` is the text on stdin; anything else goes to llm.logs.fragments, which
+    knows aliases, hashes, files, URLs and plugin loaders.
+    """
+    from llm import Attachment, Fragment
+
+    fragments: list[Any] = []
+    attachments: list[Any] = []
+    for reference in references:
+        if reference == "-":
+            stdin.claimed = True
+            fragments.append(Fragment(stdin.read_text(), "-"))
+            continue
+        from llm.logs.fragments import resolve_fragment
+
+        for item in resolve_fragment(logs.get(), reference):
+            if isinstance(item, Attachment):
+                attachments.append(item)
+            else:
+                fragments.append(item)
+    return fragments, attachments
+
+
+def claims_stdin(*value_lists: Any) -> bool:
+    """True if any of these option values is ``-`` (stdin used as attachment/fragment)."""
+    for values in value_lists:
+        for value in values or ():
+            if value == "-" or (isinstance(value, tuple) and value[0] == "-"):
+                return True
+    return False

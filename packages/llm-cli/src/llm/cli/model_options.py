@@ -1,0 +1,68 @@
+"""Per-model default options (``llm models options``), kept in model_options.json.
+
+Values are stored as the user typed them and validated against the model's
+Options class whenever they are set or used. They apply to ``llm prompt`` and
+``llm chat`` only, not to the Python API.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+
+def model_options_path() -> Path:
+    from llm.paths import user_dir
+
+    return user_dir() / "model_options.json"
+
+
+def load_all() -> dict[str, dict[str, Any]]:
+    """Every model's default options; ConfigError if the file is corrupt."""
+    from llm.jsonfiles import read_json_object
+
+    data = read_json_object(model_options_path())
+    return {k: dict(v) for k, v in data.items() if isinstance(v, dict)}
+
+
+def defaults_for(model_id: str) -> dict[str, Any]:
+    """The default options stored for one model ID."""
+    return load_all().get(model_id, {})
+
+
+def _write(data: dict[str, dict[str, Any]]) -> None:
+    from llm.jsonfiles import read_json_object, write_json_object
+
+    path = model_options_path()
+    current = read_json_object(path)  # refuse to overwrite a file we cannot read
+    current = {k: v for k, v in current.items() if not isinstance(v, dict)}
+    current.update({k: v for k, v in data.items() if v})
+    write_json_object(path, current)
+
+
+def set_default(model: Any, key: str, value: Any) -> None:
+    """Validate and store ``key=value`` as a default option for ``model``."""
+    from llm.options import validate_options
+
+    data = load_all()
+    options = dict(data.get(model.model_id, {}))
+    options[key] = value
+    validate_options(model.Options, options)
+    data[model.model_id] = options
+    _write(data)
+
+
+def clear_defaults(model_id: str, key: str | None = None) -> bool:
+    """Remove one default option (or all of them); False if nothing was set."""
+    data = load_all()
+    options = data.get(model_id)
+    if not options:
+        return False
+    if key is None:
+        del data[model_id]
+    elif key in options:
+        del options[key]
+    else:
+        return False
+    _write(data)
+    return True

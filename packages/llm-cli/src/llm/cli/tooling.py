@@ -1,0 +1,221 @@
+"""Tools on the command line: ``-T`` names and Toolbox specs, ``--functions`` code,
+and the ``--td`` (debug) and ``--ta`` (approve) tool-call hooks."""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import json
+import re
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import click
+
+FUNCTIONS_MODULE = "llm_functions"
+_SPEC = re.compile(r"^\s*([A-Za-z_][\w.]*)\s*(?:\((.*)\))?\s*$", re.DOTALL)
+_JSON_NAMES = {"true": True, "false": False, "null": None}
+
+
+def _literal(node: ast.AST, spec: str) -> Any:
+    """A JSON-style value from a parsed expression (true/false/null allowed)."""
+    if isinstance(node, ast.Name) and node.id in _JSON_NAMES:
+        return _JSON_NAMES[node.id]
+    if isinstance(node, ast.List):
+        return [_literal(item, spec) for item in node.elts]
+    if isinstance(node, ast.Dict):
+        if any(key is None for key in node.keys):
+            raise ValueError(f"Invalid tool specification: {spec}")
+        return {
+            _literal(key, spec): _literal(value, spec)  # type: ignore[arg-type]
+            for key, value in zip(node.keys, node.values)
+        }
+    try:
+        return ast.literal_eval(node)
+    except ValueError as ex:
+        raise ValueError(
+            f"Invalid tool specification: {spec} (values must be JSON)"
+        ) from ex
+
+
+def parse_tool_spec(spec: str) -> tuple[str, list[Any], dict[str, Any]]:
+    """(name, args, kwargs) for ``Name``, ``Name()``, ``Name({...})``, ``Name("x")``
+    or ``Name(key=value, ...)`` with JSON values."""
+    match = _SPEC.match(spec)
+    if not match:
+        raise ValueError(f"Invalid tool specification: {spec}")
+    name, inner = match.group(1), (match.group(2) or "").strip()
+    if not inner:
+        return name, [], {}
+    try:
+        value = json.loads(inner)
+    except json.JSONDecodeError:
+        pass
+    else:
+        if isinstance(value, dict):
+            return name, [], value
+        return name, [value], {}
+    try:
+        call = ast.parse(f"f({inner})", mode="eval").body
+    except SyntaxError as ex:
+        raise ValueError(f"Invalid tool specification: {spec}") from ex
+    assert isinstance(call, ast.Call)
+    args = [_literal(arg, spec) for arg in call.args]
+    kwargs = {}
+    for keyword in call.keywords:
+        if keyword.arg is None:
+            raise ValueError(f"Invalid tool specification: {spec}")
+        kwargs[keyword.arg] = _literal(keyword.value, spec)
+    return name, args, kwargs
+
+
+def read_functions_source(value: str) -> str:
+    """The code given to ``--functions``: the text itself or the .py file it names."""
+    if "\n" not in value and len(value) < 4096:
+        try:
+            path = Path(value).expanduser()
+            if path.suffix == ".py" or path.is_file():
+                if path.is_file():
+                    return path.read_text(encoding="utf-8")
+                raise ValueError(f"--functions file {value} does not exist")
+        except OSError:
+            pass
+    return value
+
+
+def functions_from_code(code: str) -> list[Any]:
+    """Tools for every public function the code defines (imported names are skipped)."""
+    import llm
+
+    namespace: dict[str, Any] = {"__name__": FUNCTIONS_MODULE}
+    try:
+        exec(compile(code, "<functions>", "exec"), namespace)
+    except SyntaxError as ex:
+        raise ValueError(f"Syntax error in --functions code: {ex}") from ex
+    except Exception as ex:
+        raise ValueError(f"--functions code failed to run: {ex}") from ex
+    tools = []
+    for name, value in namespace.items():
+        if name.startswith("_") or not inspect.isfunction(value):
+            continue
+        if value.__module__ != FUNCTIONS_MODULE:
+            continue
+        tools.append(llm.Tool.function(value, name=name))
+    return tools
+
+
+def resolve_tools(specs: list[str] | tuple[str, ...], functions: list[str]) -> list[Any]:
+    """Tools for ``-T`` specs (registered tools or configured toolboxes) plus ``--functions``."""
+    import llm
+
+    tools: list[Any] = []
+    if specs:
+        registry = llm.get_tools()
+        missing = []
+        for spec in specs:
+            name, args, kwargs = parse_tool_spec(spec)
+            found = registry.get(name)
+            if found is None:
+                missing.append(spec)
+                continue
+            if isinstance(found, type) and issubclass(found, llm.Toolbox):
+                try:
+                    tools.append(found(*args, **kwargs))
+                except TypeError as ex:
+                    raise ValueError(f"Could not configure {spec}: {ex}") from ex
+            elif args or kwargs:
+                raise ValueError(f"Tool {name} is a function and takes no configuration")
+            else:
+                tools.append(found)
+        if missing:
+            available = ", ".join(sorted(registry)) or "none"
+            raise KeyError(
+                f"Unknown tool: {', '.join(missing)} (available tools: {available})"
+            )
+    for code in functions:
+        tools.extend(functions_from_code(read_functions_source(code)))
+    return tools
+
+
+def reuse_tools(previous: list[Any]) -> list[Any]:
+    """Tools of an earlier prompt that can run again (restored ones by registered name)."""
+    import llm
+
+    registry: dict[str, Any] | None = None
+    result: list[Any] = []
+    for tool in previous:
+        if isinstance(tool, llm.Tool) and tool.implementation is None:
+            if registry is None:
+                registry = llm.get_tools()
+            found = registry.get(tool.name)
+            if isinstance(found, llm.Tool):
+                result.append(found)
+            continue
+        result.append(tool)
+    return result
+
+
+def describe_call(tool_call: Any) -> str:
+    return f"Tool call: {tool_call.name}({tool_call.arguments})"
+
+
+def make_debug_after_call(show_call: bool = True) -> Any:
+    """The ``--td`` hook: show each call (unless ``--ta`` already did) and its output."""
+
+    def after_call(tool: Any, tool_call: Any, result: Any) -> None:
+        if show_call:
+            click.echo(
+                click.style(describe_call(tool_call), fg="yellow", bold=True), err=True
+            )
+        _show_result(result)
+
+    return after_call
+
+
+def _show_result(result: Any) -> None:
+    output = result.output if result.output is not None else ""
+    click.echo(click.style(textwrap.indent(str(output), "  "), fg="green"), err=True)
+    if result.attachments:
+        for attachment in result.attachments:
+            click.echo(f"  Attachment: {attachment.describe()}", err=True)
+
+
+class Approver:
+    """``--ta``: ask before each tool call; a "no" cancels just that call.
+
+    The answer is read from the terminal when there is one (even if stdin is
+    piped in), otherwise from the next line of standard input.
+    """
+
+    def __init__(self, stdin_is_prompt_input: bool = True) -> None:
+        self.stdin_is_prompt_input = stdin_is_prompt_input
+
+    def ask(self, question: str) -> bool:
+        if sys.stdin.isatty():
+            return click.confirm(question, default=False, err=True)
+        if self.stdin_is_prompt_input:
+            try:
+                with open("/dev/tty", "r+", encoding="utf-8") as tty:
+                    tty.write(f"{question} [y/N]: ")
+                    tty.flush()
+                    return _is_yes(tty.readline())
+            except OSError:
+                pass
+        click.echo(f"{question} [y/N]: ", nl=False, err=True)
+        answer = sys.stdin.readline()
+        if not answer.endswith("\n"):
+            click.echo("", err=True)
+        return _is_yes(answer)
+
+    def __call__(self, tool: Any, tool_call: Any) -> None:
+        from llm import CancelToolCall
+
+        click.echo(click.style(describe_call(tool_call), fg="yellow", bold=True), err=True)
+        if not self.ask("Approve tool call?"):
+            raise CancelToolCall("The user declined this tool call")
+
+
+def _is_yes(answer: str) -> bool:
+    return answer.strip().lower() in ("y", "yes")
