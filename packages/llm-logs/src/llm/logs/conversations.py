@@ -1,0 +1,324 @@
+"""Loading a logged conversation back into a ``Conversation`` so ``-c`` / ``--cid`` continue it.
+
+Each logged response becomes a completed response via ``Response.restore``
+with a Prompt carrying its text, system prompt, fragments, attachments and
+tool results, so ``conversation.history_before()`` yields the same messages
+the model saw. Turns from the original's message store are rebuilt from their
+stored messages.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any
+
+from .db import ensure_ready
+from .message_store import MessageStore, has_message_store, thread_turns, to_message
+
+
+def latest_conversation_id(db: Any) -> str | None:
+    """The conversation of the most recently logged response (or turn), if any."""
+    conn = ensure_ready(db)
+    candidates = []
+    row = conn.execute(
+        "select id, conversation_id from responses order by id desc limit 1"
+    ).fetchone()
+    if row:
+        candidates.append(row)
+    if has_message_store(conn):
+        row = conn.execute(
+            "select id, thread_id from turns order by id desc limit 1"
+        ).fetchone()
+        if row:
+            candidates.append(row)
+    if not candidates:
+        return None
+    return max(candidates)[1]
+
+
+def _conversation_model_id(
+    conn: sqlite3.Connection, conversation_id: str
+) -> str | None:
+    row = conn.execute(
+        "select model from conversations where id = ?", (conversation_id,)
+    ).fetchone()
+    if row and row[0]:
+        return str(row[0])
+    found = []
+    row = conn.execute(
+        "select id, model from responses where conversation_id = ? order by id desc limit 1",
+        (conversation_id,),
+    ).fetchone()
+    if row:
+        found.append(row)
+    if has_message_store(conn):
+        row = conn.execute(
+            "select id, model from turns where thread_id = ? order by id desc limit 1",
+            (conversation_id,),
+        ).fetchone()
+        if row:
+            found.append(row)
+    return max(found)[1] if found else None
+
+
+def _conversation_name(conn: sqlite3.Connection, conversation_id: str) -> str | None:
+    row = conn.execute(
+        "select name from conversations where id = ?", (conversation_id,)
+    ).fetchone()
+    if row is None and has_message_store(conn):
+        row = conn.execute(
+            "select name from threads where id = ?", (conversation_id,)
+        ).fetchone()
+    return row[0] if row else None
+
+
+def _attachment(row: tuple[Any, ...]) -> Any:
+    from llm.attachments import Attachment
+
+    attachment_id, attachment_type, path, url, content = row
+    return Attachment(
+        type=attachment_type, path=path, url=url, content=content, _id=attachment_id
+    )
+
+
+def _fragments(conn: sqlite3.Connection, table: str, response_id: str) -> list[Any]:
+    from llm.fragments import Fragment
+
+    return [
+        Fragment(content or "", source or "")
+        for content, source in conn.execute(
+            f'select f.content, f.source from "{table}" pf join fragments f '
+            'on f.id = pf.fragment_id where pf.response_id = ? order by pf."order"',
+            (response_id,),
+        )
+    ]
+
+
+def _tool_results(conn: sqlite3.Connection, response_id: str) -> list[Any]:
+    from llm.tools import ToolResult
+
+    results = []
+    for result_id, name, output, tool_call_id, exception in conn.execute(
+        "select id, name, output, tool_call_id, exception from tool_results "
+        "where response_id = ? order by id",
+        (response_id,),
+    ):
+        attachments = [
+            _attachment(row)
+            for row in conn.execute(
+                "select a.id, a.type, a.path, a.url, a.content "
+                "from tool_results_attachments tra join attachments a "
+                'on a.id = tra.attachment_id where tra.tool_result_id = ? order by tra."order"',
+                (result_id,),
+            )
+        ]
+        results.append(
+            ToolResult(
+                name=name or "",
+                output=output or "",
+                tool_call_id=tool_call_id,
+                exception=Exception(exception) if exception else None,
+                attachments=attachments,
+            )
+        )
+    return results
+
+
+def _tool_calls(conn: sqlite3.Connection, response_id: str) -> list[Any]:
+    from llm.tools import ToolCall
+
+    calls = []
+    for name, arguments, tool_call_id in conn.execute(
+        "select name, arguments, tool_call_id from tool_calls where response_id = ? order by id",
+        (response_id,),
+    ):
+        try:
+            parsed = json.loads(arguments) if arguments else {}
+        except ValueError:
+            parsed = {"_raw": arguments}
+        if not isinstance(parsed, dict):
+            parsed = {"_value": parsed}
+        calls.append(
+            ToolCall(name=name or "", arguments=parsed, tool_call_id=tool_call_id)
+        )
+    return calls
+
+
+def _decode(value: Any) -> Any:
+    if value is None:
+        return None
+    try:
+        return json.loads(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _output_parts(data: str | None) -> list[Any] | None:
+    from llm.parts import Part
+
+    if not data:
+        return None
+    try:
+        return [Part.from_dict(p) for p in json.loads(data)]
+    except (ValueError, TypeError, KeyError):
+        return None
+
+
+def _restore_response(
+    conn: sqlite3.Connection,
+    row: dict[str, Any],
+    model: Any,
+    conversation: Any,
+    cls: Any,
+) -> Any:
+    from llm.messages import Message
+    from llm.parts import ReasoningPart, TextPart
+    from llm.prompt import Prompt
+
+    response_id = row["id"]
+    messages = None
+    if row["input_messages"]:
+        try:
+            messages = [Message.from_dict(m) for m in json.loads(row["input_messages"])]
+        except (ValueError, TypeError, KeyError):
+            messages = None
+    attachments = [
+        _attachment(r)
+        for r in conn.execute(
+            "select a.id, a.type, a.path, a.url, a.content from prompt_attachments pa "
+            'join attachments a on a.id = pa.attachment_id where pa.response_id = ? order by pa."order"',
+            (response_id,),
+        )
+    ]
+    prompt = Prompt(
+        None if messages else row["prompt"],
+        model,
+        system=None if messages else row["system"],
+        fragments=_fragments(conn, "prompt_fragments", response_id),
+        system_fragments=_fragments(conn, "system_fragments", response_id),
+        attachments=attachments,
+        tool_results=_tool_results(conn, response_id),
+        messages=messages,
+    )
+    parts = _output_parts(row["output_parts"])
+    if parts is None:
+        parts = []
+        if row["reasoning"]:
+            parts.append(ReasoningPart(text=row["reasoning"]))
+        if row["response"]:
+            parts.append(TextPart(text=row["response"]))
+    return cls.restore(
+        prompt,
+        model,
+        text=row["response"] or "",
+        parts=parts,
+        tool_calls=_tool_calls(conn, response_id),
+        id=response_id,
+        conversation=conversation,
+        input_tokens=row["input_tokens"],
+        output_tokens=row["output_tokens"],
+        token_details=_decode(row["token_details"]),
+        response_json=_decode(row["response_json"]),
+        resolved_model=row["resolved_model"],
+        datetime_utc=row["datetime_utc"],
+        duration_ms=row["duration_ms"],
+    )
+
+
+def _restore_turn(
+    store: MessageStore, turn: dict[str, Any], model: Any, conversation: Any, cls: Any
+) -> Any:
+    from llm.parts import ToolCallPart
+    from llm.prompt import Prompt
+    from llm.tools import ToolCall
+
+    inputs, outputs = store.segments(turn)
+    prompt = Prompt(None, model, messages=[to_message(m) for m in inputs])
+    parts = [p for m in outputs for p in to_message(m).parts]
+    calls = [
+        ToolCall(name=p.name, arguments=p.arguments, tool_call_id=p.tool_call_id)
+        for p in parts
+        if isinstance(p, ToolCallPart) and not p.server_executed
+    ]
+    return cls.restore(
+        prompt,
+        model,
+        parts=parts,
+        tool_calls=calls,
+        id=turn["id"],
+        conversation=conversation,
+        input_tokens=turn["input_tokens"],
+        output_tokens=turn["output_tokens"],
+        token_details=_decode(turn["token_details"]),
+        resolved_model=turn["resolved_model"],
+        duration_ms=turn["duration_ms"],
+    )
+
+
+def load_conversation(
+    db: Any,
+    conversation_id: str | None = None,
+    *,
+    async_: bool = False,
+    model: Any = None,
+) -> Any:
+    """Rebuild a logged conversation (the most recent when ``conversation_id`` is None).
+
+    Returns a ``Conversation`` (or ``AsyncConversation`` with ``async_=True``)
+    whose responses are completed, so prompting it continues with full history;
+    None if no such conversation was logged. The model is the conversation's
+    own unless ``model`` is given; an uninstalled model raises UnknownModelError.
+    """
+    from llm.async_response import AsyncResponse
+    from llm.conversation import AsyncConversation, Conversation
+    from llm.registry import get_async_model, get_model
+    from llm.response import Response
+
+    conn = ensure_ready(db)
+    if conversation_id is None:
+        conversation_id = latest_conversation_id(db)
+        if conversation_id is None:
+            return None
+    cursor = conn.execute(
+        "select r.id, r.prompt, r.system, r.response, r.reasoning, r.input_tokens, "
+        "r.output_tokens, r.token_details, r.response_json, r.resolved_model, "
+        "r.datetime_utc, r.duration_ms, x.input_messages, x.output_parts "
+        "from responses r left join response_extras x on x.response_id = r.id "
+        "where r.conversation_id = ? order by r.id",
+        (conversation_id,),
+    )
+    names = [d[0] for d in cursor.description]
+    entries: list[tuple[str, str, dict[str, Any]]] = [
+        (values[0], "response", dict(zip(names, values))) for values in cursor
+    ]
+    store = None
+    if has_message_store(conn):
+        store = MessageStore(conn)
+        seen = {entry[0] for entry in entries}
+        turns = [t for t in thread_turns(conn, conversation_id) if t["id"] not in seen]
+        # A turn replaces a legacy row with the same id (written twice by the original).
+        turn_ids = {t["id"] for t in turns}
+        entries = [e for e in entries if e[0] not in turn_ids]
+        entries.extend((t["id"], "turn", t) for t in turns)
+        entries.sort(key=lambda entry: entry[0])
+    if not entries:
+        return None
+    if model is None:
+        model_id = _conversation_model_id(conn, conversation_id)
+        model = get_async_model(model_id) if async_ else get_model(model_id)
+    conversation_class = AsyncConversation if async_ else Conversation
+    response_class = AsyncResponse if async_ else Response
+    conversation = conversation_class(
+        model, id=conversation_id, name=_conversation_name(conn, conversation_id)
+    )
+    for _, kind, data in entries:
+        if kind == "turn":
+            assert store is not None
+            response = _restore_turn(store, data, model, conversation, response_class)
+        else:
+            response = _restore_response(
+                conn, data, model, conversation, response_class
+            )
+        conversation.responses.append(response)
+    return conversation

@@ -1,0 +1,96 @@
+"""``llm logs status`` figures and ``llm logs backup``: both read the file without migrating it."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from llm.errors import LogsDatabaseError
+
+from .db import BUSY_TIMEOUT_MS, check_sqlite_header, database_error, table_names
+
+
+@dataclass
+class LogsStatus:
+    """Counts and size of a logs database (counts are None when a table is absent)."""
+
+    path: Path
+    exists: bool
+    conversations: int | None = None
+    responses: int | None = None
+    threads: int | None = None
+    turns: int | None = None
+    size_bytes: int = 0
+
+
+def _readonly_connection(path: Path) -> sqlite3.Connection:
+    check_sqlite_header(path)
+    try:
+        conn = sqlite3.connect(
+            f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000
+        )
+        conn.execute("select count(*) from sqlite_master").fetchone()
+    except sqlite3.Error as ex:
+        raise database_error(ex, path) from ex
+    return conn
+
+
+def logs_status(path: Path) -> LogsStatus:
+    """How much a logs database holds, without changing it."""
+    if not path.exists():
+        return LogsStatus(path=path, exists=False)
+    if path.is_dir():
+        raise LogsDatabaseError(
+            f"{path} is a directory, not a SQLite database file", path
+        )
+    conn = _readonly_connection(path)
+    try:
+        tables = table_names(conn)
+        status = LogsStatus(path=path, exists=True, size_bytes=path.stat().st_size)
+        for table in ("conversations", "responses", "threads", "turns"):
+            if table in tables:
+                count = conn.execute(f'select count(*) from "{table}"').fetchone()[0]
+                setattr(status, table, count)
+        return status
+    except sqlite3.Error as ex:
+        raise database_error(ex, path) from ex
+    finally:
+        conn.close()
+
+
+def human_size(size: int) -> str:
+    """A byte count as B, KB, MB or GB with two decimals (1024-based)."""
+    value = float(size)
+    for unit in ("B", "KB", "MB"):
+        if value < 1024:
+            return f"{value:.2f}{unit}" if unit != "B" else f"{int(value)}B"
+        value /= 1024
+    return f"{value:.2f}GB"
+
+
+def backup_logs(source: Path, destination: Path) -> int:
+    """Copy a logs database consistently (VACUUM INTO) even while others write; returns its size.
+
+    Refuses to overwrite an existing file.
+    """
+    if not source.exists():
+        raise LogsDatabaseError(f"No database found at {source}", source)
+    destination = destination.expanduser()
+    if destination.exists():
+        raise LogsDatabaseError(
+            f"{destination} already exists - choose a new file for the backup",
+            destination,
+        )
+    if not destination.parent.is_dir():
+        raise LogsDatabaseError(
+            f"Directory {destination.parent} does not exist", destination
+        )
+    conn = _readonly_connection(source)
+    try:
+        conn.execute("vacuum into ?", (str(destination),))
+    except sqlite3.Error as ex:
+        raise database_error(ex, source) from ex
+    finally:
+        conn.close()
+    return destination.stat().st_size

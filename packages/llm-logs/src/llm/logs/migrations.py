@@ -1,0 +1,355 @@
+"""The logs database schema, built by an ordered list of forward-only migrations.
+
+Each migration runs once, inside a ``BEGIN IMMEDIATE`` transaction, and is
+recorded in ``_llm_logs_migrations``. Migrations look at the tables that are
+actually there rather than trusting history, so a database created by any
+version of the original LLM (which records its own migrations elsewhere) is
+brought up to date by adding what is missing: tables, columns, indexes. Nothing
+is ever dropped or rewritten, and the content-addressed ``threads``/``turns``/
+``messages``/``parts`` tables of newer originals are left alone.
+"""
+
+from __future__ import annotations
+
+import datetime
+import sqlite3
+from collections.abc import Callable
+from typing import Any
+
+from .db import column_names, connection, table_names, write_transaction
+
+MIGRATIONS_TABLE = "_llm_logs_migrations"
+
+Columns = list[tuple[str, str]]
+
+CONVERSATIONS: Columns = [
+    ("id", "TEXT PRIMARY KEY"),
+    ("name", "TEXT"),
+    ("model", "TEXT"),
+]
+RESPONSES: Columns = [
+    ("id", "TEXT PRIMARY KEY"),
+    ("model", "TEXT"),
+    ("prompt", "TEXT"),
+    ("system", "TEXT"),
+    ("prompt_json", "TEXT"),
+    ("options_json", "TEXT"),
+    ("response", "TEXT"),
+    ("response_json", "TEXT"),
+    ("conversation_id", 'TEXT REFERENCES "conversations"("id")'),
+    ("duration_ms", "INTEGER"),
+    ("datetime_utc", "TEXT"),
+    ("input_tokens", "INTEGER"),
+    ("output_tokens", "INTEGER"),
+    ("token_details", "TEXT"),
+]
+# Columns later versions added to ``responses``; a fresh database gets them all at once.
+RESPONSES_LATER: Columns = [
+    ("schema_id", 'TEXT REFERENCES "schemas"("id")'),
+    ("resolved_model", "TEXT"),
+    ("reasoning", "TEXT"),
+]
+
+
+def _create_or_extend(
+    conn: sqlite3.Connection,
+    table: str,
+    columns: Columns,
+    constraints: str = "",
+) -> None:
+    """Create ``table``, or add whichever of ``columns`` an existing one lacks."""
+    existing = column_names(conn, table)
+    if not existing:
+        body = ",\n  ".join(f'"{name}" {decl}' for name, decl in columns)
+        if constraints:
+            body += ",\n  " + constraints
+        conn.execute(f'CREATE TABLE "{table}" (\n  {body}\n)')
+        return
+    for name, decl in columns:
+        if name not in existing:
+            decl = decl.replace("PRIMARY KEY", "").replace("UNIQUE", "").strip()
+            conn.execute(f'ALTER TABLE "{table}" ADD COLUMN "{name}" {decl}')
+
+
+def _index(conn: sqlite3.Connection, name: str, table: str, columns: str) -> None:
+    conn.execute(f'CREATE INDEX IF NOT EXISTS "{name}" ON "{table}" ({columns})')
+
+
+def m001_conversations_responses(conn: sqlite3.Connection) -> None:
+    _create_or_extend(conn, "conversations", CONVERSATIONS)
+    if column_names(conn, "responses"):
+        _create_or_extend(conn, "responses", RESPONSES)
+    else:
+        _create_or_extend(conn, "responses", RESPONSES + RESPONSES_LATER)
+
+
+def m002_responses_fts(conn: sqlite3.Connection) -> None:
+    tables = table_names(conn)
+    created = False
+    if "responses_fts" not in tables:
+        conn.execute(
+            'CREATE VIRTUAL TABLE "responses_fts" USING FTS5 '
+            '("prompt", "response", content="responses")'
+        )
+        created = True
+    triggers = [
+        row[0]
+        for row in conn.execute(
+            "select sql from sqlite_master where type = 'trigger' "
+            "and tbl_name = 'responses'"
+        )
+    ]
+    if not any("responses_fts" in (sql or "") for sql in triggers):
+        conn.execute(
+            'CREATE TRIGGER "responses_ai" AFTER INSERT ON "responses" BEGIN\n'
+            '  INSERT INTO "responses_fts" (rowid, "prompt", "response") '
+            "VALUES (new.rowid, new.prompt, new.response);\nEND"
+        )
+        conn.execute(
+            'CREATE TRIGGER "responses_ad" AFTER DELETE ON "responses" BEGIN\n'
+            '  INSERT INTO "responses_fts" ("responses_fts", rowid, "prompt", "response") '
+            "VALUES ('delete', old.rowid, old.prompt, old.response);\nEND"
+        )
+        conn.execute(
+            'CREATE TRIGGER "responses_au" AFTER UPDATE ON "responses" BEGIN\n'
+            '  INSERT INTO "responses_fts" ("responses_fts", rowid, "prompt", "response") '
+            "VALUES ('delete', old.rowid, old.prompt, old.response);\n"
+            '  INSERT INTO "responses_fts" (rowid, "prompt", "response") '
+            "VALUES (new.rowid, new.prompt, new.response);\nEND"
+        )
+        created = True
+    if created:
+        # Index whatever rows were already there.
+        conn.execute(
+            'INSERT INTO "responses_fts" ("responses_fts") VALUES (\'rebuild\')'
+        )
+
+
+def m003_attachments(conn: sqlite3.Connection) -> None:
+    _create_or_extend(
+        conn,
+        "attachments",
+        [
+            ("id", "TEXT PRIMARY KEY"),
+            ("type", "TEXT"),
+            ("path", "TEXT"),
+            ("url", "TEXT"),
+            ("content", "BLOB"),
+        ],
+    )
+    _create_or_extend(
+        conn,
+        "prompt_attachments",
+        [
+            ("response_id", 'TEXT REFERENCES "responses"("id")'),
+            ("attachment_id", 'TEXT REFERENCES "attachments"("id")'),
+            ("order", "INTEGER"),
+        ],
+        'PRIMARY KEY ("response_id", "attachment_id")',
+    )
+
+
+def m004_schemas(conn: sqlite3.Connection) -> None:
+    _create_or_extend(
+        conn, "schemas", [("id", "TEXT PRIMARY KEY"), ("content", "TEXT")]
+    )
+    _create_or_extend(conn, "responses", RESPONSES_LATER[:1])
+
+
+def m005_fragments(conn: sqlite3.Connection) -> None:
+    _create_or_extend(
+        conn,
+        "fragments",
+        [
+            ("id", "INTEGER PRIMARY KEY"),
+            ("hash", "TEXT"),
+            ("content", "TEXT"),
+            ("datetime_utc", "TEXT"),
+            ("source", "TEXT"),
+        ],
+    )
+    _create_or_extend(
+        conn,
+        "fragment_aliases",
+        [
+            ("alias", "TEXT PRIMARY KEY"),
+            ("fragment_id", 'INTEGER REFERENCES "fragments"("id")'),
+        ],
+    )
+    for table in ("prompt_fragments", "system_fragments"):
+        _create_or_extend(
+            conn,
+            table,
+            [
+                ("response_id", 'TEXT REFERENCES "responses"("id")'),
+                ("fragment_id", 'INTEGER REFERENCES "fragments"("id")'),
+                ("order", "INTEGER"),
+            ],
+            'PRIMARY KEY ("response_id", "fragment_id", "order")',
+        )
+    _index(conn, "idx_fragments_hash", "fragments", '"hash"')
+    _index(
+        conn, "idx_fragment_aliases_fragment_id", "fragment_aliases", '"fragment_id"'
+    )
+
+
+def m006_tools(conn: sqlite3.Connection) -> None:
+    _create_or_extend(
+        conn,
+        "tools",
+        [
+            ("id", "INTEGER PRIMARY KEY"),
+            ("hash", "TEXT"),
+            ("name", "TEXT"),
+            ("description", "TEXT"),
+            ("input_schema", "TEXT"),
+            ("plugin", "TEXT"),
+        ],
+    )
+    _create_or_extend(
+        conn,
+        "tool_responses",
+        [
+            ("tool_id", 'INTEGER REFERENCES "tools"("id")'),
+            ("response_id", 'TEXT REFERENCES "responses"("id")'),
+        ],
+        'PRIMARY KEY ("tool_id", "response_id")',
+    )
+    _create_or_extend(
+        conn,
+        "tool_calls",
+        [
+            ("id", "INTEGER PRIMARY KEY"),
+            ("response_id", 'TEXT REFERENCES "responses"("id")'),
+            ("tool_id", 'INTEGER REFERENCES "tools"("id")'),
+            ("name", "TEXT"),
+            ("arguments", "TEXT"),
+            ("tool_call_id", "TEXT"),
+        ],
+    )
+    _create_or_extend(
+        conn,
+        "tool_instances",
+        [
+            ("id", "INTEGER PRIMARY KEY"),
+            ("plugin", "TEXT"),
+            ("name", "TEXT"),
+            ("arguments", "TEXT"),
+        ],
+    )
+    _create_or_extend(
+        conn,
+        "tool_results",
+        [
+            ("id", "INTEGER PRIMARY KEY"),
+            ("response_id", 'TEXT REFERENCES "responses"("id")'),
+            ("tool_id", 'INTEGER REFERENCES "tools"("id")'),
+            ("name", "TEXT"),
+            ("output", "TEXT"),
+            ("tool_call_id", "TEXT"),
+            ("instance_id", 'INTEGER REFERENCES "tool_instances"("id")'),
+            ("exception", "TEXT"),
+        ],
+    )
+    _create_or_extend(
+        conn,
+        "tool_results_attachments",
+        [
+            ("tool_result_id", 'INTEGER REFERENCES "tool_results"("id")'),
+            ("attachment_id", 'TEXT REFERENCES "attachments"("id")'),
+            ("order", "INTEGER"),
+        ],
+        'PRIMARY KEY ("tool_result_id", "attachment_id")',
+    )
+    _index(conn, "idx_tools_hash", "tools", '"hash"')
+    _index(conn, "idx_tool_responses_response_id", "tool_responses", '"response_id"')
+    _index(conn, "idx_tool_calls_response_id", "tool_calls", '"response_id"')
+    _index(conn, "idx_tool_results_response_id", "tool_results", '"response_id"')
+    _index(conn, "idx_tool_results_name", "tool_results", '"name"')
+
+
+def m007_resolved_model_reasoning(conn: sqlite3.Connection) -> None:
+    _create_or_extend(conn, "responses", RESPONSES_LATER[1:])
+
+
+def m008_response_extras(conn: sqlite3.Connection) -> None:
+    # Only written for responses that need it: interrupted or failed ones,
+    # explicit input messages, and output parts that plain columns cannot hold
+    # (provider metadata, server-side tool activity).
+    _create_or_extend(
+        conn,
+        "response_extras",
+        [
+            ("response_id", 'TEXT PRIMARY KEY REFERENCES "responses"("id")'),
+            ("status", "TEXT"),
+            ("error", "TEXT"),
+            ("input_messages", "TEXT"),
+            ("output_parts", "TEXT"),
+        ],
+    )
+
+
+def m009_reading_indexes(conn: sqlite3.Connection) -> None:
+    _index(
+        conn,
+        "idx_responses_conversation_id",
+        "responses",
+        '"conversation_id", "id"',
+    )
+    _index(conn, "idx_responses_model", "responses", '"model", "id"')
+    _index(conn, "idx_responses_schema_id", "responses", '"schema_id", "id"')
+
+
+MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
+    ("m001_conversations_responses", m001_conversations_responses),
+    ("m002_responses_fts", m002_responses_fts),
+    ("m003_attachments", m003_attachments),
+    ("m004_schemas", m004_schemas),
+    ("m005_fragments", m005_fragments),
+    ("m006_tools", m006_tools),
+    ("m007_resolved_model_reasoning", m007_resolved_model_reasoning),
+    ("m008_response_extras", m008_response_extras),
+    ("m009_reading_indexes", m009_reading_indexes),
+]
+
+
+def applied_migrations(conn: sqlite3.Connection) -> set[str]:
+    """Names of migrations already recorded in this database."""
+    try:
+        return {
+            row[0] for row in conn.execute(f'select name from "{MIGRATIONS_TABLE}"')
+        }
+    except sqlite3.OperationalError as ex:
+        if "no such table" in str(ex):
+            return set()
+        raise
+
+
+def migrate(db: Any) -> None:
+    """Create or upgrade the logs schema; safe to call on every open, from many processes.
+
+    The fast path is one read of the migrations table. Otherwise each pending
+    migration takes the write lock, re-checks that no other process has applied
+    it meanwhile, runs, and is recorded in the same transaction.
+    """
+    conn = connection(db)
+    applied = applied_migrations(conn)
+    if all(name in applied for name, _ in MIGRATIONS):
+        return
+    for name, function in MIGRATIONS:
+        if name in applied:
+            continue
+        with write_transaction(conn):
+            conn.execute(
+                f'CREATE TABLE IF NOT EXISTS "{MIGRATIONS_TABLE}" '
+                '("name" TEXT PRIMARY KEY, "applied_at" TEXT)'
+            )
+            if conn.execute(
+                f'select 1 from "{MIGRATIONS_TABLE}" where name = ?', (name,)
+            ).fetchone():
+                continue
+            function(conn)
+            conn.execute(
+                f'insert into "{MIGRATIONS_TABLE}" (name, applied_at) values (?, ?)',
+                (name, datetime.datetime.now(datetime.timezone.utc).isoformat()),
+            )

@@ -1,0 +1,376 @@
+"""Reading logged responses back: filtering, ordering and streaming records.
+
+``iter_logs`` merges two sources, both ordered by the same key: rows of the
+``responses`` table (everything this package writes, plus history from older
+originals) and turns of the original's newer message store, when present.
+Each source is one SQL cursor, so ``-n 0`` streams with flat memory, and the
+default ``-n 3`` view reads just three rows through the primary key index.
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from .db import connection, ensure_ready, table_names
+
+# Matches in the prompt count this many times more than matches in the response.
+PROMPT_WEIGHT = 5.0
+# Unexpanded fragment content is cut to this many characters.
+FRAGMENT_PREVIEW = 200
+
+# The documented key order of a record (``llm logs --json``).
+RECORD_KEYS = (
+    "id",
+    "model",
+    "resolved_model",
+    "prompt",
+    "system",
+    "prompt_json",
+    "options_json",
+    "response",
+    "reasoning",
+    "response_json",
+    "conversation_id",
+    "duration_ms",
+    "datetime_utc",
+    "input_tokens",
+    "output_tokens",
+    "token_details",
+    "conversation_name",
+    "conversation_model",
+    "schema_json",
+    "prompt_fragments",
+    "system_fragments",
+    "tools",
+    "tool_calls",
+    "tool_results",
+    "attachments",
+)
+JSON_COLUMNS = (
+    "prompt_json",
+    "options_json",
+    "response_json",
+    "token_details",
+    "schema_json",
+)
+
+
+@dataclass
+class LogFilter:
+    """What ``llm logs`` should show. ``count`` of 0 or None means everything."""
+
+    count: int | None = 3
+    model: str | None = None
+    query: str | None = None
+    latest: bool = False
+    fragment_hashes: list[str] = field(default_factory=list)
+    tools: list[str] = field(default_factory=list)
+    any_tools: bool = False
+    schema_id: str | None = None
+    conversation_id: str | None = None
+    id_gt: str | None = None
+    id_gte: str | None = None
+    expand_fragments: bool = False
+
+    @property
+    def by_relevance(self) -> bool:
+        return bool(self.query) and not self.latest
+
+
+def decode_json(value: Any) -> Any:
+    """Parse a JSON text column; values that are not valid JSON are returned unchanged."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
+
+
+def fts_query(conn: sqlite3.Connection, table: str, query: str) -> str:
+    """``query`` if FTS5 accepts it, else the same words quoted as plain terms.
+
+    Full FTS5 syntax works (``"pet pelican"``, ``NEAR``, ``OR``); text that
+    is not valid syntax, such as ``can't`` or ``foo-bar``, is searched literally.
+    """
+    try:
+        conn.execute(
+            f'select count(*) from (select rowid from "{table}" where "{table}" match ? limit 1)',
+            (query,),
+        ).fetchone()
+        return query
+    except sqlite3.OperationalError:
+        words = query.split()
+        return " ".join('"' + word.replace('"', '""') + '"' for word in words)
+
+
+# --- the responses table ---------------------------------------------------
+
+_FRAGMENTS_SQL = """(
+  select json_group_array(json(item)) from (
+    select json_object(
+      'hash', f.hash,
+      'content', {content},
+      'source', f.source,
+      'aliases', (select json_group_array(alias) from fragment_aliases
+                  where fragment_id = f.id)
+    ) as item
+    from "{table}" pf join fragments f on f.id = pf.fragment_id
+    where pf.response_id = r.id order by pf."order"
+  )
+)"""
+
+_ATTACHMENTS_SQL = """(
+  select json_group_array(json(item)) from (
+    select json_object('id', a.id, 'type', a.type, 'path', a.path, 'url', a.url,
+                       'content_length', length(a.content)) as item
+    from prompt_attachments pa join attachments a on a.id = pa.attachment_id
+    where pa.response_id = r.id order by pa."order"
+  )
+)"""
+
+_TOOLS_SQL = """(
+  select json_group_array(json(item)) from (
+    select json_object(
+      'id', t.id, 'hash', t.hash, 'name', t.name, 'description', t.description,
+      'input_schema', case when json_valid(t.input_schema) then json(t.input_schema)
+                      else t.input_schema end,
+      'plugin', t.plugin
+    ) as item
+    from tool_responses tr join tools t on t.id = tr.tool_id
+    where tr.response_id = r.id order by t.id
+  )
+)"""
+
+_TOOL_CALLS_SQL = """(
+  select json_group_array(json(item)) from (
+    select json_object(
+      'name', tc.name,
+      'arguments', case when json_valid(tc.arguments) then json(tc.arguments)
+                   else tc.arguments end,
+      'tool_call_id', tc.tool_call_id
+    ) as item
+    from tool_calls tc where tc.response_id = r.id order by tc.id
+  )
+)"""
+
+_TOOL_RESULTS_SQL = """(
+  select json_group_array(json(item)) from (
+    select json_object(
+      'name', res.name, 'output', res.output, 'tool_call_id', res.tool_call_id,
+      'exception', res.exception,
+      'instance', (select json_object('name', ti.name, 'plugin', ti.plugin,
+                     'arguments', case when json_valid(ti.arguments)
+                                  then json(ti.arguments) else ti.arguments end)
+                   from tool_instances ti where ti.id = res.instance_id),
+      'attachments', (
+        select json_group_array(json(att)) from (
+          select json_object('id', a.id, 'type', a.type, 'path', a.path,
+                             'url', a.url, 'content_length', length(a.content)) as att
+          from tool_results_attachments tra join attachments a
+            on a.id = tra.attachment_id
+          where tra.tool_result_id = res.id order by tra."order"
+        )
+      )
+    ) as item
+    from tool_results res where res.response_id = r.id order by res.id
+  )
+)"""
+
+
+def _responses_select(expand_fragments: bool) -> str:
+    content = (
+        "f.content"
+        if expand_fragments
+        else f"substr(f.content, 1, {FRAGMENT_PREVIEW + 1})"
+    )
+    return f"""
+select
+  r.id, r.model, r.resolved_model, r.prompt, r.system, r.prompt_json,
+  r.options_json, r.response, r.reasoning, r.response_json, r.conversation_id,
+  r.duration_ms, r.datetime_utc, r.input_tokens, r.output_tokens,
+  r.token_details, c.name as conversation_name, c.model as conversation_model,
+  s.content as schema_json,
+  {_FRAGMENTS_SQL.format(table="prompt_fragments", content=content)} as prompt_fragments,
+  {_FRAGMENTS_SQL.format(table="system_fragments", content=content)} as system_fragments,
+  {_TOOLS_SQL} as tools,
+  {_TOOL_CALLS_SQL} as tool_calls,
+  {_TOOL_RESULTS_SQL} as tool_results,
+  {_ATTACHMENTS_SQL} as attachments,
+  x.status as status, x.error as error,
+  {{rank}} as _key
+from {{source}}
+left join conversations c on c.id = r.conversation_id
+left join schemas s on s.id = r.schema_id
+left join response_extras x on x.response_id = r.id
+"""
+
+
+def _fragment_ids(conn: sqlite3.Connection, digest: str) -> list[int]:
+    return [
+        row[0]
+        for row in conn.execute("select id from fragments where hash = ?", (digest,))
+    ]
+
+
+def _responses_rows(
+    conn: sqlite3.Connection,
+    filt: LogFilter,
+    *,
+    best_first: bool,
+    limit: int | None,
+    has_turns: bool,
+) -> Iterator[tuple[Any, dict[str, Any]]]:
+    where: list[str] = []
+    params: list[Any] = []
+    if filt.query:
+        source = "responses_fts join responses r on r.rowid = responses_fts.rowid"
+        where.append("responses_fts match ?")
+        params.append(fts_query(conn, "responses_fts", filt.query))
+        rank = f"bm25(responses_fts, {PROMPT_WEIGHT}, 1.0)"
+    else:
+        source = "responses r"
+        rank = "r.id"
+    if filt.model:
+        where.append("r.model = ?")
+        params.append(filt.model)
+    if filt.conversation_id:
+        where.append("r.conversation_id = ?")
+        params.append(filt.conversation_id)
+    if filt.schema_id:
+        where.append("r.schema_id = ?")
+        params.append(filt.schema_id)
+    if filt.id_gt:
+        where.append("r.id > ?")
+        params.append(filt.id_gt)
+    if filt.id_gte:
+        where.append("r.id >= ?")
+        params.append(filt.id_gte)
+    for digest in filt.fragment_hashes:
+        ids = _fragment_ids(conn, digest)
+        if not ids:
+            return
+        marks = ", ".join("?" for _ in ids)
+        where.append(
+            f"(exists (select 1 from prompt_fragments where response_id = r.id "
+            f"and fragment_id in ({marks})) or exists (select 1 from system_fragments "
+            f"where response_id = r.id and fragment_id in ({marks})))"
+        )
+        params.extend(ids + ids)
+    for tool in filt.tools:
+        where.append(
+            "exists (select 1 from tool_results where response_id = r.id and name = ?)"
+        )
+        params.append(tool)
+    if filt.any_tools:
+        where.append("exists (select 1 from tool_results where response_id = r.id)")
+    if has_turns:
+        # Rows written twice by the original during its move to turns show once.
+        where.append("not exists (select 1 from turns where turns.id = r.id)")
+    sql = _responses_select(filt.expand_fragments).format(rank=rank, source=source)
+    if where:
+        sql += "where " + " and ".join(where) + "\n"
+    relevance = bool(filt.query) and not filt.latest
+    if relevance:
+        order = "_key" if best_first else "_key desc"
+    else:
+        order = "r.id desc" if best_first else "r.id"
+    sql += f"order by {order}"
+    if limit:
+        sql += f" limit {int(limit)}"
+    cursor = conn.execute(sql, params)
+    names = [d[0] for d in cursor.description]
+    for values in cursor:
+        row = dict(zip(names, values))
+        key = row.pop("_key") if relevance else row["id"]
+        if not relevance:
+            row.pop("_key")
+        yield key, _finish_record(row, filt.expand_fragments)
+
+
+def _finish_record(row: dict[str, Any], expand: bool) -> dict[str, Any]:
+    for name in JSON_COLUMNS:
+        row[name] = decode_json(row.get(name))
+    for name in (
+        "prompt_fragments",
+        "system_fragments",
+        "tools",
+        "tool_calls",
+        "tool_results",
+        "attachments",
+    ):
+        value = row.get(name)
+        row[name] = json.loads(value) if value else []
+    if not expand:
+        for name in ("prompt_fragments", "system_fragments"):
+            for fragment in row[name]:
+                content = fragment.get("content") or ""
+                if len(content) > FRAGMENT_PREVIEW:
+                    fragment["content"] = content[: FRAGMENT_PREVIEW - 3] + "..."
+    for result in row["tool_results"]:
+        if result.get("attachments") is None:
+            result["attachments"] = []
+    return order_record(row)
+
+
+def order_record(row: dict[str, Any]) -> dict[str, Any]:
+    """A record with keys in the documented order; status/error only when set."""
+    record = {key: row.get(key) for key in RECORD_KEYS}
+    if row.get("status"):
+        record["status"] = row["status"]
+        if row.get("error"):
+            record["error"] = row["error"]
+    return record
+
+
+# --- merging -----------------------------------------------------------------
+
+
+def iter_logs(db: Any, filt: LogFilter | None = None) -> Iterator[dict[str, Any]]:
+    """Matching records in display order: oldest first, or with a search most relevant last."""
+    from .message_store import has_message_store, turn_rows
+
+    filt = filt or LogFilter()
+    conn = ensure_ready(db)
+    has_turns = has_message_store(conn)
+    relevance = filt.by_relevance
+    limit = filt.count or None
+
+    def sources(best_first: bool) -> list[Iterator[tuple[Any, dict[str, Any]]]]:
+        found = [
+            _responses_rows(
+                conn, filt, best_first=best_first, limit=limit, has_turns=has_turns
+            )
+        ]
+        if has_turns:
+            found.append(turn_rows(conn, filt, best_first=best_first, limit=limit))
+        return found
+
+    # Best first: newest first by id, or lowest (best) bm25 rank first.
+    best_reverse = not relevance
+    if limit:
+        merged = heapq.merge(
+            *sources(True), key=lambda pair: pair[0], reverse=best_reverse
+        )
+        page = []
+        for _, record in merged:
+            page.append(record)
+            if len(page) >= limit:
+                break
+        yield from reversed(page)
+        return
+    merged = heapq.merge(
+        *sources(False), key=lambda pair: pair[0], reverse=not best_reverse
+    )
+    for _, record in merged:
+        yield record
+
+
+def has_table(db: Any, name: str) -> bool:
+    """True when the database has a table (or view) called ``name``."""
+    return name in table_names(connection(db))

@@ -1,0 +1,144 @@
+"""Schemas in the logs database: stored once by content ID, listed with how often they were used."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from llm.errors import SchemaError
+from llm.schemas import make_schema_id, multi_schema, schema_dsl, schema_summary
+
+from .db import ensure_ready, write_transaction
+from .message_store import has_message_store
+
+SCHEMA_ID_PATTERN = re.compile(r"^[0-9a-f]{32}$")
+
+
+def store_schema(db: Any, schema: dict[str, Any]) -> str:
+    """Store ``schema`` unless already stored; returns its ID."""
+    schema_id, content = make_schema_id(schema)
+    conn = ensure_ready(db)
+    with write_transaction(conn):
+        conn.execute(
+            "insert or ignore into schemas (id, content) values (?, ?)",
+            (schema_id, content),
+        )
+    return schema_id
+
+
+def get_schema(db: Any, schema_id: str) -> dict[str, Any] | None:
+    """The stored schema with this ID, or None."""
+    conn = ensure_ready(db)
+    row = conn.execute(
+        "select content from schemas where id = ?", (schema_id,)
+    ).fetchone()
+    if row is None:
+        return None
+    try:
+        value = json.loads(row[0])
+    except (TypeError, ValueError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def list_schemas(db: Any, queries: Iterable[str] = ()) -> list[dict[str, Any]]:
+    """Stored schemas, most recently used first, with summary, usage count and last use.
+
+    Every query must appear in the schema's JSON.
+    """
+    conn = ensure_ready(db)
+    usage_sources = [
+        "select schema_id, datetime_utc from responses where schema_id is not null"
+    ]
+    if has_message_store(conn):
+        usage_sources.append(
+            "select schema_id, datetime_utc from turns where schema_id is not null"
+        )
+    where: list[str] = []
+    params: list[Any] = []
+    for query in queries:
+        where.append("s.content like ?")
+        params.append(f"%{query}%")
+    sql = (
+        "with uses as (" + " union all ".join(usage_sources) + ") "
+        "select s.id, s.content, count(u.schema_id) as times, max(u.datetime_utc) as last_used "
+        "from schemas s left join uses u on u.schema_id = s.id"
+    )
+    if where:
+        sql += " where " + " and ".join(where)
+    sql += " group by s.id order by last_used desc, s.id"
+    found = []
+    for schema_id, content, times, last_used in conn.execute(sql, params):
+        try:
+            schema = json.loads(content)
+        except (TypeError, ValueError):
+            schema = {}
+        found.append(
+            {
+                "id": schema_id,
+                "summary": schema_summary(schema) if isinstance(schema, dict) else "",
+                "content": schema,
+                "usage_count": times,
+                "last_used": last_used,
+            }
+        )
+    return found
+
+
+def schema_from_reference(
+    db: Any | None, reference: str, *, multi: bool = False
+) -> dict[str, Any]:
+    """Resolve a ``--schema`` value: JSON, a file, a stored ID, ``t:template`` or the DSL.
+
+    With ``multi=True`` the result is wrapped as ``{"items": [...]}``.
+    """
+    schema = _resolve(db, reference.strip())
+    return multi_schema(schema) if multi else schema
+
+
+def _resolve(db: Any | None, reference: str) -> dict[str, Any]:
+    if not reference:
+        raise SchemaError("Schema is empty")
+    if reference.startswith("{"):
+        try:
+            value = json.loads(reference)
+        except ValueError as ex:
+            raise SchemaError(f"Schema is not valid JSON: {ex}") from ex
+        if not isinstance(value, dict):
+            raise SchemaError("A JSON schema must be an object")
+        return value
+    if reference.startswith("t:"):
+        return _template_schema(reference[2:])
+    path = Path(reference).expanduser()
+    if "\n" not in reference and path.is_file():
+        try:
+            value = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as ex:
+            raise SchemaError(f"Could not read schema from {reference}: {ex}") from ex
+        if not isinstance(value, dict):
+            raise SchemaError(f"Schema file {reference} does not contain a JSON object")
+        return value
+    if SCHEMA_ID_PATTERN.match(reference):
+        if db is not None:
+            stored = get_schema(db, reference)
+            if stored is not None:
+                return stored
+        raise SchemaError(f"Schema {reference} not found")
+    return schema_dsl(reference)
+
+
+def _template_schema(name: str) -> dict[str, Any]:
+    try:
+        from llm.templates import load_template
+    except ImportError as ex:
+        raise SchemaError(
+            "Schemas from templates need the llm-templates package"
+        ) from ex
+    template = load_template(name)
+    schema = getattr(template, "schema_object", None)
+    if not schema:
+        raise SchemaError(f"Template '{name}' has no schema")
+    return schema
