@@ -20,10 +20,27 @@ def parse_template(text: str, *, name: str | None, source: str) -> Template:
     import yaml
 
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as ex:
-        raise TemplateError(f"{source} is not valid YAML: {ex}") from ex
+        data = _safe_load(text)
+    except yaml.YAMLError:
+        # Parse again in pure Python: its messages point at the problem with a caret.
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as ex:
+            raise TemplateError(f"{source} is not valid YAML: {ex}") from ex
     return template_from_data(data, name=name, source=source)
+
+
+def _safe_load(text: str) -> Any:
+    """yaml.safe_load, using libyaml's C version of the same safe loader when present.
+
+    It is about eight times faster, which matters for ``llm templates list``.
+    """
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", None)
+    if loader is None:
+        return yaml.safe_load(text)
+    return yaml.load(text, Loader=loader)  # noqa: S506 - CSafeLoader is the safe loader
 
 
 def template_from_data(data: Any, *, name: str | None, source: str) -> Template:
