@@ -1,0 +1,243 @@
+"""Reading Chat Completions output: streamed chunks or a whole completion become StreamEvents.
+
+``ChatStream`` is fed SDK objects and returns the events to yield, so the sync
+and async models share every line of parsing. It also assembles tool calls
+from their streamed deltas (parallel calls interleave, keyed by ``index``) and
+keeps a combined JSON payload for ``response.json()``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from llm.ids import new_tool_call_id
+from llm.parts import StreamEvent, parse_tool_arguments
+from llm.tools import ToolCall
+
+from .utils import as_dict, remove_dict_none_values, set_usage_from_dict
+
+# Fields OpenAI-compatible servers use for visible reasoning text.
+REASONING_FIELDS = ("reasoning_content", "reasoning")
+
+
+def _text_field(obj: Any, name: str) -> str | None:
+    value = getattr(obj, name, None)
+    if value is None:
+        extra = getattr(obj, "model_extra", None) or {}
+        value = extra.get(name)
+    return value if isinstance(value, str) and value else None
+
+
+@dataclass
+class _Call:
+    tool_call_id: str
+    name: str = ""
+    arguments: list[str] = field(default_factory=list)
+
+
+class ChatStream:
+    """Accumulates one Chat Completions response, streamed or not."""
+
+    def __init__(self) -> None:
+        self.text: list[str] = []
+        self.reasoning: list[str] = []
+        self.calls: dict[Any, _Call] = {}
+        self.usage: dict[str, Any] | None = None
+        self.finish_reason: str | None = None
+        self.role: str | None = None
+        self.logprobs: list[Any] = []
+        self.meta: dict[str, Any] = {}
+        self.full: dict[str, Any] | None = None
+
+    # --- streamed chunks ---------------------------------------------------
+
+    def feed(self, chunk: Any) -> list[StreamEvent]:
+        """Events for one streamed ``ChatCompletionChunk``."""
+        if not self.meta:
+            for key in ("id", "object", "model", "created"):
+                value = getattr(chunk, key, None)
+                if value is not None:
+                    self.meta[key] = value
+        usage = getattr(chunk, "usage", None)
+        if usage:
+            self.usage = as_dict(usage)
+        events: list[StreamEvent] = []
+        for choice in getattr(chunk, "choices", None) or []:
+            if getattr(choice, "index", 0) not in (0, None):
+                continue
+            if choice.finish_reason:
+                self.finish_reason = choice.finish_reason
+            logprobs = getattr(choice, "logprobs", None)
+            if logprobs is not None and getattr(logprobs, "content", None):
+                self.logprobs.extend(as_dict(item) for item in logprobs.content)
+            delta = getattr(choice, "delta", None)
+            if delta is None:
+                continue
+            if getattr(delta, "role", None):
+                self.role = delta.role
+            for name in REASONING_FIELDS:
+                reasoning = _text_field(delta, name)
+                if reasoning:
+                    self.reasoning.append(reasoning)
+                    events.append(StreamEvent(type="reasoning", chunk=reasoning))
+                    break
+            for position, tool_call in enumerate(
+                getattr(delta, "tool_calls", None) or []
+            ):
+                events.extend(self._tool_call_delta(tool_call, position))
+            for name in ("content", "refusal"):
+                text = _text_field(delta, name)
+                if text:
+                    self.text.append(text)
+                    events.append(StreamEvent(type="text", chunk=text))
+        return events
+
+    def _tool_call_delta(self, delta: Any, position: int) -> list[StreamEvent]:
+        index = getattr(delta, "index", None)
+        key = index if index is not None else (getattr(delta, "id", None) or position)
+        call = self.calls.get(key)
+        events: list[StreamEvent] = []
+        if call is None:
+            call = _Call(tool_call_id=getattr(delta, "id", None) or new_tool_call_id())
+            self.calls[key] = call
+        function = getattr(delta, "function", None)
+        name = getattr(function, "name", None) if function is not None else None
+        if name and name != call.name:
+            # Most servers send the whole name once; a few repeat it on every delta.
+            piece = name[len(call.name) :] if name.startswith(call.name) else name
+            call.name = name if name.startswith(call.name) else call.name + name
+            events.append(
+                StreamEvent(
+                    type="tool_call_name", chunk=piece, tool_call_id=call.tool_call_id
+                )
+            )
+        arguments = (
+            getattr(function, "arguments", None) if function is not None else None
+        )
+        if arguments:
+            call.arguments.append(arguments)
+            events.append(
+                StreamEvent(
+                    type="tool_call_args",
+                    chunk=arguments,
+                    tool_call_id=call.tool_call_id,
+                )
+            )
+        return events
+
+    # --- a whole completion ------------------------------------------------
+
+    def feed_completion(self, completion: Any) -> list[StreamEvent]:
+        """Events for a non-streamed ``ChatCompletion``."""
+        self.full = as_dict(completion)
+        self.meta = {
+            key: getattr(completion, key)
+            for key in ("id", "object", "model", "created")
+            if getattr(completion, key, None) is not None
+        }
+        if getattr(completion, "usage", None):
+            self.usage = as_dict(completion.usage)
+        events: list[StreamEvent] = []
+        choices = getattr(completion, "choices", None) or []
+        if not choices:
+            return events
+        choice = choices[0]
+        self.finish_reason = choice.finish_reason
+        message = choice.message
+        for name in REASONING_FIELDS:
+            reasoning = _text_field(message, name)
+            if reasoning:
+                self.reasoning.append(reasoning)
+                events.append(StreamEvent(type="reasoning", chunk=reasoning))
+                break
+        for name in ("content", "refusal"):
+            text = _text_field(message, name)
+            if text:
+                self.text.append(text)
+                events.append(StreamEvent(type="text", chunk=text))
+        for tool_call in getattr(message, "tool_calls", None) or []:
+            function = getattr(tool_call, "function", None)
+            if function is None:
+                continue
+            call = _Call(
+                tool_call_id=tool_call.id or new_tool_call_id(),
+                name=function.name or "",
+            )
+            call.arguments.append(function.arguments or "")
+            self.calls[len(self.calls)] = call
+            events.append(
+                StreamEvent(
+                    type="tool_call_name",
+                    chunk=call.name,
+                    tool_call_id=call.tool_call_id,
+                )
+            )
+            if function.arguments:
+                events.append(
+                    StreamEvent(
+                        type="tool_call_args",
+                        chunk=function.arguments,
+                        tool_call_id=call.tool_call_id,
+                    )
+                )
+        return events
+
+    # --- results -----------------------------------------------------------
+
+    def tool_calls(self) -> list[ToolCall]:
+        return [
+            ToolCall(
+                name=call.name,
+                arguments=parse_tool_arguments("".join(call.arguments)),
+                tool_call_id=call.tool_call_id,
+            )
+            for call in self.calls.values()
+        ]
+
+    def response_json(self) -> dict[str, Any]:
+        """The provider payload: the completion, or the streamed chunks combined."""
+        if self.full is not None:
+            return remove_dict_none_values(self.full)
+        combined: dict[str, Any] = {
+            "content": "".join(self.text),
+            "role": self.role,
+            "finish_reason": self.finish_reason,
+            "usage": self.usage,
+        }
+        if self.reasoning:
+            combined["reasoning_content"] = "".join(self.reasoning)
+        if self.calls:
+            combined["tool_calls"] = [
+                {
+                    "id": call.tool_call_id,
+                    "type": "function",
+                    "function": {
+                        "name": call.name,
+                        "arguments": "".join(call.arguments),
+                    },
+                }
+                for call in self.calls.values()
+            ]
+        if self.logprobs:
+            combined["logprobs"] = self.logprobs
+        combined.update(self.meta)
+        return remove_dict_none_values(combined)
+
+    def finish(self, response: Any, requested_model: str | None) -> None:
+        """Record tool calls, usage, payload and resolved model on ``response``."""
+        for call in self.tool_calls():
+            response.add_tool_call(call)
+        set_usage_from_dict(response, self.usage)
+        response.response_json = self.response_json()
+        model = self.meta.get("model")
+        if model and model != requested_model:
+            response.set_resolved_model(model)
+
+
+def combine_chunks(chunks: list[Any]) -> dict[str, Any]:
+    """Combine streamed chat chunks into one dict (content, role, usage, tool calls...)."""
+    stream = ChatStream()
+    for chunk in chunks:
+        stream.feed(chunk)
+    return stream.response_json()

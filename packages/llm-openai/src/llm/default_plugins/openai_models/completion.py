@@ -1,0 +1,149 @@
+"""``Completion`` and ``AsyncCompletion``: legacy completion models (``/v1/completions``).
+
+A completion model takes one string, so the conversation is flattened into
+lines of text: system prompt, then each earlier prompt and reply, then this
+prompt.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+from llm.parts import StreamEvent
+
+from .chat import AsyncChat, Chat
+from .errors import translate_errors
+from .options import CompletionOptions
+from .utils import as_dict, remove_dict_none_values, set_usage_from_dict
+
+
+def completion_prompt(messages: list[Any]) -> str:
+    """The single prompt string for a completion model."""
+    lines = []
+    for message in messages:
+        texts = [message.text] + [r.output for r in message.tool_results]
+        lines.extend(t for t in texts if t)
+    return "\n".join(lines)
+
+
+class _CompletionStream:
+    def __init__(self) -> None:
+        self.text: list[str] = []
+        self.logprobs: list[dict[str, Any]] = []
+        self.usage: dict[str, Any] | None = None
+        self.meta: dict[str, Any] = {}
+        self.finish_reason: str | None = None
+
+    def feed(self, chunk: Any) -> list[StreamEvent]:
+        if not self.meta:
+            for name in ("id", "object", "model", "created"):
+                value = getattr(chunk, name, None)
+                if value is not None:
+                    self.meta[name] = value
+        if getattr(chunk, "usage", None):
+            self.usage = as_dict(chunk.usage)
+        events = []
+        for choice in getattr(chunk, "choices", None) or []:
+            if getattr(choice, "index", 0) not in (0, None):
+                continue
+            if choice.finish_reason:
+                self.finish_reason = choice.finish_reason
+            logprobs = getattr(choice, "logprobs", None)
+            if logprobs is not None and logprobs.tokens:
+                for token, top in zip(logprobs.tokens, logprobs.top_logprobs or []):
+                    self.logprobs.append({"text": token, "top_logprobs": [top]})
+            if choice.text:
+                self.text.append(choice.text)
+                events.append(StreamEvent(type="text", chunk=choice.text))
+        return events
+
+    def finish(self, response: Any, requested_model: str) -> None:
+        set_usage_from_dict(response, self.usage)
+        payload: dict[str, Any] = {
+            "content": "".join(self.text),
+            "finish_reason": self.finish_reason,
+            "usage": self.usage,
+            **self.meta,
+        }
+        if self.logprobs:
+            payload["logprobs"] = self.logprobs
+        response.response_json = remove_dict_none_values(payload)
+        model = self.meta.get("model")
+        if model and model != requested_model:
+            response.set_resolved_model(model)
+
+
+def _request(model: Any, prompt: Any, stream: bool) -> dict[str, Any]:
+    model.check_prompt(prompt)
+    kwargs = model.build_kwargs(prompt, stream)
+    return {
+        "model": model.model_name or model.model_id,
+        "prompt": completion_prompt(prompt.messages),
+        "stream": stream,
+        **kwargs,
+    }
+
+
+class _CompletionMixin:
+    _base_options = CompletionOptions
+    Options = CompletionOptions
+    _option_features: tuple[str, ...] = ()
+
+    def __init__(
+        self, *args: Any, default_max_tokens: int | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.default_max_tokens = default_max_tokens
+
+    def __str__(self) -> str:
+        return f"OpenAI Completion: {self.model_id}"  # type: ignore[attr-defined]
+
+
+class Completion(_CompletionMixin, Chat):
+    """A legacy completion model such as gpt-3.5-turbo-instruct."""
+
+    def execute(
+        self,
+        prompt: Any,
+        stream: bool,
+        response: Any,
+        conversation: Any = None,
+        key: str | None = None,
+    ) -> Iterator[StreamEvent]:
+        stream = self._stream(stream)
+        request = _request(self, prompt, stream)
+        state = _CompletionStream()
+        with translate_errors(), self.get_client(key) as client:
+            if stream:
+                for chunk in client.completions.create(**request):
+                    yield from state.feed(chunk)
+            else:
+                yield from state.feed(client.completions.create(**request))
+        state.finish(response, request["model"])
+
+
+class AsyncCompletion(_CompletionMixin, AsyncChat):
+    """The asyncio version of ``Completion``."""
+
+    async def execute(  # type: ignore[override]
+        self,
+        prompt: Any,
+        stream: bool,
+        response: Any,
+        conversation: Any = None,
+        key: str | None = None,
+    ) -> AsyncIterator[StreamEvent]:
+        stream = self._stream(stream)
+        request = _request(self, prompt, stream)
+        state = _CompletionStream()
+        with translate_errors():
+            async with self.get_client(key, async_=True) as client:
+                if stream:
+                    async for chunk in await client.completions.create(**request):
+                        for event in state.feed(chunk):
+                            yield event
+                else:
+                    for event in state.feed(await client.completions.create(**request)):
+                        yield event
+        state.finish(response, request["model"])

@@ -1,0 +1,192 @@
+"""Responses API ``input`` items built from ``prompt.messages``.
+
+Requests are stateless (``store: false``), so earlier turns are sent in full:
+assistant text, function calls and their outputs, and reasoning items with the
+``encrypted_content`` OpenAI returned (kept in ``provider_metadata["openai"]``).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from llm.attachments import Attachment
+from llm.messages import Message
+from llm.parts import (
+    ReasoningPart,
+    TextPart,
+    ToolCallPart,
+    ToolResultPart,
+)
+
+from .chat_messages import attachment_filename, data_url
+
+
+def openai_metadata(part: Any) -> dict[str, Any]:
+    """This provider's namespace of a part's ``provider_metadata``."""
+    metadata = (part.provider_metadata or {}).get("openai")
+    return metadata if isinstance(metadata, dict) else {}
+
+
+def input_attachment(
+    attachment: Attachment, image_detail: str | None = None
+) -> dict[str, Any]:
+    """An ``input_image`` or ``input_file`` content item."""
+    kind = attachment.resolve_type()
+    if kind.startswith("image/"):
+        item: dict[str, Any] = {
+            "type": "input_image",
+            "image_url": attachment.url or data_url(attachment),
+        }
+        item["detail"] = image_detail or "auto"
+        return item
+    if attachment.url and not attachment.content and not attachment.path:
+        return {"type": "input_file", "file_url": attachment.url}
+    return {
+        "type": "input_file",
+        "filename": attachment_filename(attachment),
+        "file_data": data_url(attachment),
+    }
+
+
+def _user_content(
+    text: str, attachments: list[Attachment], image_detail: str | None
+) -> list[dict[str, Any]]:
+    content: list[dict[str, Any]] = []
+    if text:
+        content.append({"type": "input_text", "text": text})
+    content.extend(input_attachment(a, image_detail) for a in attachments)
+    return content
+
+
+def _reasoning_item(part: ReasoningPart) -> dict[str, Any] | None:
+    metadata = openai_metadata(part)
+    if not metadata.get("id") and not metadata.get("encrypted_content"):
+        return None  # reasoning from another provider, or never given an id
+    item: dict[str, Any] = {"type": "reasoning"}
+    if metadata.get("id"):
+        item["id"] = metadata["id"]
+    item["summary"] = [{"type": "summary_text", "text": part.text}] if part.text else []
+    if metadata.get("encrypted_content"):
+        item["encrypted_content"] = metadata["encrypted_content"]
+    return item
+
+
+def _assistant_text_item(text: str, metadata: dict[str, Any]) -> dict[str, Any]:
+    if metadata.get("id"):
+        return {
+            "type": "message",
+            "id": metadata["id"],
+            "role": "assistant",
+            "status": "completed",
+            "content": [{"type": "output_text", "text": text, "annotations": []}],
+        }
+    return {"role": "assistant", "content": text}
+
+
+def _function_call_item(part: ToolCallPart) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "type": "function_call",
+        "call_id": part.tool_call_id,
+        "name": part.name,
+        "arguments": json.dumps(part.arguments or {}),
+    }
+    metadata = openai_metadata(part)
+    if metadata.get("id"):
+        item["id"] = metadata["id"]
+    return item
+
+
+def _append_assistant(items: list[dict[str, Any]], message: Message) -> None:
+    for part in message.parts:
+        if isinstance(part, ReasoningPart):
+            reasoning = _reasoning_item(part)
+            if reasoning is not None:
+                items.append(reasoning)
+        elif isinstance(part, TextPart):
+            if part.text:
+                items.append(_assistant_text_item(part.text, openai_metadata(part)))
+        elif isinstance(part, ToolCallPart):
+            if part.server_executed:
+                # Built-in tool calls are replayed as the item OpenAI returned.
+                raw = openai_metadata(part).get("item")
+                if isinstance(raw, dict):
+                    items.append(raw)
+            else:
+                items.append(_function_call_item(part))
+
+
+def _append_tool_results(
+    items: list[dict[str, Any]], results: list[ToolResultPart], image_detail: str | None
+) -> None:
+    attachments_content: list[dict[str, Any]] = []
+    for result in results:
+        if result.server_executed:
+            continue
+        items.append(
+            {
+                "type": "function_call_output",
+                "call_id": result.tool_call_id,
+                "output": result.output,
+            }
+        )
+        if result.attachments:
+            attachments_content.append(
+                {
+                    "type": "input_text",
+                    "text": f"Attachments returned by the {result.name} tool call "
+                    f"{result.tool_call_id}:",
+                }
+            )
+            attachments_content.extend(
+                input_attachment(a, image_detail) for a in result.attachments
+            )
+    if attachments_content:
+        items.append({"role": "user", "content": attachments_content})
+
+
+def build_input(
+    messages: list[Message], image_detail: str | None = None
+) -> list[dict[str, Any]]:
+    """The ``input`` array for a Responses API request."""
+    items: list[dict[str, Any]] = []
+    current_system: str | None = None
+    for message in messages:
+        if message.role == "system":
+            text = message.text
+            if text and text != current_system:
+                items.append({"role": "system", "content": text})
+                current_system = text
+            continue
+        if message.role == "assistant":
+            _append_assistant(items, message)
+            continue
+        _append_tool_results(items, message.tool_results, image_detail)
+        text = message.text
+        attachments = message.attachments
+        if text or attachments:
+            items.append(
+                {
+                    "role": "user",
+                    "content": _user_content(text, attachments, image_detail),
+                }
+            )
+    return items
+
+
+def response_tools(model: Any, tools: list[Any]) -> list[dict[str, Any]]:
+    """Function definitions plus the specs of any server-side tools."""
+    from llm.tools import ServerSideTool, Tool
+
+    definitions: list[dict[str, Any]] = []
+    for tool in tools:
+        if isinstance(tool, Tool):
+            definition: dict[str, Any] = {"type": "function", "name": tool.name}
+            if tool.description:
+                definition["description"] = tool.description
+            definition["parameters"] = tool.input_schema
+            definition["strict"] = False
+            definitions.append(definition)
+        elif isinstance(tool, ServerSideTool):
+            definitions.append(tool.tool_spec(model))
+    return definitions

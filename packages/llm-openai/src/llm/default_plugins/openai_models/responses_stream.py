@@ -1,0 +1,330 @@
+"""Reading Responses API output: SSE events or a whole response become StreamEvents.
+
+Every event carries ``part_index`` = the item's ``output_index``, so each
+output item (reasoning, message, function call, built-in tool call) becomes
+exactly one Part even when metadata arrives after other items.
+
+Encrypted reasoning is taken from the final payload (``response.completed``)
+rather than from ``output_item.done``: OpenAI encrypts afresh for each event,
+and the part should carry the same ciphertext as ``response.json()``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from llm.errors import ModelError
+from llm.parts import StreamEvent, parse_tool_arguments
+from llm.tools import ToolCall
+
+from .utils import as_dict, remove_dict_none_values, set_usage_from_dict
+
+
+@dataclass
+class _Item:
+    """What has been emitted so far for one output item."""
+
+    kind: str
+    item_id: str | None = None
+    call_id: str | None = None
+    name: str = ""
+    arguments: list[str] = field(default_factory=list)
+    text_emitted: bool = False
+    name_emitted: bool = False
+    summaries: int = 0
+    done: bool = False
+
+
+def _get(obj: Any, name: str, default: Any = None) -> Any:
+    if isinstance(obj, dict):
+        return obj.get(name, default)
+    return getattr(obj, name, default)
+
+
+def _server_tool_name(kind: str) -> str:
+    return kind[: -len("_call")] if kind.endswith("_call") else kind
+
+
+def _server_tool_arguments(item: dict[str, Any]) -> dict[str, Any]:
+    kind = item.get("type", "")
+    if kind == "code_interpreter_call":
+        return {k: item[k] for k in ("code", "container_id") if item.get(k) is not None}
+    if isinstance(item.get("action"), dict):
+        return item["action"]
+    skip = {"type", "id", "status", "outputs", "results", "result", "output"}
+    return {k: v for k, v in item.items() if k not in skip}
+
+
+def _server_tool_result(item: dict[str, Any]) -> str | None:
+    for key in ("outputs", "results", "result", "output"):
+        value = item.get(key)
+        if value:
+            if isinstance(value, list) and all(
+                isinstance(v, dict) and v.get("type") == "logs" for v in value
+            ):
+                return "".join(v.get("logs", "") for v in value)
+            return value if isinstance(value, str) else json.dumps(value)
+    return None
+
+
+class ResponsesStream:
+    """Accumulates one Responses API response, streamed or not."""
+
+    def __init__(self) -> None:
+        self.items: dict[int, _Item] = {}
+        self.final: dict[str, Any] | None = None
+        self.model: str | None = None
+
+    def _item(self, index: int, kind: str = "") -> _Item:
+        item = self.items.get(index)
+        if item is None:
+            item = _Item(kind=kind)
+            self.items[index] = item
+        elif kind and not item.kind:
+            item.kind = kind
+        return item
+
+    # --- streamed events ---------------------------------------------------
+
+    def feed(self, event: Any) -> list[StreamEvent]:
+        """Events for one streamed Responses API event."""
+        kind = _get(event, "type", "")
+        index = _get(event, "output_index")
+        if kind in ("response.created", "response.in_progress"):
+            self.model = _get(_get(event, "response"), "model") or self.model
+            return []
+        if kind == "response.output_item.added":
+            return self._item_added(index, as_dict(_get(event, "item")))
+        if kind in ("response.output_text.delta", "response.refusal.delta"):
+            return self._text(index, _get(event, "item_id"), _get(event, "delta") or "")
+        if kind == "response.reasoning_summary_part.added":
+            item = self._item(index, "reasoning")
+            item.summaries += 1
+            if item.summaries > 1:
+                return [StreamEvent(type="reasoning", chunk="\n\n", part_index=index)]
+            return []
+        if kind in (
+            "response.reasoning_summary_text.delta",
+            "response.reasoning_text.delta",
+        ):
+            delta = _get(event, "delta") or ""
+            item = self._item(index, "reasoning")
+            item.text_emitted = True
+            return (
+                [StreamEvent(type="reasoning", chunk=delta, part_index=index)]
+                if delta
+                else []
+            )
+        if kind == "response.function_call_arguments.delta":
+            item = self._item(index, "function_call")
+            delta = _get(event, "delta") or ""
+            if not delta:
+                return []
+            item.arguments.append(delta)
+            return [
+                StreamEvent(
+                    type="tool_call_args",
+                    chunk=delta,
+                    tool_call_id=item.call_id,
+                    part_index=index,
+                )
+            ]
+        if kind == "response.output_item.done":
+            return self._item_done(index, as_dict(_get(event, "item")))
+        if kind in ("response.completed", "response.incomplete"):
+            return self.complete(_get(event, "response"))
+        if kind == "response.failed":
+            response = as_dict(_get(event, "response")) or {}
+            error = response.get("error") or {}
+            raise ModelError(error.get("message") or "The response failed")
+        if kind == "error":
+            raise ModelError(_get(event, "message") or "The API reported an error")
+        return []
+
+    def _item_added(self, index: int, raw: dict[str, Any]) -> list[StreamEvent]:
+        kind = raw.get("type", "")
+        item = self._item(index, kind)
+        item.item_id = raw.get("id")
+        if kind == "function_call":
+            item.call_id = raw.get("call_id") or raw.get("id")
+            item.name = raw.get("name") or ""
+            item.name_emitted = True
+            return [
+                StreamEvent(
+                    type="tool_call_name",
+                    chunk=item.name,
+                    tool_call_id=item.call_id,
+                    part_index=index,
+                    provider_metadata={"openai": {"id": item.item_id}}
+                    if item.item_id
+                    else None,
+                )
+            ]
+        return []
+
+    def _text(self, index: int, item_id: str | None, delta: str) -> list[StreamEvent]:
+        item = self._item(index, "message")
+        if not delta:
+            return []
+        metadata = None
+        if not item.text_emitted and (item_id or item.item_id):
+            item.item_id = item.item_id or item_id
+            metadata = {"openai": {"id": item.item_id}}
+        item.text_emitted = True
+        return [
+            StreamEvent(
+                type="text", chunk=delta, part_index=index, provider_metadata=metadata
+            )
+        ]
+
+    def _item_done(self, index: int, raw: dict[str, Any]) -> list[StreamEvent]:
+        kind = raw.get("type", "")
+        item = self._item(index, kind)
+        if item.done:
+            return []
+        if kind == "function_call":
+            events: list[StreamEvent] = []
+            item.call_id = item.call_id or raw.get("call_id") or raw.get("id")
+            if not item.name_emitted:
+                item.name = raw.get("name") or ""
+                item.name_emitted = True
+                events.append(
+                    StreamEvent(
+                        type="tool_call_name",
+                        chunk=item.name,
+                        tool_call_id=item.call_id,
+                        part_index=index,
+                    )
+                )
+            arguments = raw.get("arguments") or ""
+            if not item.arguments and arguments:
+                item.arguments.append(arguments)
+                events.append(
+                    StreamEvent(
+                        type="tool_call_args",
+                        chunk=arguments,
+                        tool_call_id=item.call_id,
+                        part_index=index,
+                    )
+                )
+            elif arguments:
+                item.arguments = [arguments]  # the final value is authoritative
+            item.done = True
+            return events
+        if kind in ("message", "reasoning"):
+            return []  # completed via response.completed
+        item.done = True
+        return self._server_tool(index, raw)
+
+    def _server_tool(self, index: int, raw: dict[str, Any]) -> list[StreamEvent]:
+        call_id = raw.get("id") or f"{raw.get('type')}_{index}"
+        name = _server_tool_name(raw.get("type", "tool"))
+        events = [
+            StreamEvent(
+                type="tool_call_name",
+                chunk=name,
+                tool_call_id=call_id,
+                server_executed=True,
+                part_index=index,
+                provider_metadata={"openai": {"item": raw}},
+            ),
+            StreamEvent(
+                type="tool_call_args",
+                chunk=json.dumps(_server_tool_arguments(raw)),
+                tool_call_id=call_id,
+                server_executed=True,
+                part_index=index,
+            ),
+        ]
+        result = _server_tool_result(raw)
+        if result is not None:
+            events.append(
+                StreamEvent(
+                    type="tool_result",
+                    chunk=result,
+                    tool_call_id=call_id,
+                    server_executed=True,
+                    tool_name=name,
+                )
+            )
+        return events
+
+    # --- the final payload ---------------------------------------------------
+
+    def complete(self, response: Any) -> list[StreamEvent]:
+        """Events for whatever the final response holds that was not streamed."""
+        self.final = as_dict(response) or {}
+        self.model = self.final.get("model") or self.model
+        events: list[StreamEvent] = []
+        for index, raw in enumerate(self.final.get("output") or []):
+            kind = raw.get("type", "")
+            item = self._item(index, kind)
+            if kind == "reasoning":
+                events.extend(self._complete_reasoning(index, item, raw))
+            elif kind == "message":
+                if not item.text_emitted:
+                    item.item_id = raw.get("id")
+                    for content in raw.get("content") or []:
+                        text = content.get("text") or content.get("refusal")
+                        if text:
+                            events.extend(self._text(index, raw.get("id"), text))
+            elif kind == "function_call":
+                if not item.name_emitted:
+                    events.extend(self._item_added(index, raw))
+                events.extend(self._item_done(index, raw))
+            elif not item.done:
+                item.done = True
+                events.extend(self._server_tool(index, raw))
+        return events
+
+    def _complete_reasoning(
+        self, index: int, item: _Item, raw: dict[str, Any]
+    ) -> list[StreamEvent]:
+        metadata = {
+            key: raw[key] for key in ("id", "encrypted_content") if raw.get(key)
+        }
+        events: list[StreamEvent] = []
+        if not item.text_emitted:
+            summaries = [s.get("text", "") for s in raw.get("summary") or []]
+            summaries += [c.get("text", "") for c in raw.get("content") or []]
+            text = "\n\n".join(s for s in summaries if s)
+            if text:
+                item.text_emitted = True
+                events.append(
+                    StreamEvent(type="reasoning", chunk=text, part_index=index)
+                )
+        events.append(
+            StreamEvent(
+                type="reasoning",
+                chunk="",
+                part_index=index,
+                provider_metadata={"openai": metadata} if metadata else None,
+            )
+        )
+        return events
+
+    # --- results -------------------------------------------------------------
+
+    def tool_calls(self) -> list[ToolCall]:
+        return [
+            ToolCall(
+                name=item.name,
+                arguments=parse_tool_arguments("".join(item.arguments)),
+                tool_call_id=item.call_id,
+            )
+            for _, item in sorted(self.items.items())
+            if item.kind == "function_call" and item.call_id
+        ]
+
+    def finish(self, response: Any, requested_model: str | None) -> None:
+        """Record tool calls, usage, payload and resolved model on ``response``."""
+        if self.final is None:
+            raise ModelError("The response ended before it was complete")
+        for call in self.tool_calls():
+            response.add_tool_call(call)
+        set_usage_from_dict(response, self.final.get("usage"))
+        response.response_json = remove_dict_none_values(self.final)
+        if self.model and self.model != requested_model:
+            response.set_resolved_model(self.model)
