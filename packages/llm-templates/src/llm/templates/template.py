@@ -110,12 +110,11 @@ class Template(BaseModel):
         values.update({key: _as_text(value) for key, value in (params or {}).items()})
         values["input"] = input or ""
         self._check_missing(values)
-        system = self._interpolate(self.system, values, "system")
+        system = self._fill(self.system, values, "system") if self.system else None
         if not self.prompt:
             return input, system
-        prompt = self._interpolate(self.prompt, values, "prompt")
+        prompt = self._fill(self.prompt, values, "prompt")
         if input and "input" not in self.vars():
-            assert prompt is not None
             separator = "" if not prompt or prompt[-1].isspace() else "\n"
             prompt = f"{prompt}{separator}{input}"
         return prompt, system
@@ -141,11 +140,7 @@ class Template(BaseModel):
                 f"(pass {usage}, or set defaults: in the template)"
             )
 
-    def _interpolate(
-        self, text: str | None, values: Mapping[str, str], field: str
-    ) -> str | None:
-        if not text:
-            return text
+    def _fill(self, text: str, values: Mapping[str, str], field: str) -> str:
         check_placeholders(text, f"{self._label()} {field}")
         return string.Template(text).substitute(values)
 
@@ -165,9 +160,10 @@ class Template(BaseModel):
     def function_code(self) -> str | None:
         """The ``functions`` code, if this template is trusted to run it.
 
-        Raises TemplateError for templates that came from a URL or a plugin
-        loader: running code from those would let a remote file execute
-        anything on this machine.
+        load_template() trusts saved templates and local files only. Anything
+        else (a URL, a plugin loader, a Template built in code without setting
+        ``_functions_trusted``) raises TemplateError rather than run code that
+        did not come from this machine.
         """
         if not self.functions:
             return None
