@@ -36,8 +36,11 @@ class EmbeddingModel(KeyedMixin):
     def embed_multi(
         self, items: Iterable[str | bytes], batch_size: int | None = None
     ) -> Iterator[list[float]]:
-        """Embed many items, in batches of ``batch_size`` (or the model's own batch size)."""
-        size = batch_size or self.batch_size or 100
+        """Embed many items, in batches of ``batch_size`` (or the model's own batch size).
+
+        With neither set, all items go to the model in a single batch.
+        """
+        size = batch_size or self.batch_size
         iterator = iter(items)
         while True:
             batch = list(islice(iterator, size))

@@ -1,0 +1,43 @@
+"""Embeddings for llm: collections of vectors in SQLite, similarity search, and the commands.
+
+Names are imported on first use: the ``llm`` CLI imports this package at start-up
+(to register the embedding commands) and must not pay for NumPy or sqlite-utils.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+# name -> module (within llm.embeddings) that defines it
+_EXPORTS: dict[str, str] = {
+    "Collection": "collection",
+    "Entry": "collection",
+    "list_collections": "collection",
+    "embeddings_db_path": "db",
+    "open_embeddings_db": "db",
+    "migrate": "migrations",
+    "cosine_similarity": "similarity",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module_name = _EXPORTS.get(name)
+    if module_name is None:
+        raise AttributeError(f"module 'llm.embeddings' has no attribute {name!r}")
+    value = getattr(import_module(f"llm.embeddings.{module_name}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from .collection import Collection, Entry, list_collections
+    from .db import embeddings_db_path, open_embeddings_db
+    from .migrations import migrate
+    from .similarity import cosine_similarity

@@ -1,0 +1,471 @@
+"""Collection: a named set of embeddings in SQLite, bound to one embedding model."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from itertools import islice
+from typing import TYPE_CHECKING, Any
+
+from llm.errors import UnknownModelError
+
+from .db import connection_of, transaction
+from .migrations import content_hash, migrate
+
+if TYPE_CHECKING:
+    from llm.embedding_model import EmbeddingModel
+
+# Stay well under SQLite's limit on bound parameters (999 in older builds).
+_MAX_PARAMS = 500
+
+
+@dataclass
+class Entry:
+    """One search result: the item's ID, its similarity score, and stored content/metadata."""
+
+    id: str
+    score: float | None
+    content: str | bytes | None = None
+    metadata: dict[str, Any] | None = None
+
+
+def _chunks(values: Sequence[Any], size: int = _MAX_PARAMS) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _placeholders(count: int) -> str:
+    return ", ".join("?" * count)
+
+
+def _canonical_model_id(model_id: str) -> str:
+    """The registered ID an ID or alias points at; unknown names stay as they are."""
+    from llm.registry import get_embedding_model
+
+    try:
+        return get_embedding_model(model_id).model_id
+    except UnknownModelError:
+        return model_id
+
+
+def _encode_vectors(vectors: list[Any]) -> list[bytes]:
+    """Pack vectors as little-endian float32 blobs (the ``llm.encode`` format), in bulk."""
+    import numpy as np
+
+    try:
+        matrix = np.asarray(vectors, dtype="<f4")
+    except ValueError:  # vectors of different lengths
+        matrix = None
+    if matrix is not None and matrix.ndim == 2:
+        return [row.tobytes() for row in matrix]
+    return [np.asarray(vector, dtype="<f4").reshape(-1).tobytes() for vector in vectors]
+
+
+def _prefix_range(prefix: str) -> tuple[str, str | None]:
+    """Bounds ``low <= id < high`` selecting IDs that start with ``prefix`` (index-friendly)."""
+    stripped = prefix
+    while stripped and ord(stripped[-1]) == 0x10FFFF:
+        stripped = stripped[:-1]
+    if not stripped:
+        return prefix, None
+    return prefix, stripped[:-1] + chr(ord(stripped[-1]) + 1)
+
+
+class Collection:
+    """A named collection of embeddings stored in a SQLite database.
+
+    ``db`` is a sqlite-utils Database (or sqlite3 connection); without one the
+    collection lives in memory. An existing collection remembers its model, so
+    ``model``/``model_id`` are only needed to create one; giving a different
+    model for an existing collection is an error rather than a silent mix of
+    incompatible vectors.
+    """
+
+    Entry = Entry
+
+    def __init__(
+        self,
+        name: str,
+        db: Any = None,
+        model: EmbeddingModel | None = None,
+        model_id: str | None = None,
+        *,
+        create: bool = True,
+    ) -> None:
+        if db is None:
+            import sqlite_utils
+
+            db = sqlite_utils.Database(memory=True)
+        self.name = name
+        self.db = db
+        self._conn = connection_of(db)
+        self._model = model
+        migrate(self._conn)
+        requested = model.model_id if model is not None else model_id
+        row = self._row()
+        if row is None:
+            if not create:
+                raise ValueError(f"Collection '{name}' does not exist")
+            if requested is None:
+                raise ValueError(
+                    f"Collection '{name}' does not exist - a model is needed to create it"
+                )
+            if self._model is None:
+                from llm.registry import get_embedding_model
+
+                self._model = get_embedding_model(requested)
+            row = self._create(self._model.model_id)
+        self.id: int = row[0]
+        self.model_id: str = row[1]
+        if requested is not None and not self._same_model(requested):
+            raise ValueError(
+                f"Collection '{name}' uses the embedding model '{self.model_id}', "
+                f"not '{requested}'"
+            )
+
+    def __repr__(self) -> str:
+        return f"<Collection '{self.name}' model={self.model_id!r}>"
+
+    # --- the collections row ---------------------------------------------
+
+    def _row(self) -> tuple[int, str] | None:
+        return self._conn.execute(
+            "SELECT id, model FROM collections WHERE name = ?", [self.name]
+        ).fetchone()
+
+    def _create(self, model_id: str) -> tuple[int, str]:
+        with transaction(self._conn, immediate=True):
+            row = self._row()  # someone else may have created it meanwhile
+            if row is None:
+                self._conn.execute(
+                    "INSERT INTO collections (name, model) VALUES (?, ?)",
+                    [self.name, model_id],
+                )
+                row = self._row()
+        assert row is not None
+        return row
+
+    def _same_model(self, requested: str) -> bool:
+        if requested == self.model_id:
+            return True
+        return _canonical_model_id(requested) == _canonical_model_id(self.model_id)
+
+    @classmethod
+    def exists(cls, db: Any, name: str) -> bool:
+        """Does a collection called ``name`` exist in ``db``?"""
+        conn = connection_of(db)
+        try:
+            row = conn.execute(
+                "SELECT 1 FROM collections WHERE name = ?", [name]
+            ).fetchone()
+        except sqlite3.OperationalError:  # no collections table yet
+            return False
+        return row is not None
+
+    @staticmethod
+    def content_hash(value: str | bytes) -> bytes:
+        """The hash stored with each item, used to skip re-embedding unchanged content."""
+        return content_hash(value)
+
+    def model(self) -> EmbeddingModel:
+        """The embedding model for this collection (UnknownModelError if it is not installed)."""
+        if self._model is None:
+            from llm.registry import get_embedding_model
+
+            try:
+                self._model = get_embedding_model(self.model_id)
+            except UnknownModelError as ex:
+                raise UnknownModelError(
+                    f"Collection '{self.name}' uses the embedding model "
+                    f"'{self.model_id}', which is not installed",
+                    self.model_id,
+                ) from ex
+        return self._model
+
+    def count(self) -> int:
+        """How many items the collection holds."""
+        row = self._conn.execute(
+            "SELECT count(*) FROM embeddings WHERE collection_id = ?", [self.id]
+        ).fetchone()
+        return int(row[0])
+
+    # --- storing -----------------------------------------------------------
+
+    def embed(
+        self,
+        id: str,
+        value: str | bytes,
+        metadata: dict[str, Any] | None = None,
+        store: bool = False,
+    ) -> None:
+        """Embed ``value`` and store it under ``id`` (with optional metadata and content)."""
+        self.embed_multi_with_metadata([(id, value, metadata)], store=store)
+
+    def embed_multi(
+        self,
+        entries: Iterable[tuple[str, str | bytes]],
+        store: bool = False,
+        batch_size: int = 100,
+    ) -> None:
+        """Embed and store many ``(id, value)`` pairs, a batch at a time."""
+        self.embed_multi_with_metadata(
+            ((id, value, None) for id, value in entries),
+            store=store,
+            batch_size=batch_size,
+        )
+
+    def embed_multi_with_metadata(
+        self,
+        entries: Iterable[tuple[str, str | bytes, dict[str, Any] | None]],
+        store: bool = False,
+        batch_size: int = 100,
+    ) -> None:
+        """Embed and store many ``(id, value, metadata)`` items, a batch at a time.
+
+        Each batch is written in one transaction, so a failure (in the model or
+        the database) leaves earlier batches stored and nothing of the failed
+        one. Items whose content is unchanged are not embedded again, and
+        content already embedded under another ID reuses that vector.
+        """
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        model = self.model()
+        if model.batch_size and model.batch_size < batch_size:
+            batch_size = model.batch_size
+        iterator = iter(entries)
+        while True:
+            batch = list(islice(iterator, batch_size))
+            if not batch:
+                return
+            self._store_batch(model, batch, store)
+
+    def _store_batch(
+        self,
+        model: EmbeddingModel,
+        batch: list[tuple[Any, str | bytes, dict[str, Any] | None]],
+        store: bool,
+    ) -> None:
+        # The last occurrence of an ID within a batch wins, as it would one by one.
+        items: dict[str, tuple[str | bytes, bytes, str | None]] = {}
+        for entry in batch:
+            item_id, value, metadata = entry
+            if value is None:
+                raise ValueError(f"No content to embed for item '{item_id}'")
+            if not isinstance(value, (str, bytes)):
+                if isinstance(value, (bytearray, memoryview)):
+                    value = bytes(value)
+                else:
+                    raise TypeError(
+                        f"Content for item '{item_id}' must be str or bytes, "
+                        f"not {type(value).__name__}"
+                    )
+            if metadata is not None and not isinstance(metadata, dict):
+                raise TypeError(f"Metadata for item '{item_id}' must be a dict")
+            metadata_json = json.dumps(metadata) if metadata is not None else None
+            key = str(item_id)
+            items.pop(key, None)
+            items[key] = (value, content_hash(value), metadata_json)
+
+        existing = self._existing(list(items))
+        updates: list[tuple[str | None, str | None, bytes | None, str]] = []
+        changed: list[str] = []
+        for key, (value, digest, metadata_json) in items.items():
+            previous = existing.get(key)
+            if previous is None or previous[0] != digest:
+                changed.append(key)
+                continue
+            # Unchanged content: keep the row, take new metadata, add content if asked.
+            _, old_metadata, has_content = previous
+            new_metadata = metadata_json if metadata_json is not None else old_metadata
+            wants_content = store and not has_content
+            if new_metadata != old_metadata or wants_content:
+                text = value if wants_content and isinstance(value, str) else None
+                blob = value if wants_content and isinstance(value, bytes) else None
+                updates.append((new_metadata, text, blob, key))
+
+        vectors = self._vectors_by_hash({items[key][1] for key in changed})
+        missing: dict[bytes, str | bytes] = {}
+        for key in changed:
+            value, digest, _ = items[key]
+            if digest not in vectors and digest not in missing:
+                missing[digest] = value
+        if missing:
+            values = list(missing.values())
+            computed = list(model.embed_multi(values, batch_size=len(values)))
+            if len(computed) != len(values):
+                raise ValueError(
+                    f"Embedding model {model.model_id} returned {len(computed)} "
+                    f"vectors for {len(values)} items"
+                )
+            vectors.update(zip(missing, _encode_vectors(computed)))
+
+        now = int(time.time())
+        rows = []
+        for key in changed:
+            value, digest, metadata_json = items[key]
+            rows.append(
+                (
+                    self.id,
+                    key,
+                    vectors[digest],
+                    value if store and isinstance(value, str) else None,
+                    value if store and isinstance(value, bytes) else None,
+                    digest,
+                    metadata_json,
+                    now,
+                )
+            )
+        if not rows and not updates:
+            return
+        with transaction(self._conn):
+            self._conn.executemany(
+                "INSERT OR REPLACE INTO embeddings (collection_id, id, embedding, "
+                "content, content_blob, content_hash, metadata, updated) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+            self._conn.executemany(
+                "UPDATE embeddings SET metadata = ?, "
+                "content = coalesce(?, content), content_blob = coalesce(?, content_blob) "
+                f"WHERE collection_id = {int(self.id)} AND id = ?",
+                updates,
+            )
+
+    def _existing(
+        self, ids: list[str]
+    ) -> dict[str, tuple[bytes | None, str | None, bool]]:
+        """Hash, metadata and whether content is stored, for the given IDs that exist."""
+        found: dict[str, tuple[bytes | None, str | None, bool]] = {}
+        for chunk in _chunks(ids):
+            rows = self._conn.execute(
+                "SELECT id, content_hash, metadata, "
+                "content IS NOT NULL OR content_blob IS NOT NULL "
+                f"FROM embeddings WHERE collection_id = ? AND id IN ({_placeholders(len(chunk))})",
+                [self.id, *chunk],
+            )
+            for item_id, digest, metadata, has_content in rows:
+                found[item_id] = (digest, metadata, bool(has_content))
+        return found
+
+    def _vectors_by_hash(self, digests: set[bytes]) -> dict[bytes, bytes]:
+        """Stored vectors in this collection for any of these content hashes."""
+        found: dict[bytes, bytes] = {}
+        for chunk in _chunks(sorted(digests)):
+            rows = self._conn.execute(
+                "SELECT content_hash, embedding FROM embeddings "
+                f"WHERE content_hash IN ({_placeholders(len(chunk))}) AND collection_id = ?",
+                [*chunk, self.id],
+            )
+            for digest, embedding in rows:
+                if embedding is not None:
+                    found.setdefault(digest, embedding)
+        return found
+
+    # --- searching ---------------------------------------------------------
+
+    def similar_by_vector(
+        self,
+        vector: Sequence[float] | bytes,
+        number: int = 10,
+        skip_id: str | None = None,
+        prefix: str | None = None,
+    ) -> list[Entry]:
+        """The ``number`` items most similar to ``vector``, best first.
+
+        ``skip_id`` leaves one item out; ``prefix`` keeps only IDs starting with it.
+        """
+        from .similarity import as_vector, cosine_similarity, score_rows, top_indices
+
+        query = as_vector(vector)
+        where = "collection_id = ?"
+        params: list[Any] = [self.id]
+        if skip_id is not None:
+            where += " AND id != ?"
+            params.append(skip_id)
+        if prefix:
+            low, high = _prefix_range(prefix)
+            where += " AND id >= ?"
+            params.append(low)
+            if high is not None:
+                where += " AND id < ?"
+                params.append(high)
+        with transaction(self._conn):  # one consistent snapshot for both reads
+            cursor = self._conn.execute(
+                f"SELECT rowid, embedding FROM embeddings WHERE {where}", params
+            )
+            rowids, scores = score_rows(cursor, query)
+            chosen = [rowids[i] for i in top_indices(scores, number)]
+            details: dict[int, tuple[Any, ...]] = {}
+            for chunk in _chunks(chosen):
+                rows = self._conn.execute(
+                    "SELECT rowid, id, embedding, content, content_blob, metadata "
+                    f"FROM embeddings WHERE rowid IN ({_placeholders(len(chunk))})",
+                    list(chunk),
+                )
+                for row in rows:
+                    details[row[0]] = row[1:]
+        entries = []
+        for rowid in chosen:
+            item_id, embedding, content, content_blob, metadata = details[rowid]
+            entries.append(
+                Entry(
+                    id=item_id,
+                    score=cosine_similarity(embedding, query),
+                    content=content if content is not None else content_blob,
+                    metadata=json.loads(metadata) if metadata is not None else None,
+                )
+            )
+        # Exact double-precision scores may reorder near-ties of the float32 pass.
+        entries.sort(key=lambda entry: -(entry.score or 0.0))
+        return entries
+
+    def similar(
+        self, value: str | bytes, number: int = 10, prefix: str | None = None
+    ) -> list[Entry]:
+        """The items most similar to ``value``, embedded with the collection's model."""
+        vector = self.model().embed(value)
+        return self.similar_by_vector(vector, number, prefix=prefix)
+
+    def similar_by_id(
+        self, id: str, number: int = 10, prefix: str | None = None
+    ) -> list[Entry]:
+        """The items most similar to the stored item ``id`` (which is left out)."""
+        embedding = self._stored_embedding(id)
+        return self.similar_by_vector(embedding, number, skip_id=id, prefix=prefix)
+
+    def _stored_embedding(self, id: str) -> bytes:
+        row = self._conn.execute(
+            "SELECT embedding FROM embeddings WHERE collection_id = ? AND id = ?",
+            [self.id, id],
+        ).fetchone()
+        if row is None:
+            raise ValueError(f"No item with ID '{id}' in collection '{self.name}'")
+        return row[0]
+
+    # --- removing ----------------------------------------------------------
+
+    def delete(self) -> None:
+        """Delete the collection and every embedding in it."""
+        with transaction(self._conn):
+            self._conn.execute(
+                "DELETE FROM embeddings WHERE collection_id = ?", [self.id]
+            )
+            self._conn.execute("DELETE FROM collections WHERE id = ?", [self.id])
+
+
+def list_collections(db: Any) -> list[dict[str, Any]]:
+    """Every collection in ``db`` as ``{"name", "model", "num_embeddings"}``, by name."""
+    conn = connection_of(db)
+    rows = conn.execute(
+        "SELECT collections.name, collections.model, count(embeddings.id) "
+        "FROM collections LEFT JOIN embeddings "
+        "ON collections.id = embeddings.collection_id "
+        "GROUP BY collections.id ORDER BY collections.name"
+    )
+    return [
+        {"name": name, "model": model, "num_embeddings": count}
+        for name, model, count in rows
+    ]

@@ -1,0 +1,347 @@
+"""The ``llm embed``, ``llm similar``, ``llm embed-models`` and ``llm collections`` commands."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+import click
+
+from .cli_support import (
+    DefaultGroup,
+    collection_for_writing,
+    command_errors,
+    existing_collection,
+    open_database,
+)
+from .embed_multi import embed_multi
+
+DATABASE_FILE = click.Path(file_okay=True, dir_okay=False, allow_dash=False)
+
+
+def read_content(
+    content: str | None, input_path: str | None, binary: bool
+) -> str | bytes:
+    """The value to embed from ``-c``, ``-i FILE``/``-i -`` or standard input."""
+    if content is not None:
+        return content.encode("utf-8") if binary else content
+    if input_path and input_path != "-":
+        if binary:
+            with open(input_path, "rb") as fp:
+                return fp.read()
+        try:
+            with open(input_path, encoding="utf-8") as fp:
+                return fp.read()
+        except UnicodeDecodeError as ex:
+            raise click.ClickException(
+                f"{input_path} is not UTF-8 text (use --binary for binary files)"
+            ) from ex
+    stream = click.get_binary_stream("stdin")
+    data = stream.read()
+    if binary:
+        return data
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as ex:
+        raise click.ClickException(
+            "Standard input is not UTF-8 text (use --binary for binary data)"
+        ) from ex
+
+
+def _parse_metadata(metadata: str | None) -> dict[str, Any] | None:
+    if metadata is None:
+        return None
+    try:
+        value = json.loads(metadata)
+    except json.JSONDecodeError as ex:
+        raise click.ClickException(f"--metadata must be valid JSON: {ex}") from ex
+    if not isinstance(value, dict):
+        raise click.ClickException("--metadata must be a JSON object")
+    return value
+
+
+def _output_vector(vector: Any, format_: str) -> None:
+    from llm.encoding import encode
+
+    if format_ == "json":
+        click.echo(json.dumps([float(value) for value in vector]))
+        return
+    blob = encode([float(value) for value in vector])
+    if format_ == "blob":
+        stream = click.get_binary_stream("stdout")
+        stream.write(blob)
+        stream.flush()
+    elif format_ == "base64":
+        click.echo(base64.b64encode(blob).decode("ascii"))
+    else:
+        click.echo(blob.hex())
+
+
+@click.command()
+@click.argument("collection", required=False)
+@click.argument("id", required=False)
+@click.option(
+    "-i",
+    "--input",
+    "input_path",
+    type=click.Path(exists=True, dir_okay=False, allow_dash=True),
+    help="File to embed",
+)
+@click.option("-m", "--model", help="Embedding model to use")
+@click.option("--store", is_flag=True, help="Store the text itself in the database")
+@click.option("-d", "--database", type=DATABASE_FILE)
+@click.option("-c", "--content", help="Content to embed")
+@click.option("--binary", is_flag=True, help="Treat input as binary data")
+@click.option("--metadata", help="JSON object metadata to store")
+@click.option(
+    "-f",
+    "--format",
+    "format_",
+    type=click.Choice(["json", "blob", "base64", "hex"]),
+    help="Output format",
+)
+def embed(
+    collection: str | None,
+    id: str | None,
+    input_path: str | None,
+    model: str | None,
+    store: bool,
+    database: str | None,
+    content: str | None,
+    binary: bool,
+    metadata: str | None,
+    format_: str | None,
+) -> None:
+    """Embed text and store or return the result"""
+    if collection and not id:
+        raise click.ClickException("Must provide both a collection and an ID")
+    if store and not collection:
+        raise click.ClickException("--store needs a collection and an ID to store into")
+    if metadata is not None and not collection:
+        raise click.ClickException(
+            "--metadata needs a collection and an ID to store into"
+        )
+    metadata_value = _parse_metadata(metadata)
+    with command_errors(database):
+        from llm.registry import get_embedding_model
+
+        from .cli_support import require_model_name
+
+        target = None
+        if collection:
+            conn = open_database(database, create=True)
+            assert conn is not None
+            target = collection_for_writing(conn, collection, model)
+            embedding_model = target.model()
+        else:
+            embedding_model = get_embedding_model(require_model_name(model))
+        value = read_content(content, input_path, binary)
+        if not value:
+            raise click.ClickException("No content provided to embed")
+        if target is None:
+            _output_vector(embedding_model.embed(value), format_ or "json")
+            return
+        target.embed(id, value, metadata=metadata_value, store=store)
+        if format_:
+            from .similarity import as_vector
+
+            _output_vector(as_vector(target._stored_embedding(id)).tolist(), format_)
+
+
+@click.command()
+@click.argument("collection")
+@click.argument("id", required=False)
+@click.option(
+    "-i",
+    "--input",
+    "input_path",
+    type=click.Path(exists=True, dir_okay=False, allow_dash=True),
+    help="File to embed for comparison",
+)
+@click.option("-c", "--content", help="Content to embed for comparison")
+@click.option("--binary", is_flag=True, help="Treat input as binary data")
+@click.option(
+    "-n",
+    "--number",
+    type=click.IntRange(min=1),
+    default=10,
+    help="Number of results to return",
+)
+@click.option("-p", "--plain", is_flag=True, help="Output in plain text format")
+@click.option("-d", "--database", type=DATABASE_FILE)
+@click.option("--prefix", help="Just IDs with this prefix")
+def similar(
+    collection: str,
+    id: str | None,
+    input_path: str | None,
+    content: str | None,
+    binary: bool,
+    number: int,
+    plain: bool,
+    database: str | None,
+    prefix: str | None,
+) -> None:
+    """
+    Return top N similar IDs from a collection using cosine similarity.
+
+    Example usage:
+
+    \b
+        llm similar my-collection -c "I like cats"
+
+    Or to find content similar to a specific stored ID:
+
+    \b
+        llm similar my-collection 1234
+    """
+    if id is not None and (content is not None or input_path):
+        raise click.ClickException(
+            "Give either the ID of a stored item or content to compare, not both"
+        )
+    if id is None and content is None and not input_path:
+        raise click.ClickException(
+            "Give content to compare (-c or -i) or the ID of a stored item"
+        )
+    with command_errors(database):
+        conn = open_database(database, create=False)
+        target = existing_collection(conn, collection)
+        if id is not None:
+            results = target.similar_by_id(id, number=number, prefix=prefix)
+        else:
+            value = read_content(content, input_path, binary)
+            if not value:
+                raise click.ClickException("No content provided to compare")
+            results = target.similar(value, number=number, prefix=prefix)
+        for entry in results:
+            if plain:
+                click.echo(f"{entry.id} ({entry.score})")
+            else:
+                text = entry.content if isinstance(entry.content, str) else None
+                click.echo(
+                    json.dumps(
+                        {
+                            "id": entry.id,
+                            "score": entry.score,
+                            "content": text,
+                            "metadata": entry.metadata,
+                        }
+                    )
+                )
+
+
+@click.group(name="embed-models", cls=DefaultGroup, default="list")
+def embed_models() -> None:
+    """Manage available embedding models"""
+
+
+@embed_models.command(name="list")
+@click.option(
+    "-q",
+    "--query",
+    multiple=True,
+    help="Search for embedding models matching these strings",
+)
+def embed_models_list(query: tuple[str, ...]) -> None:
+    """List available embedding models"""
+    with command_errors():
+        from llm.registry import get_embedding_models_with_aliases
+
+        for entry in get_embedding_models_with_aliases():
+            if not all(entry.matches(q) for q in query):
+                continue
+            line = str(entry.model)
+            if entry.aliases:
+                line += f" (aliases: {', '.join(entry.aliases)})"
+            click.echo(line)
+
+
+@embed_models.command(name="default")
+@click.argument("model", required=False)
+@click.option(
+    "--remove-default", is_flag=True, help="Reset to specifying no default model"
+)
+def embed_models_default(model: str | None, remove_default: bool) -> None:
+    """Show or set the default embedding model"""
+    with command_errors():
+        from llm.defaults import (
+            get_default_embedding_model,
+            set_default_embedding_model,
+        )
+        from llm.registry import get_embedding_model
+
+        if remove_default:
+            if model:
+                raise click.ClickException("Give a model or --remove-default, not both")
+            set_default_embedding_model(None)
+            return
+        if model is None:
+            click.echo(
+                get_default_embedding_model() or "<No default embedding model set>"
+            )
+            return
+        set_default_embedding_model(get_embedding_model(model).model_id)
+
+
+@click.group(cls=DefaultGroup, default="list")
+def collections() -> None:
+    """View and manage collections of embeddings"""
+
+
+@collections.command(name="list")
+@click.option(
+    "-d", "--database", type=DATABASE_FILE, help="Path to embeddings database"
+)
+@click.option("json_", "--json", is_flag=True, help="Output as JSON")
+def collections_list(database: str | None, json_: bool) -> None:
+    """View a list of collections"""
+    with command_errors(database):
+        from .collection import list_collections
+
+        conn = open_database(database, create=False)
+        rows = list_collections(conn) if conn is not None else []
+        if json_:
+            click.echo(json.dumps(rows, indent=4))
+            return
+        for row in rows:
+            count = row["num_embeddings"]
+            click.echo(f"{row['name']}: {row['model']}")
+            click.echo(f"  {count} embedding{'' if count == 1 else 's'}")
+
+
+@collections.command(name="delete")
+@click.argument("collection")
+@click.option(
+    "-d", "--database", type=DATABASE_FILE, help="Path to embeddings database"
+)
+def collections_delete(collection: str, database: str | None) -> None:
+    """
+    Delete the specified collection
+
+    Example usage:
+
+    \b
+        llm collections delete my-collection
+    """
+    with command_errors(database):
+        conn = open_database(database, create=False)
+        existing_collection(conn, collection).delete()
+
+
+@collections.command(name="path")
+def collections_path() -> None:
+    """Output the path to the embeddings database"""
+    from .db import embeddings_db_path
+
+    click.echo(str(embeddings_db_path()))
+
+
+COMMANDS: list[click.Command] = [
+    embed,
+    embed_multi,
+    similar,
+    embed_models,
+    collections,
+]
+
+__all__ = ["COMMANDS", "read_content"]

@@ -1,0 +1,273 @@
+"""``llm embed-multi``: store embeddings for many items from a file, a SQL query or files on disk."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .cli_support import (
+    collection_for_writing,
+    command_errors,
+    open_database,
+    progress_enabled,
+)
+
+DEFAULT_ENCODINGS = ("utf-8", "latin-1")
+
+
+def _quote_identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def sql_records(
+    conn: sqlite3.Connection,
+    sql: str,
+    attach: Iterable[tuple[str, str]],
+    binary: bool,
+) -> list[tuple[str, str | bytes]]:
+    """Rows of a query as ``(id, content)``: first column the ID, the rest the content.
+
+    The rows are read in full before embedding starts so the query never holds
+    a read lock while batches are written to the same database.
+    """
+    for alias, path in attach:
+        conn.execute(f"ATTACH DATABASE ? AS {_quote_identifier(alias)}", [path])
+    try:
+        cursor = conn.execute(sql)
+        rows = cursor.fetchall()
+    except sqlite3.Error as ex:
+        raise click.ClickException(f"SQL query failed: {ex}") from ex
+    if cursor.description is None or len(cursor.description) < 2:
+        raise click.ClickException(
+            "The SQL query must return at least two columns: an ID, then content"
+        )
+    records: list[tuple[str, str | bytes]] = []
+    for row in rows:
+        if binary:
+            value = row[1]
+            if isinstance(value, str):
+                value = value.encode("utf-8")
+            records.append((str(row[0]), value if value is not None else b""))
+        else:
+            content = " ".join(
+                value
+                if isinstance(value, str)
+                else ("" if value is None else str(value))
+                for value in row[1:]
+            )
+            records.append((str(row[0]), content))
+    return records
+
+
+def _matching_files(files: Iterable[tuple[str, str]]) -> list[tuple[Path, Path]]:
+    found: list[tuple[Path, Path]] = []
+    for directory, pattern in files:
+        root = Path(directory)
+        matches = sorted(path for path in root.glob(pattern) if path.is_file())
+        if not matches:
+            raise click.ClickException(f"No files in {directory} match {pattern}")
+        found.extend((root, path) for path in matches)
+    return found
+
+
+def _read_file(
+    path: Path, binary: bool, encodings: tuple[str, ...]
+) -> str | bytes | None:
+    """The file's content, or None after reporting why it could not be read."""
+    try:
+        data = path.read_bytes()
+    except OSError as ex:
+        click.echo(f"Could not read {path}: {ex.strerror or ex}", err=True)
+        return None
+    if binary:
+        return data
+    for encoding in encodings:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        except LookupError:
+            click.echo(f"Unknown encoding: {encoding}", err=True)
+            continue
+    click.echo(
+        f"Could not decode {path} using {', '.join(encodings)}; skipping it", err=True
+    )
+    return None
+
+
+def file_records(
+    matches: list[tuple[Path, Path]], binary: bool, encodings: tuple[str, ...]
+) -> Iterator[tuple[str, str | bytes]]:
+    """``(relative path, content)`` for each file, reading lazily; unreadable files are skipped."""
+    for root, path in matches:
+        content = _read_file(path, binary, encodings)
+        if content is not None:
+            yield path.relative_to(root).as_posix(), content
+
+
+def _read_input(input_path: str) -> bytes:
+    if input_path == "-":
+        return click.get_binary_stream("stdin").read()
+    with open(input_path, "rb") as fp:
+        return fp.read()
+
+
+def _with_progress(
+    records: Iterable[tuple[str, str | bytes, Any]], total: int | None
+) -> Iterator[tuple[str, str | bytes, Any]]:
+    import sys
+
+    if not progress_enabled():
+        yield from records
+        return
+    with click.progressbar(
+        length=total or 0, label="Embedding", file=sys.stderr
+    ) as bar:
+        for record in records:
+            yield record
+            bar.update(1)
+
+
+@click.command(name="embed-multi")
+@click.argument("collection")
+@click.argument(
+    "input_path",
+    type=click.Path(exists=True, dir_okay=False, allow_dash=True),
+    required=False,
+)
+@click.option(
+    "--format",
+    "format_",
+    type=click.Choice(["json", "csv", "tsv", "nl"]),
+    help="Format of input file - defaults to auto-detect",
+)
+@click.option(
+    "--files",
+    type=(click.Path(file_okay=False, dir_okay=True, exists=True), str),
+    multiple=True,
+    help="Embed files in this directory - specify directory and glob pattern",
+)
+@click.option(
+    "encodings",
+    "--encoding",
+    multiple=True,
+    help="Encodings to try when reading --files",
+)
+@click.option("--binary", is_flag=True, help="Treat --files as binary data")
+@click.option("--sql", help="Read input using this SQL query")
+@click.option(
+    "--attach",
+    type=(str, click.Path(file_okay=True, dir_okay=False, exists=True)),
+    multiple=True,
+    help="Additional databases to attach - specify alias and file path",
+)
+@click.option(
+    "--batch-size",
+    type=click.IntRange(min=1),
+    help="Batch size to use when running embeddings",
+)
+@click.option("--prefix", default="", help="Prefix to add to the IDs")
+@click.option("-m", "--model", help="Embedding model to use")
+@click.option("--prepend", help="Prepend this string to all content before embedding")
+@click.option("--store", is_flag=True, help="Store the text itself in the database")
+@click.option("-d", "--database", type=click.Path(file_okay=True, dir_okay=False))
+def embed_multi(
+    collection: str,
+    input_path: str | None,
+    format_: str | None,
+    files: tuple[tuple[str, str], ...],
+    encodings: tuple[str, ...],
+    binary: bool,
+    sql: str | None,
+    attach: tuple[tuple[str, str], ...],
+    batch_size: int | None,
+    prefix: str,
+    model: str | None,
+    prepend: str | None,
+    store: bool,
+    database: str | None,
+) -> None:
+    """
+    Store embeddings for multiple strings at once in the specified collection.
+
+    Input data can come from one of three sources:
+
+    \b
+    1. A CSV, TSV, JSON or JSONL file:
+       - CSV/TSV: First column is ID, remaining columns concatenated as content
+       - JSON: Array of objects with "id" field and content fields
+       - JSONL: Newline-delimited JSON objects
+
+    \b
+       Examples:
+         llm embed-multi docs input.csv
+         cat data.json | llm embed-multi docs -
+         llm embed-multi docs input.json --format json
+
+    \b
+    2. A SQL query against a SQLite database:
+       - First column returned is used as ID
+       - Other columns concatenated to form content
+
+    \b
+       Examples:
+         llm embed-multi docs --sql "SELECT id, title, body FROM posts"
+         llm embed-multi docs --attach blog blog.db --sql "SELECT id, content FROM blog.posts"
+
+    \b
+    3. Files in directories matching glob patterns:
+       - Each file becomes one embedding
+       - Relative file paths become IDs
+
+    \b
+       Examples:
+         llm embed-multi docs --files docs '**/*.md'
+         llm embed-multi images --files photos '*.jpg' --binary
+         llm embed-multi texts --files texts '*.txt' --encoding utf-8 --encoding latin-1
+    """
+    sources = [bool(input_path), bool(files), sql is not None]
+    if sum(sources) != 1:
+        raise click.ClickException(
+            "Give exactly one source: an input file (or - for standard input), "
+            "--files DIRECTORY PATTERN, or --sql QUERY"
+        )
+    if attach and sql is None:
+        raise click.ClickException("--attach can only be used with --sql")
+    if binary and input_path:
+        raise click.ClickException(
+            "--binary works with --files or --sql, not CSV or JSON input"
+        )
+    if binary and prepend:
+        raise click.ClickException("--prepend cannot be used with --binary content")
+    with command_errors(database):
+        from .inputs import parse_records
+
+        records: Iterable[tuple[str, str | bytes]]
+        total: int | None
+        if input_path:
+            # Parse everything first: a malformed line fails before any embedding.
+            parsed = parse_records(_read_input(input_path), format_)
+            records, total = parsed, len(parsed)
+        conn = open_database(database, create=True)
+        assert conn is not None
+        target = collection_for_writing(conn, collection, model)
+        if sql is not None:
+            from_sql = sql_records(conn, sql, attach, binary)
+            records, total = from_sql, len(from_sql)
+        elif files:
+            matches = _matching_files(files)
+            records = file_records(matches, binary, encodings or DEFAULT_ENCODINGS)
+            total = len(matches)
+        items = (
+            (prefix + item_id, (prepend + value) if prepend else value, None)
+            for item_id, value in records
+        )
+        target.embed_multi_with_metadata(
+            _with_progress(items, total),
+            store=store,
+            batch_size=batch_size or 100,
+        )

@@ -1,0 +1,34 @@
+"""Core behaviour the embeddings package relies on: EmbeddingModel batching."""
+
+from __future__ import annotations
+
+import llm
+
+
+class CountingModel(llm.EmbeddingModel):
+    model_id = "counting"
+
+    def __init__(self, batch_size=None):
+        self.batch_size = batch_size
+        self.batches: list[int] = []
+
+    def embed_batch(self, items):
+        items = list(items)
+        self.batches.append(len(items))
+        return ([float(len(item))] for item in items)
+
+
+def test_embed_multi_without_batch_size_sends_one_batch():
+    model = CountingModel()
+    vectors = list(model.embed_multi(f"item {i}" for i in range(250)))
+    assert len(vectors) == 250
+    assert model.batches == [250]
+
+
+def test_embed_multi_uses_model_batch_size_then_explicit_one():
+    model = CountingModel(batch_size=40)
+    list(model.embed_multi(["x"] * 100))
+    assert model.batches == [40, 40, 20]
+    model.batches.clear()
+    list(model.embed_multi(["x"] * 100, batch_size=60))
+    assert model.batches == [60, 40]
