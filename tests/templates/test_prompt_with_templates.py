@@ -1,0 +1,232 @@
+"""End to end: ``llm --save`` and ``llm -t`` through the root command, with the echo model."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+from llm.cli import cli
+
+FENCED = "Here you go:\n```python\nprint('hi')\n```\nand\n```js\nalert(1)\n```\n"
+
+
+def run(runner, args, input=None):
+    return runner.invoke(cli, [*args, "--no-log"], input=input)
+
+
+def echoed(result) -> dict:
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def test_save_then_use_with_defaults_and_params(runner, templates_dir):
+    result = runner.invoke(
+        cli,
+        [
+            "--system",
+            "Summarize in the voice of $voice",
+            "-m",
+            "echo",
+            "-p",
+            "voice",
+            "GlaDOS",
+            "-o",
+            "temperature",
+            "0.5",
+            "--save",
+            "voice",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    saved = yaml.safe_load((templates_dir / "voice.yaml").read_text())
+    assert saved["system"] == "Summarize in the voice of $voice"
+    assert saved["model"] == "echo" and saved["defaults"] == {"voice": "GlaDOS"}
+
+    # System-only template: piped input becomes the prompt; the default fills $voice.
+    data = echoed(run(runner, ["-t", "voice"], input="some text"))
+    assert data["prompt"].strip() == "some text"
+    assert data["system"] == "Summarize in the voice of GlaDOS"
+    assert data["options"] == {"temperature": 0.5}
+
+    # -p overrides the default, -o the saved option.
+    data = echoed(
+        run(
+            runner,
+            ["-t", "voice", "-p", "voice", "Yoda", "-o", "temperature", "1.5", "hi"],
+        )
+    )
+    assert data["system"] == "Summarize in the voice of Yoda"
+    assert data["options"] == {"temperature": 1.5}
+
+
+def test_model_option_overrides_template_model(runner, templates_dir):
+    (templates_dir / "t.yaml").write_text("model: mock\nprompt: 'Say: $input'\n")
+    assert run(runner, ["-t", "t", "x"]).output.strip() == "no reply queued"
+    data = echoed(run(runner, ["-t", "t", "-m", "echo", "x"]))
+    assert data["prompt"] == "Say: x"
+
+
+def test_prompt_without_input_variable_gets_input_appended(runner, templates_dir):
+    (templates_dir / "sum.yaml").write_text("model: echo\nprompt: 'Summarize: '\n")
+    assert echoed(run(runner, ["-t", "sum", "the text"]))["prompt"] == (
+        "Summarize: the text"
+    )
+
+
+def test_literal_dollars(runner, templates_dir):
+    result = runner.invoke(
+        cli, ["--system", "Cost in $$ of: $input", "-m", "echo", "--save", "cost"]
+    )
+    assert result.exit_code == 0
+    assert echoed(run(runner, ["-t", "cost", "a boat"]))["system"] == (
+        "Cost in $ of: a boat"
+    )
+
+
+def test_missing_parameter_is_an_error(runner, templates_dir):
+    (templates_dir / "recipe.yaml").write_text(
+        "model: echo\nprompt: Recipe with $ingredients from $country\n"
+    )
+    result = run(runner, ["-t", "recipe", "-p", "ingredients", "eggs"])
+    assert result.exit_code == 1
+    assert "Error: Template 'recipe' is missing a value for parameter: country" in (
+        result.output
+    )
+    data = echoed(
+        run(
+            runner,
+            ["-t", "recipe", "-p", "ingredients", "eggs", "-p", "country", "Peru"],
+        )
+    )
+    assert data["prompt"] == "Recipe with eggs from Peru"
+
+
+@pytest.mark.parametrize(
+    "spec, message",
+    [
+        ("nope", "Error: No template named 'nope'"),
+        ("zz:thing", "Error: Unknown template loader prefix 'zz'"),
+        ("missing/file.yaml", "Error: Template file not found: missing/file.yaml"),
+    ],
+)
+def test_template_not_found_errors(runner, templates_dir, spec, message):
+    result = run(runner, ["-t", spec, "hi"])
+    assert result.exit_code == 1
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_invalid_template_file_error(runner, templates_dir):
+    (templates_dir / "bad.yaml").write_text("prompt: hi\nmodle: echo\n")
+    result = run(runner, ["-t", "bad", "hi"])
+    assert result.exit_code == 1
+    assert "Error: Template 'bad'" in result.output
+    assert "unknown key: modle" in result.output
+
+
+def test_template_from_path(runner, tmp_path):
+    path = tmp_path / "steampunk.yaml"
+    path.write_text("model: echo\nsystem: steampunk\nprompt: 'Tell: $input'\n")
+    data = echoed(run(runner, ["-t", str(path), "a story"]))
+    assert (data["prompt"], data["system"]) == ("Tell: a story", "steampunk")
+
+
+def test_template_from_url(runner, web_server):
+    base, pages = web_server
+    pages["/t.yaml"] = (200, b"model: echo\nprompt: 'Remote: $input'\n")
+    assert echoed(run(runner, ["-t", f"{base}/t.yaml", "hello"]))["prompt"] == (
+        "Remote: hello"
+    )
+
+
+def test_url_template_with_functions_is_refused(runner, web_server):
+    base, pages = web_server
+    pages["/code.yaml"] = (
+        200,
+        b"model: echo\nprompt: hi\nfunctions: |\n  def shout(s: str) -> str:\n"
+        b"      return s.upper()\n",
+    )
+    result = run(runner, ["-t", f"{base}/code.yaml"])
+    assert result.exit_code == 1
+    assert "will not be run" in result.output
+
+
+def test_local_template_functions_become_tools(runner, templates_dir):
+    (templates_dir / "fn.yaml").write_text(
+        "model: echo\nprompt: hi\nfunctions: |\n  def shout(s: str) -> str:\n"
+        "      return s.upper()\n"
+    )
+    assert echoed(run(runner, ["-t", "fn"]))["tools"] == ["shout"]
+
+
+def test_loader_plugin_template(runner, loader_plugin):
+    data = echoed(run(runner, ["-t", "demo:summarize"], input="text to summarize"))
+    assert data["system"] == "Summarize this"
+    assert data["prompt"].strip() == "text to summarize"
+    result = run(runner, ["-t", "demo:unknown", "x"])
+    assert result.exit_code == 1
+    assert "Error: Could not load template 'demo:unknown'" in result.output
+    result = run(runner, ["-t", "demo:code", "-m", "echo"])
+    assert result.exit_code == 1 and "will not be run" in result.output
+
+
+def test_schema_extract_attachments_and_fragments(runner, templates_dir, tmp_path):
+    image = tmp_path / "pic.png"
+    image.write_bytes(b"\x89PNG\r\n\x1a\n" + b"0" * 16)
+    notes = tmp_path / "notes.txt"
+    notes.write_text("fragment text")
+    (templates_dir / "rich.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "model": "echo",
+                "prompt": "Describe",
+                "schema_object": {
+                    "type": "object",
+                    "properties": {"name": {"type": "string"}},
+                },
+                "attachments": [str(image)],
+                "fragments": [str(notes)],
+            }
+        )
+    )
+    data = echoed(run(runner, ["-t", "rich"]))
+    assert data["schema"]["properties"] == {"name": {"type": "string"}}
+    assert [a["path"] for a in data["attachments"]] == [str(image)]
+    assert "fragment text" in data["prompt"] and "Describe" in data["prompt"]
+
+
+def test_extract_from_template(runner, templates_dir, mock_model):
+    (templates_dir / "code.yaml").write_text(
+        "model: mock\nprompt: code\nextract: true\n"
+    )
+    (templates_dir / "last.yaml").write_text(
+        "model: mock\nprompt: code\nextract_last: true\n"
+    )
+    mock_model.enqueue(FENCED)
+    assert run(runner, ["-t", "code"]).output.strip() == "print('hi')"
+    mock_model.enqueue(FENCED)
+    assert run(runner, ["-t", "last"]).output.strip() == "alert(1)"
+
+
+def test_save_keeps_backup_when_overwriting(runner, templates_dir):
+    (templates_dir / "t.yaml").write_text("# hand written\nprompt: old\n")
+    result = runner.invoke(cli, ["new prompt", "--save", "t"])
+    assert result.exit_code == 0, result.output
+    assert yaml.safe_load((templates_dir / "t.yaml").read_text()) == {
+        "prompt": "new prompt"
+    }
+    assert (templates_dir / "t.yaml.bak").read_text() == "# hand written\nprompt: old\n"
+
+
+def test_save_rejects_bad_names(runner, templates_dir):
+    result = runner.invoke(cli, ["hi", "--save", "../evil"])
+    assert result.exit_code == 1
+    assert "Error: Invalid template name '../evil'" in result.output
+    assert list(templates_dir.iterdir()) == []
+
+
+def test_templates_command_through_root(runner, templates_dir):
+    (templates_dir / "a.yaml").write_text("prompt: hello")
+    result = runner.invoke(cli, ["templates"])
+    assert (result.exit_code, result.output) == (0, "a : hello\n")
