@@ -149,7 +149,8 @@ def ensure_ready(db: Any) -> sqlite3.Connection:
 
     configure(conn)
     migrate(db)
-    if db is not conn:
+    # Inside a caller's transaction the migration could still be rolled back.
+    if db is not conn and not conn.in_transaction:
         setattr(db, _READY_ATTRIBUTE, True)
     return conn
 

@@ -1,0 +1,378 @@
+"""``llm logs``: browse, search and export logged prompts and responses; manage logging."""
+
+from __future__ import annotations
+
+import collections
+import os
+import sys
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..errors import handle_errors
+from ..groups import DefaultGroup
+
+
+@click.group(cls=DefaultGroup, default="list", default_if_no_args=True)
+@click.help_option("-h", "--help")
+def logs() -> None:
+    """Tools for exploring logged prompts and responses"""
+
+
+@logs.command()
+@click.help_option("-h", "--help")
+def path() -> None:
+    """Output the path to the logs.db file"""
+    from llm.logs import logs_db_path
+
+    with handle_errors():
+        click.echo(logs_db_path())
+
+
+@logs.command()
+@click.help_option("-h", "--help")
+def status() -> None:
+    """Show current status of database logging"""
+    from llm.logs import logs_db_path, logs_on
+    from llm.logs.maintenance import human_size, logs_status
+
+    with handle_errors():
+        db_path = logs_db_path()
+        click.echo(f"Logging is {'ON' if logs_on() else 'OFF'} for all prompts")
+        found = logs_status(db_path)
+        if not found.exists:
+            click.echo(f"No log database found at {db_path}")
+            return
+        click.echo(f"Found log database at {db_path}")
+        figures = [
+            ("Number of conversations logged:", found.conversations),
+            ("Number of responses logged:", found.responses),
+            ("Number of threads logged:", found.threads),
+            ("Number of turns logged:", found.turns),
+        ]
+        for label, value in figures:
+            if value is not None:
+                click.echo(f"{label:<32}{value}")
+        click.echo(f"{'Database file size:':<32}{human_size(found.size_bytes)}")
+
+
+@logs.command()
+@click.help_option("-h", "--help")
+def on() -> None:
+    """Turn on logging for all prompts"""
+    from llm.logs import set_logs_on
+
+    with handle_errors():
+        set_logs_on(True)
+
+
+@logs.command()
+@click.help_option("-h", "--help")
+def off() -> None:
+    """Turn off logging for all prompts"""
+    from llm.logs import set_logs_on
+
+    with handle_errors():
+        set_logs_on(False)
+
+
+@logs.command()
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+@click.help_option("-h", "--help")
+def backup(path: str) -> None:
+    """Backup your logs database to this file"""
+    from llm.logs import logs_db_path
+    from llm.logs.maintenance import backup_logs, human_size
+
+    with handle_errors():
+        destination = Path(path)
+        size = backup_logs(logs_db_path(), destination)
+        click.echo(f"Backed up {human_size(size)} to {destination}")
+
+
+def _emit(chunks: Iterable[str]) -> None:
+    """Write output chunk by chunk; a closed pipe (``| head``) ends quietly."""
+    try:
+        for chunk in chunks:
+            click.echo(chunk, nl=False)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        raise click.exceptions.Exit(0) from None
+
+
+def _short_yaml(records: Iterable[dict[str, Any]], usage: bool) -> Iterator[str]:
+    import yaml
+    from llm.logs.render import short_record
+
+    empty = True
+    for record in records:
+        empty = False
+        yield yaml.dump(
+            [short_record(record, usage=usage)],
+            sort_keys=False,
+            allow_unicode=True,
+            width=80,
+        )
+    if empty:
+        yield "[]\n"
+
+
+@logs.command(name="list")
+@click.option(
+    "-n",
+    "--count",
+    type=int,
+    default=None,
+    help="Number of entries to show - defaults to 3, use 0 for all",
+)
+@click.option(
+    "-d",
+    "--database",
+    type=click.Path(),
+    help="Path to log database",
+)
+@click.option(
+    "-p",
+    "--path",
+    "path_option",
+    type=click.Path(),
+    hidden=True,
+    help="Path to log database (old name for -d/--database)",
+)
+@click.option("-m", "--model", help="Filter by model or model alias")
+@click.option("-q", "--query", help="Search for logs matching this string")
+@click.option(
+    "fragments",
+    "-f",
+    "--fragment",
+    multiple=True,
+    help="Filter for prompts using these fragments",
+)
+@click.option(
+    "tools",
+    "-T",
+    "--tool",
+    multiple=True,
+    help="Filter for prompts with results from these tools",
+)
+@click.option(
+    "any_tools",
+    "--tools",
+    is_flag=True,
+    help="Filter for prompts with results from any tools",
+)
+@click.option("--schema", help="JSON schema, filepath or ID")
+@click.option("--schema-multi", help="JSON schema used for multiple results")
+@click.option(
+    "-l", "--latest", is_flag=True, help="Return latest results matching search query"
+)
+@click.option(
+    "--data", is_flag=True, help="Output newline-delimited JSON data for schema"
+)
+@click.option("--data-array", is_flag=True, help="Output JSON array of data for schema")
+@click.option("--data-key", help="Return JSON objects from array in this key")
+@click.option(
+    "--data-ids", is_flag=True, help="Attach corresponding IDs to JSON objects"
+)
+@click.option("-t", "--truncate", is_flag=True, help="Truncate long strings in output")
+@click.option(
+    "-s", "--short", is_flag=True, help="Shorter YAML output with truncated prompts"
+)
+@click.option("-u", "--usage", is_flag=True, help="Include token usage")
+@click.option("-r", "--response", is_flag=True, help="Just output the last response")
+@click.option("-x", "--extract", is_flag=True, help="Extract first fenced code block")
+@click.option(
+    "extract_last",
+    "--xl",
+    "--extract-last",
+    is_flag=True,
+    help="Extract last fenced code block",
+)
+@click.option(
+    "current_conversation",
+    "-c",
+    "--current",
+    is_flag=True,
+    help="Show logs from the current conversation",
+)
+@click.option(
+    "conversation_id",
+    "--cid",
+    "--conversation",
+    help="Show logs for this conversation ID",
+)
+@click.option("id_gt", "--id-gt", help="Return responses with ID > this")
+@click.option("id_gte", "--id-gte", help="Return responses with ID >= this")
+@click.option(
+    "json_output",
+    "--json",
+    is_flag=True,
+    help="Output logs as JSON",
+)
+@click.option(
+    "--expand", "-e", is_flag=True, help="Expand fragments to show their content"
+)
+@click.help_option("-h", "--help")
+def list_logs(
+    count: int | None,
+    database: str | None,
+    path_option: str | None,
+    model: str | None,
+    query: str | None,
+    fragments: tuple[str, ...],
+    tools: tuple[str, ...],
+    any_tools: bool,
+    schema: str | None,
+    schema_multi: str | None,
+    latest: bool,
+    data: bool,
+    data_array: bool,
+    data_key: str | None,
+    data_ids: bool,
+    truncate: bool,
+    short: bool,
+    usage: bool,
+    response: bool,
+    extract: bool,
+    extract_last: bool,
+    current_conversation: bool,
+    conversation_id: str | None,
+    id_gt: str | None,
+    id_gte: str | None,
+    json_output: bool,
+    expand: bool,
+) -> None:
+    """Show logged prompts and their responses"""
+    with handle_errors():
+        if count is not None and count < 0:
+            raise click.ClickException("-n/--count must be 0 or more")
+        if schema and schema_multi:
+            raise click.ClickException("Use --schema or --schema-multi, not both")
+        _list(
+            count=count,
+            database=database or path_option,
+            model=model,
+            query=query,
+            fragments=fragments,
+            tools=tools,
+            any_tools=any_tools,
+            schema=schema or schema_multi,
+            multi=bool(schema_multi),
+            latest=latest,
+            data=data or data_array or bool(data_key) or data_ids,
+            data_array=data_array,
+            data_key=data_key,
+            data_ids=data_ids,
+            truncate=truncate,
+            short=short,
+            usage=usage,
+            response=response,
+            extract=extract,
+            extract_last=extract_last,
+            current=bool(current_conversation),
+            conversation_id=conversation_id,
+            id_gt=id_gt,
+            id_gte=id_gte,
+            json_output=json_output,
+            expand=expand,
+        )
+
+
+def _list(
+    *,
+    count: int | None,
+    database: str | None,
+    model: str | None,
+    query: str | None,
+    fragments: tuple[str, ...],
+    tools: tuple[str, ...],
+    any_tools: bool,
+    schema: str | None,
+    multi: bool,
+    latest: bool,
+    data: bool,
+    data_array: bool,
+    data_key: str | None,
+    data_ids: bool,
+    truncate: bool,
+    short: bool,
+    usage: bool,
+    response: bool,
+    extract: bool,
+    extract_last: bool,
+    current: bool,
+    conversation_id: str | None,
+    id_gt: str | None,
+    id_gte: str | None,
+    json_output: bool,
+    expand: bool,
+) -> None:
+    from llm.logs import (
+        LogFilter,
+        iter_logs,
+        latest_conversation_id,
+        open_logs_db,
+        render,
+    )
+    from llm.logs.fragments import fragment_hashes
+    from llm.logs.schemas import schema_from_reference
+    from llm.schemas import make_schema_id
+
+    db = open_logs_db(database, create=database is None)
+    if current and not conversation_id:
+        conversation_id = latest_conversation_id(db)
+        if conversation_id is None:
+            _emit(render.json_array([]) if json_output else [])
+            return
+    if count is None:
+        count = 0 if (conversation_id or data) else 3
+    model_id = None
+    if model:
+        from llm.registry import resolve_model_id
+
+        model_id = resolve_model_id(model)
+    schema_id = None
+    if schema:
+        schema_id, _ = make_schema_id(schema_from_reference(db, schema, multi=multi))
+    filt = LogFilter(
+        count=count,
+        model=model_id,
+        query=query,
+        latest=latest,
+        fragment_hashes=fragment_hashes(db, fragments) if fragments else [],
+        tools=list(tools),
+        any_tools=any_tools,
+        schema_id=schema_id,
+        conversation_id=conversation_id,
+        id_gt=id_gt,
+        id_gte=id_gte,
+        expand_fragments=expand,
+    )
+    records = iter_logs(db, filt)
+    if data:
+        items = render.data_items(records, key=data_key, ids=data_ids)
+        _emit(render.compact_json_array(items) if data_array else render.ndjson(items))
+    elif response:
+        last = collections.deque(records, maxlen=1)
+        if last:
+            last = last[0]
+            text = (
+                render.extract_text(last, extract_last)
+                if extract or extract_last
+                else last.get("response") or ""
+            )
+            _emit([text + "\n"])
+    elif extract or extract_last:
+        _emit(render.extract_text(r, extract_last) + "\n" for r in records)
+    elif short:
+        _emit(_short_yaml(records, usage))
+    elif json_output:
+        if truncate:
+            records = (render.truncate_record(r) for r in records)
+        _emit(render.json_array(records))
+    else:
+        _emit(render.markdown(records, expand=expand, usage=usage, truncate=truncate))
