@@ -295,8 +295,7 @@ def load_conversation(
     store = None
     if has_message_store(conn):
         store = MessageStore(conn)
-        seen = {entry[0] for entry in entries}
-        turns = [t for t in thread_turns(conn, conversation_id) if t["id"] not in seen]
+        turns = thread_turns(conn, conversation_id)
         # A turn replaces a legacy row with the same id (written twice by the original).
         turn_ids = {t["id"] for t in turns}
         entries = [e for e in entries if e[0] not in turn_ids]

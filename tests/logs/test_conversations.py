@@ -1,0 +1,176 @@
+"""Loading logged conversations back so they can be continued (``-c`` / ``--cid``)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import llm
+import pytest
+from llm.logs import latest_conversation_id, load_conversation
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
+
+
+def multiply(a: int, b: int) -> int:
+    """Multiply two numbers."""
+    return a * b
+
+
+def echo_messages(text: str) -> list[dict]:
+    return json.loads(text)["messages"]
+
+
+def build_live_conversation(db):
+    """A conversation with a system prompt, fragments, an attachment and a tool round trip."""
+    model = llm.get_model("echo")
+    conversation = model.conversation()
+    first = conversation.prompt(
+        "first question",
+        system="You are terse",
+        fragments=[llm.Fragment("fragment text", "notes.txt")],
+        system_fragments=["system fragment"],
+        attachments=[llm.Attachment(content=PNG)],
+    )
+    first.text()
+    first.log_to_db(db)
+    chain = conversation.chain(
+        json.dumps(
+            {
+                "tool_calls": [
+                    {"name": "multiply", "arguments": {"a": 6, "b": 7}, "id": "t1"}
+                ]
+            }
+        ),
+        tools=[multiply],
+    )
+    chain.text()
+    chain.log_to_db(db)
+    return conversation
+
+
+def test_round_trip_history_matches_live_conversation(logs_db):
+    live = build_live_conversation(logs_db)
+    expected = echo_messages(live.prompt("what next?").text())
+    loaded = load_conversation(logs_db, live.id)
+    assert loaded.id == live.id
+    assert loaded.model.model_id == "echo"
+    assert [r.id for r in loaded.responses] == [r.id for r in live.responses[:-1]]
+    actual = echo_messages(loaded.prompt("what next?").text())
+    assert actual == expected
+    roles = [m["role"] for m in actual]
+    assert roles == [
+        "system",
+        "user",
+        "assistant",
+        "user",
+        "assistant",
+        "tool",
+        "assistant",
+        "user",
+    ]
+    # The tool call and its result made it through the logs.
+    assert actual[4]["parts"][0]["type"] == "tool_call"
+    assert actual[5]["parts"][0]["output"] == "42"
+
+
+def test_async_round_trip(logs_db):
+    live = build_live_conversation(logs_db)
+    expected = echo_messages(live.prompt("again").text())
+    loaded = load_conversation(logs_db, live.id, async_=True)
+    assert isinstance(loaded, llm.AsyncConversation)
+
+    async def run():
+        return await loaded.prompt("again").text()
+
+    assert echo_messages(asyncio.run(run())) == expected
+
+
+def test_latest_conversation_and_continuing_it_logs_in_place(logs_db, mock_model):
+    assert latest_conversation_id(logs_db) is None
+    assert load_conversation(logs_db) is None
+    old = mock_model.conversation()
+    r = old.prompt("old")
+    r.text()
+    r.log_to_db(logs_db)
+    new = mock_model.conversation()
+    r = new.prompt("new")
+    r.text()
+    r.log_to_db(logs_db)
+    assert latest_conversation_id(logs_db) == new.id
+    loaded = load_conversation(logs_db)
+    assert loaded.id == new.id
+    assert loaded.model is mock_model
+    mock_model.enqueue("continued")
+    follow_up = loaded.prompt("more")
+    assert follow_up.text() == "continued"
+    follow_up.log_to_db(logs_db)
+    rows = list(logs_db.query("select conversation_id from responses order by id"))
+    assert [r["conversation_id"] for r in rows] == [old.id, new.id, new.id]
+    # The conversation keeps the name it got from its first prompt.
+    assert logs_db["conversations"].get(new.id)["name"] == "new"
+    assert [(m.role, m.text) for m in mock_model.prompts[-1].messages] == [
+        ("user", "new"),
+        ("assistant", "no reply queued"),
+        ("user", "more"),
+    ]
+
+
+def test_unknown_conversation_returns_none(logs_db):
+    assert load_conversation(logs_db, "no-such-id") is None
+
+
+def test_model_override_and_uninstalled_model(logs_db, mock_model):
+    response = mock_model.prompt("hi")
+    response.text()
+    response.log_to_db(logs_db)
+    loaded = load_conversation(logs_db, model=llm.get_model("echo"))
+    assert loaded.model.model_id == "echo"
+    logs_db.execute("update conversations set model = 'gone-model'")
+    logs_db.conn.commit()
+    with pytest.raises(llm.UnknownModelError, match="gone-model"):
+        load_conversation(logs_db)
+
+
+def test_legacy_plugin_sees_restored_responses(logs_db):
+    model = llm.get_model("legacy")
+    conversation = model.conversation()
+    r = conversation.prompt("a")
+    r.text()
+    r.log_to_db(logs_db)
+    loaded = load_conversation(logs_db)
+    assert loaded.prompt("b").text() == "legacy:b history=['a->legacy:a history=[]']"
+
+
+def test_interrupted_response_still_continues(logs_db, mock_model):
+    mock_model.enqueue("half ", "of it", "rest")
+    conversation = mock_model.conversation()
+    response = conversation.prompt("tell me")
+    for index, _ in enumerate(response):
+        if index == 1:
+            break
+    response.log_to_db(logs_db)
+    loaded = load_conversation(logs_db)
+    loaded.prompt("go on").text()
+    assert [(m.role, m.text) for m in mock_model.prompts[-1].messages] == [
+        ("user", "tell me"),
+        ("assistant", "half of it"),
+        ("user", "go on"),
+    ]
+
+
+def test_explicit_messages_round_trip(logs_db, mock_model):
+    response = mock_model.prompt(
+        messages=[llm.user("earlier"), llm.assistant("ok"), llm.user("now")]
+    )
+    response.text()
+    response.log_to_db(logs_db)
+    loaded = load_conversation(logs_db)
+    loaded.prompt("next").text()
+    assert [(m.role, m.text) for m in mock_model.prompts[-1].messages] == [
+        ("user", "earlier"),
+        ("assistant", "ok"),
+        ("user", "now"),
+        ("assistant", "no reply queued"),
+        ("user", "next"),
+    ]
