@@ -85,7 +85,10 @@ class FakeOpenAIServer:
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(
-            target=self._httpd.serve_forever, name="fake-openai", daemon=True
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.01},  # so stop() returns promptly
+            name="fake-openai",
+            daemon=True,
         )
         self._thread.start()
         return self
