@@ -53,7 +53,9 @@ def check_database_file(path: Path, *, create: bool) -> None:
             )
         return
     check_sqlite_header(path)
-    if not os.access(path, os.W_OK):
+    # No write bit at all means read-only by intent, even for a root user
+    # whom the operating system would let write anyway.
+    if not os.access(path, os.W_OK) or not path.stat().st_mode & 0o222:
         raise LogsDatabaseError(f"Database {path} is read-only", path)
 
 

@@ -227,6 +227,9 @@ def fragment_hashes(db: Any, references: Iterable[str]) -> list[str]:
         if stored is not None:
             hashes.append(stored["hash"])
             continue
+        if HASH_PATTERN.match(reference) and not Path(reference).exists():
+            hashes.append(reference)  # a hash nothing used yet matches nothing
+            continue
         for item in resolve_fragment(db, reference):
             if isinstance(item, str):
                 hashes.append(fragment_hash(str(item)))
