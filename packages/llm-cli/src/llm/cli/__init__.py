@@ -1,18 +1,15 @@
 """The ``llm`` command line.
 
 ``main()`` is the console entry point. ``cli`` (the root click group) is built
-on first access, so ``llm --version`` can answer without importing click.
+on first access, so ``llm --version`` can answer without importing click (or
+even ``typing``).
 """
 
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Any
 
 __all__ = ["cli", "main"]
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .root import cli
 
 
 def main() -> None:
@@ -27,7 +24,7 @@ def main() -> None:
     cli(prog_name="llm")
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     if name == "cli":
         from .root import cli
 

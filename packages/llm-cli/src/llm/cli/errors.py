@@ -59,7 +59,9 @@ class handle_errors(contextlib.ContextDecorator):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> bool:
-        if exc is None or isinstance(exc, (click.exceptions.Exit, click.ClickException)):
+        if exc is None or isinstance(
+            exc, (click.exceptions.Exit, click.ClickException)
+        ):
             return False
         if isinstance(exc, (click.Abort, KeyboardInterrupt, SystemExit)):
             return False

@@ -172,7 +172,9 @@ def fragment_options() -> Decorator:
 
 def template_options() -> Decorator:
     return compose(
-        click.option("-t", "--template", help="Template name, file, URL or loader:name"),
+        click.option(
+            "-t", "--template", help="Template name, file, URL or loader:name"
+        ),
         click.option(
             "params",
             "-p",

@@ -9,27 +9,27 @@ fingerprint, and a missing entry means the plugins get loaded once to rebuild it
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import re
 import sys
-from pathlib import Path
+import zlib
 
 CACHE_FILENAME = "plugin-commands.json"
 FORMAT = 1
 KEEP_ENTRIES = 4  # fingerprints remembered, for users who switch environments
-_GROUP_HEADER = re.compile(r"^\[\s*(llm|llm_default_plugins)\s*\]\s*$", re.MULTILINE)
-_ANY_HEADER = re.compile(r"^\[.*\]\s*$", re.MULTILINE)
+GROUPS = ("llm", "llm_default_plugins")
 
 
 def _plugin_sections(text: str) -> str:
-    """Just the llm / llm_default_plugins sections of an entry_points.txt."""
+    """Just the lines of the llm / llm_default_plugins sections of an entry_points.txt."""
     kept = []
-    for match in _GROUP_HEADER.finditer(text):
-        following = _ANY_HEADER.search(text, match.end())
-        end = following.start() if following else len(text)
-        kept.append(text[match.start() : end].strip())
+    keep = False
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("[") and stripped.endswith("]"):
+            keep = stripped[1:-1].strip() in GROUPS
+        if keep and stripped:
+            kept.append(stripped)
     return "\n".join(kept)
 
 
@@ -56,18 +56,21 @@ def fingerprint() -> str:
             if sections:
                 found.append(f"{directory}/{name}\n{sections}")
     found.append(f"LLM_LOAD_PLUGINS={os.environ.get('LLM_LOAD_PLUGINS')!r}")
-    return hashlib.sha256("\n\n".join(found).encode("utf-8")).hexdigest()
+    data = "\n\n".join(found).encode("utf-8")
+    # Not a security boundary, just change detection: a CRC plus the length is plenty.
+    return f"{zlib.crc32(data):08x}-{len(data)}"
 
 
-def cache_path() -> Path:
+def cache_path() -> str:
     from llm.paths import user_dir
 
-    return user_dir() / CACHE_FILENAME
+    return os.path.join(user_dir(), CACHE_FILENAME)
 
 
 def _read() -> dict:
     try:
-        data = json.loads(cache_path().read_text(encoding="utf-8"))
+        with open(cache_path(), encoding="utf-8") as fp:
+            data = json.load(fp)
     except (OSError, ValueError):
         return {}
     if not isinstance(data, dict) or data.get("format") != FORMAT:
@@ -99,15 +102,13 @@ def save(key: str, commands: list[tuple[str, str]]) -> None:
     while len(entries) > KEEP_ENTRIES:
         entries.pop(next(iter(entries)))
     path = cache_path()
-    tmp = path.with_name(f".{path.name}.{os.getpid()}")
+    tmp = os.path.join(os.path.dirname(path), f".{CACHE_FILENAME}.{os.getpid()}")
     try:
-        tmp.write_text(
-            json.dumps({"format": FORMAT, "entries": entries}, indent=1),
-            encoding="utf-8",
-        )
+        with open(tmp, "w", encoding="utf-8") as fp:
+            json.dump({"format": FORMAT, "entries": entries}, fp, indent=1)
         os.replace(tmp, path)
     except OSError:
         try:
-            tmp.unlink()
+            os.unlink(tmp)
         except OSError:
             pass

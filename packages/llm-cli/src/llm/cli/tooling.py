@@ -106,7 +106,9 @@ def functions_from_code(code: str) -> list[Any]:
     return tools
 
 
-def resolve_tools(specs: list[str] | tuple[str, ...], functions: list[str]) -> list[Any]:
+def resolve_tools(
+    specs: list[str] | tuple[str, ...], functions: list[str]
+) -> list[Any]:
     """Tools for ``-T`` specs (registered tools or configured toolboxes) plus ``--functions``."""
     import llm
 
@@ -126,7 +128,9 @@ def resolve_tools(specs: list[str] | tuple[str, ...], functions: list[str]) -> l
                 except TypeError as ex:
                     raise ValueError(f"Could not configure {spec}: {ex}") from ex
             elif args or kwargs:
-                raise ValueError(f"Tool {name} is a function and takes no configuration")
+                raise ValueError(
+                    f"Tool {name} is a function and takes no configuration"
+                )
             else:
                 tools.append(found)
         if missing:
@@ -212,7 +216,9 @@ class Approver:
     def __call__(self, tool: Any, tool_call: Any) -> None:
         from llm import CancelToolCall
 
-        click.echo(click.style(describe_call(tool_call), fg="yellow", bold=True), err=True)
+        click.echo(
+            click.style(describe_call(tool_call), fg="yellow", bold=True), err=True
+        )
         if not self.ask("Approve tool call?"):
             raise CancelToolCall("The user declined this tool call")
 

@@ -1,0 +1,1 @@
+"""Built-in ``llm`` commands, one module per top-level command, loaded on first use."""

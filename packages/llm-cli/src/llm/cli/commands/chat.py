@@ -1,0 +1,215 @@
+"""``llm chat``: an interactive conversation, one line (or ``!multi`` block) at a time.
+
+Input comes from the terminal (with readline line editing where available) or,
+for scripts and tests, from whatever is piped to stdin.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from ..errors import handle_errors, raise_errors
+from ..options import (
+    attachment_options,
+    continue_options,
+    database_option,
+    fragment_options,
+    hide_reasoning_option,
+    key_option,
+    model_option,
+    no_stream_option,
+    option_option,
+    system_option,
+    template_options,
+    tool_options,
+)
+
+if TYPE_CHECKING:
+    from ..prompting import Session
+
+INTERRUPTED_EXIT_CODE = 130
+EXIT_WORDS = ("exit", "quit")
+FRAGMENT_COMMAND = "!fragment"
+
+
+class LineReader:
+    """Reads chat input: ``input()`` with readline on a terminal, plain lines otherwise."""
+
+    def __init__(self) -> None:
+        self.interactive = _stdin_is_tty()
+        if self.interactive:
+            try:
+                import readline  # noqa: F401  (enables line editing for input())
+            except ImportError:  # pragma: no cover - platform dependent
+                pass
+
+    def read(self, prompt: str = "> ") -> str | None:
+        """One line without its newline, or None at end of input."""
+        if self.interactive:
+            try:
+                return input(prompt)
+            except EOFError:
+                return None
+        if prompt:
+            click.echo(prompt, nl=False)
+        line = sys.stdin.readline()
+        if not line:
+            return None
+        return line.rstrip("\r\n")
+
+
+def _stdin_is_tty() -> bool:
+    try:
+        return sys.stdin.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def split_fragment_lines(text: str) -> tuple[str, list[str]]:
+    """(text without ``!fragment`` lines, the fragment references those lines named)."""
+    kept: list[str] = []
+    references: list[str] = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped == FRAGMENT_COMMAND or stripped.startswith(FRAGMENT_COMMAND + " "):
+            references.extend(stripped[len(FRAGMENT_COMMAND) :].split())
+        else:
+            kept.append(line)
+    return "\n".join(kept), references
+
+
+def read_multi(reader: LineReader, first_line: str) -> str | None:
+    """Lines up to ``!end`` (or ``!end DELIMITER`` after ``!multi DELIMITER``)."""
+    delimiter = first_line.strip()[len("!multi") :].strip()
+    end = f"!end {delimiter}" if delimiter else "!end"
+    lines: list[str] = []
+    while True:
+        line = reader.read("")
+        if line is None:
+            return "\n".join(lines) if lines else None
+        if line.strip() == end:
+            return "\n".join(lines)
+        lines.append(line)
+
+
+def _header(model_id: str) -> str:
+    return "\n".join(
+        [
+            f"Chatting with {model_id}",
+            "Type 'exit' or 'quit' to leave",
+            "Type '!multi' for several lines, then '!end' to send them",
+            "Type '!edit' to write the prompt in your editor",
+            "Type '!fragment <fragment> [<fragment> ...]' to add fragments",
+        ]
+    )
+
+
+@click.command()
+@system_option()
+@model_option()
+@continue_options()
+@fragment_options()
+@template_options()
+@option_option()
+@database_option()
+@no_stream_option()
+@hide_reasoning_option()
+@key_option()
+@tool_options()
+@attachment_options()
+def chat(no_stream: bool, **kwargs: Any) -> None:
+    """Hold an ongoing chat with a model."""
+    from ..prompting import PromptRequest
+
+    request = PromptRequest(**kwargs)
+    for value in (
+        *request.attachments,
+        *(v for v, _ in request.attachment_types),
+        *request.fragments,
+        *request.system_fragments,
+    ):
+        if value == "-":
+            raise click.ClickException(
+                "llm chat reads your messages from standard input, so '-' cannot "
+                "be used for an attachment or fragment"
+            )
+    from llm.logs import logs_on
+
+    from ..inputs import Stdin
+    from ..prompting import prepare_session
+    from ..running import Display
+
+    stdin = Stdin()
+    stdin.claimed = True
+    with handle_errors():
+        session = prepare_session(request, stdin, approve_from_stdin=True)
+        display = Display(stream=not no_stream, log=logs_on())
+        if display.log:
+            session.logs.get()
+    click.echo(_header(session.model.model_id))
+    try:
+        chat_loop(session, display, LineReader())
+    except KeyboardInterrupt:
+        click.echo("")
+        raise SystemExit(INTERRUPTED_EXIT_CODE) from None
+
+
+def chat_loop(session: Session, display: Any, reader: LineReader) -> None:
+    """Read, send and print turns until exit, quit or the end of input."""
+    from ..inputs import Stdin, resolve_fragments
+    from ..running import run
+
+    first_turn = True
+    stdin = Stdin()
+    stdin.claimed = True
+    while True:
+        line = reader.read("> ")
+        if line is None:
+            break
+        stripped = line.strip()
+        if stripped in EXIT_WORDS:
+            break
+        references: list[str] = []
+        if stripped == "!multi" or stripped.startswith("!multi "):
+            text = read_multi(reader, stripped)
+            if text is None:
+                break
+            text, references = split_fragment_lines(text)
+        elif stripped == "!edit":
+            edited = click.edit()
+            if edited is None:
+                click.echo("The editor was closed without saving", err=True)
+                continue
+            text = edited.strip()  # !fragment lines are left as written here
+        else:
+            text, references = split_fragment_lines(line)
+        if not text.strip() and not references:
+            continue
+        sent_before = len(session.conversation.responses)
+        try:
+            with handle_errors():
+                fragments, attachments = resolve_fragments(
+                    references, stdin, session.logs
+                )
+                prompt, system = session.evaluate(text)
+                kwargs = session.prompt_kwargs(
+                    system if first_turn else None,
+                    first_turn=first_turn,
+                    stream=display.stream,
+                )
+                kwargs["fragments"] = list(kwargs.get("fragments") or []) + fragments
+                kwargs["attachments"] = (
+                    list(kwargs.get("attachments") or []) + attachments
+                )
+                run(session, prompt, kwargs, display)
+        except KeyboardInterrupt:
+            click.echo("Interrupted", err=True)
+        except click.ClickException as ex:
+            if raise_errors():
+                raise
+            click.echo(f"Error: {ex.format_message()}", err=True)
+        if len(session.conversation.responses) > sent_before:
+            first_turn = False

@@ -1,0 +1,297 @@
+"""Building a prompt from command-line options, shared by ``llm prompt`` and ``llm chat``.
+
+``PromptRequest`` holds the options as typed. ``prepare_session()`` resolves
+them once: the template, the model (``-m``, ``-q``, the template's model, the
+continued conversation's model, ``LLM_MODEL`` or the default), the
+conversation, validated options (stored defaults < template < ``-o``),
+attachments, fragments, schema, tools and the tool-call hooks.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+import click
+
+from .inputs import (
+    LogsDB,
+    Stdin,
+    claims_stdin,
+    resolve_attachments,
+    resolve_fragments,
+)
+
+
+@dataclass
+class PromptRequest:
+    """The prompt-related options of one command line, as typed."""
+
+    prompt: str | None = None
+    system: str | None = None
+    model_id: str | None = None
+    queries: tuple[str, ...] = ()
+    attachments: tuple[str, ...] = ()
+    attachment_types: tuple[tuple[str, str], ...] = ()
+    options: tuple[tuple[str, str], ...] = ()
+    template: str | None = None
+    params: tuple[tuple[str, str], ...] = ()
+    fragments: tuple[str, ...] = ()
+    system_fragments: tuple[str, ...] = ()
+    tools: tuple[str, ...] = ()
+    functions: tuple[str, ...] = ()
+    tools_debug: bool = False
+    tools_approve: bool = False
+    chain_limit: int | None = 5
+    schema: str | None = None
+    schema_multi: str | None = None
+    continue_: bool = False
+    conversation_id: str | None = None
+    key: str | None = None
+    database: str | None = None
+    async_: bool = False
+    hide_reasoning: bool = False
+    extract: bool = False
+    extract_last: bool = False
+
+
+@dataclass
+class Session:
+    """Everything resolved from a PromptRequest that stays the same across turns."""
+
+    model: Any
+    conversation: Any
+    logs: LogsDB
+    template: Any = None
+    params: dict[str, str] = field(default_factory=dict)
+    system: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+    attachments: list[Any] = field(default_factory=list)
+    fragments: list[Any] = field(default_factory=list)
+    system_fragments: list[Any] = field(default_factory=list)
+    schema: dict[str, Any] | None = None
+    tools: list[Any] = field(default_factory=list)
+    key: str | None = None
+    hide_reasoning: bool = False
+    before_call: Any = None
+    after_call: Any = None
+    chain_limit: int | None = 5
+    extract: bool = False
+    extract_last: bool = False
+    continued: bool = False
+
+    def evaluate(self, text: str | None) -> tuple[str | None, str | None]:
+        """(prompt, system) for this input, applying the template if there is one."""
+        if self.template is None:
+            return text, self.system
+        prompt, template_system = self.template.evaluate(text, self.params)
+        return prompt, self.system if self.system is not None else template_system
+
+    def prompt_kwargs(
+        self, system: str | None, *, first_turn: bool = True, stream: bool = True
+    ) -> dict[str, Any]:
+        """Keyword arguments for ``conversation.chain()``.
+
+        Attachments, fragments and the system prompt go with the first turn; the
+        conversation history carries them after that.
+        """
+        kwargs: dict[str, Any] = {
+            "options": dict(self.options),
+            "tools": list(self.tools) or None,
+            "schema": self.schema,
+            "key": self.key,
+            "hide_reasoning": self.hide_reasoning,
+            "stream": stream,
+            "before_call": self.before_call,
+            "after_call": self.after_call,
+            "chain_limit": self.chain_limit,
+        }
+        if first_turn:
+            kwargs.update(
+                system=system,
+                attachments=list(self.attachments),
+                fragments=list(self.fragments),
+                system_fragments=list(self.system_fragments),
+            )
+        elif system is not None:
+            kwargs["system"] = system
+        return kwargs
+
+
+def load_template(spec: str | None) -> Any:
+    """The template named by ``-t`` (via llm-templates), or None."""
+    if not spec:
+        return None
+    try:
+        from llm.templates import load_template as load
+    except ImportError as ex:  # pragma: no cover - depends on installation
+        raise click.ClickException(
+            "Templates need the llm-templates package: pip install llm-templates"
+        ) from ex
+    return load(spec)
+
+
+def resolve_options(model: Any, template: Any, typed: dict[str, Any]) -> dict[str, Any]:
+    """Stored defaults, then the template's options, then ``-o``; validated for ``model``."""
+    from llm.options import validate_options
+
+    from .model_options import defaults_for
+
+    merged = dict(defaults_for(model.model_id))
+    if template is not None and template.options:
+        merged.update(template.options)
+    merged.update(typed)
+    options_class = getattr(model, "Options", None)
+    if options_class is not None and merged:
+        validate_options(options_class, merged)
+    return merged
+
+
+def tool_hooks(request: PromptRequest, approve_from_stdin: bool) -> tuple[Any, Any]:
+    """(before_call, after_call) for ``--ta`` and ``--td``."""
+    from .tooling import Approver, make_debug_after_call
+
+    before = Approver(stdin_is_prompt_input=not approve_from_stdin)
+    after = make_debug_after_call(show_call=not request.tools_approve)
+    return (
+        before if request.tools_approve else None,
+        after if request.tools_debug else None,
+    )
+
+
+def _continue_conversation(request: PromptRequest, logs: LogsDB, model: Any) -> Any:
+    if not (request.continue_ or request.conversation_id):
+        return None
+    from llm.logs import load_conversation
+
+    conversation = load_conversation(
+        logs.get(), request.conversation_id, async_=request.async_, model=model
+    )
+    if conversation is None and request.conversation_id:
+        raise click.ClickException(
+            f"No conversation found with ID {request.conversation_id}"
+        )
+    return conversation
+
+
+def _previous_tools(conversation: Any) -> list[Any]:
+    from .tooling import reuse_tools
+
+    for response in reversed(conversation.responses):
+        tools = response.prompt.tools
+        if tools:
+            return reuse_tools(list(tools))
+    return []
+
+
+def prepare_session(
+    request: PromptRequest,
+    stdin: Stdin,
+    logs: LogsDB | None = None,
+    *,
+    approve_from_stdin: bool = False,
+) -> Session:
+    """Resolve everything but the prompt text; raises llm errors for bad input."""
+    from llm.errors import TemplateError
+
+    from .model_selection import get_model, select_model
+    from .schema_input import resolve_schema_option
+    from .tooling import resolve_tools
+
+    logs = logs or LogsDB(request.database)
+    stdin.claimed = stdin.claimed or claims_stdin(
+        request.attachments,
+        request.attachment_types,
+        request.fragments,
+        request.system_fragments,
+    )
+    template = load_template(request.template)
+
+    model = select_model(request.model_id, request.queries, async_=request.async_)
+    if model is None and template is not None and template.model:
+        model = get_model(template.model, async_=request.async_)
+    conversation = _continue_conversation(request, logs, model)
+    if conversation is not None:
+        model = conversation.model
+    elif model is None:
+        model = get_model(None, async_=request.async_)
+    continued = conversation is not None
+    if conversation is None:
+        conversation = model.conversation()
+
+    session = Session(
+        model=model,
+        conversation=conversation,
+        logs=logs,
+        template=template,
+        params=dict(request.params),
+        system=request.system,
+        key=request.key,
+        hide_reasoning=request.hide_reasoning,
+        chain_limit=request.chain_limit,
+        extract=request.extract,
+        extract_last=request.extract_last,
+        continued=continued,
+    )
+    session.options = resolve_options(model, template, dict(request.options))
+
+    fragments = list(request.fragments)
+    system_fragments = list(request.system_fragments)
+    tool_specs = list(request.tools)
+    functions = list(request.functions)
+    if template is not None:
+        fragments = list(template.fragments or []) + fragments
+        system_fragments = list(template.system_fragments or []) + system_fragments
+        tool_specs = list(template.tools or []) + tool_specs
+        code = template.function_code()
+        if code:
+            functions.insert(0, code)
+        session.attachments.extend(template.attachment_objects())
+        session.extract = session.extract or bool(template.extract)
+        session.extract_last = session.extract_last or bool(template.extract_last)
+    elif request.params:
+        raise TemplateError("-p/--param needs a template (-t) or --save")
+
+    session.attachments.extend(
+        resolve_attachments(request.attachments, request.attachment_types, stdin)
+    )
+    session.fragments, extra = resolve_fragments(fragments, stdin, logs)
+    session.attachments.extend(extra)
+    session.system_fragments, extra = resolve_fragments(system_fragments, stdin, logs)
+    session.attachments.extend(extra)
+
+    if request.schema is not None:
+        session.schema = resolve_schema_option(request.schema, False, logs)
+    elif request.schema_multi is not None:
+        session.schema = resolve_schema_option(request.schema_multi, True, logs)
+    elif template is not None and template.schema_object:
+        session.schema = template.schema_object
+
+    session.tools = resolve_tools(tool_specs, functions)
+    if not session.tools and continued:
+        session.tools = _previous_tools(conversation)
+    session.before_call, session.after_call = tool_hooks(request, approve_from_stdin)
+    return session
+
+
+def check_has_input(session: Session, prompt: str | None, system: str | None) -> None:
+    """Refuse to call a model with nothing at all to send."""
+    if prompt or system or session.attachments or session.fragments:
+        return
+    if session.system_fragments or session.continued:
+        return
+    raise click.ClickException(
+        "No prompt given: pass one as an argument or on standard input"
+    )
+
+
+def warn(message: str) -> None:
+    click.echo(f"Warning: {message}", err=True)
+
+
+def stdout_is_terminal() -> bool:
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False

@@ -1,0 +1,252 @@
+"""Running a prepared prompt: streaming output, reasoning, logging, usage and Ctrl-C.
+
+Text goes to stdout as it arrives (flushed per chunk); reasoning, tool-call
+details and token usage go to stderr. Every response of a chain is logged,
+including one that failed or was interrupted part way (with what arrived).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import click
+
+from .prompting import Session
+
+INTERRUPTED_EXIT_CODE = 130
+
+
+@dataclass
+class Display:
+    """How to present a response."""
+
+    stream: bool = True
+    extract: bool = False
+    extract_last: bool = False
+    usage: bool = False
+    json: bool = False
+    log: bool = True
+
+    @property
+    def buffered(self) -> bool:
+        return not self.stream or self.extract or self.extract_last or self.json
+
+
+class StreamPrinter:
+    """Writes text chunks to stdout and reasoning (dimmed) to stderr as they arrive."""
+
+    def __init__(self, show_text: bool = True, show_reasoning: bool = True) -> None:
+        self.show_text = show_text
+        self.show_reasoning = show_reasoning
+        self.in_reasoning = False
+        self.text_started = False
+        self.last_text = ""
+
+    def event(self, event: Any) -> None:
+        if event.type == "reasoning":
+            if self.show_reasoning and event.chunk:
+                click.echo(click.style(event.chunk, dim=True), nl=False, err=True)
+                self.in_reasoning = True
+        elif event.type == "text":
+            self._end_reasoning()
+            if self.show_text and event.chunk:
+                click.echo(event.chunk, nl=False)
+                self.text_started = True
+                self.last_text = event.chunk
+
+    def _end_reasoning(self) -> None:
+        if self.in_reasoning:
+            click.echo("\n", err=True)
+            self.in_reasoning = False
+
+    def finish(self, interrupted: bool = False) -> None:
+        """End the output with a newline (after an interruption, only mid-line)."""
+        self._end_reasoning()
+        if not self.show_text:
+            return
+        if not interrupted or (self.text_started and not self.last_text.endswith("\n")):
+            click.echo("")
+
+
+def _is_finished(response: Any) -> bool:
+    return bool(getattr(response, "_done", True))
+
+
+def mark_interrupted(response: Any) -> None:
+    """Record that Ctrl-C stopped ``response``, keeping the text that arrived.
+
+    Core marks this itself when the interrupt lands inside the model's
+    generator; when it lands between chunks (in our printing code) the
+    response is still open, so finish it the same way.
+    """
+    if not _is_finished(response):
+        response._abort(KeyboardInterrupt())
+    response.interrupted = True
+    error = response.error
+    if isinstance(error, KeyboardInterrupt) or type(error).__name__ == "CancelledError":
+        response.error = None
+
+
+def log_responses(responses: list[Any], session: Session, display: Display) -> Any:
+    """Log each started response to the logs database; returns the database or None."""
+    if not display.log:
+        return None
+    started = [r for r in responses if _is_finished(r) and getattr(r, "_started", True)]
+    if not started:
+        return None
+    db = session.logs.get()
+    for response in started:
+        response.log_to_db(db)
+    return db
+
+
+def json_records(responses: list[Any], db: Any) -> list[dict[str, Any]]:
+    """The ``llm logs --json`` records for these responses.
+
+    They are read back from the logs database they were written to, or from a
+    throwaway in-memory one when logging is off.
+    """
+    from llm.logs import LogFilter, iter_logs
+
+    if db is None:
+        import sqlite_utils
+        from llm.logs import migrate
+
+        db = sqlite_utils.Database(memory=True)
+        migrate(db)
+        for response in responses:
+            response.log_to_db(db)
+    ids = {response.id for response in responses}
+    conversation_ids = {
+        response.conversation.id for response in responses if response.conversation
+    }
+    found = []
+    for conversation_id in conversation_ids or {None}:
+        filt = LogFilter(count=0, id_gte=min(ids), conversation_id=conversation_id)
+        found.extend(record for record in iter_logs(db, filt) if record["id"] in ids)
+    found.sort(key=lambda record: record["id"])
+    return found
+
+
+def usage_line(responses: list[Any]) -> str | None:
+    """``Token usage: ...`` summed over the responses, or None if none reported any."""
+    from llm.usage import token_usage_string
+
+    inputs = [r.input_tokens for r in responses if r.input_tokens is not None]
+    outputs = [r.output_tokens for r in responses if r.output_tokens is not None]
+    details = None
+    if len(responses) == 1:
+        details = responses[0].token_details
+    text = token_usage_string(
+        sum(inputs) if inputs else None, sum(outputs) if outputs else None, details
+    )
+    return f"Token usage: {text}" if text else None
+
+
+def finish_output(
+    responses: list[Any], display: Display, db: Any, printer: StreamPrinter
+) -> None:
+    """Print what buffered modes held back, then usage."""
+    import json
+
+    from llm.utils import extract_fenced_code_block
+
+    if display.json:
+        click.echo(json.dumps(json_records(responses, db), indent=2))
+    elif display.buffered:
+        text = "".join(r.text_or_raise() for r in responses)
+        if display.extract or display.extract_last:
+            text = extract_fenced_code_block(text, last=display.extract_last) or text
+        click.echo(text)
+    else:
+        printer.finish()
+    if display.usage:
+        line = usage_line(responses)
+        if line:
+            click.echo(click.style(line, fg="yellow", bold=True), err=True)
+
+
+def run_sync(
+    session: Session, prompt: str | None, kwargs: dict[str, Any], display: Display
+) -> list[Any]:
+    """Run a chain on a sync model, printing as configured; returns its responses."""
+    chain = session.conversation.chain(prompt, **kwargs)
+    printer = StreamPrinter(
+        show_text=not display.buffered,
+        show_reasoning=not session.hide_reasoning and not display.json,
+    )
+    responses: list[Any] = []
+    try:
+        for response in chain.responses():
+            responses.append(response)
+            for event in response.stream_events():
+                printer.event(event)
+    except KeyboardInterrupt:
+        if responses:
+            mark_interrupted(responses[-1])
+        printer.finish(interrupted=True)
+        log_responses(responses, session, display)
+        raise
+    except BaseException:
+        printer.finish(interrupted=True)
+        log_responses(responses, session, display)
+        raise
+    db = log_responses(responses, session, display)
+    finish_output(responses, display, db, printer)
+    return responses
+
+
+def _cancelled_error() -> type[BaseException]:
+    import asyncio
+
+    return asyncio.CancelledError
+
+
+async def _run_async(
+    session: Session, prompt: str | None, kwargs: dict[str, Any], display: Display
+) -> list[Any]:
+    chain = session.conversation.chain(prompt, **kwargs)
+    printer = StreamPrinter(
+        show_text=not display.buffered,
+        show_reasoning=not session.hide_reasoning and not display.json,
+    )
+    responses: list[Any] = []
+    try:
+        async for response in chain.responses():
+            responses.append(response)
+            async for event in response.astream_events():
+                printer.event(event)
+    except (KeyboardInterrupt, _cancelled_error()):
+        if responses:
+            mark_interrupted(responses[-1])
+        printer.finish(interrupted=True)
+        log_responses(responses, session, display)
+        raise
+    except BaseException:
+        printer.finish(interrupted=True)
+        log_responses(responses, session, display)
+        raise
+    db = log_responses(responses, session, display)
+    finish_output(responses, display, db, printer)
+    return responses
+
+
+def run_async(
+    session: Session, prompt: str | None, kwargs: dict[str, Any], display: Display
+) -> list[Any]:
+    """Run a chain on an async model with asyncio."""
+    import asyncio
+
+    return asyncio.run(_run_async(session, prompt, kwargs, display))
+
+
+def run(
+    session: Session, prompt: str | None, kwargs: dict[str, Any], display: Display
+) -> list[Any]:
+    """Run the prompt with the session's (sync or async) model."""
+    from llm.models import AsyncKeyModel, AsyncModel
+
+    if isinstance(session.model, (AsyncModel, AsyncKeyModel)):
+        return run_async(session, prompt, kwargs, display)
+    return run_sync(session, prompt, kwargs, display)
