@@ -47,7 +47,11 @@ def logs_status(path: Path) -> LogsStatus:
     conn = _readonly_connection(path)
     try:
         tables = table_names(conn)
-        status = LogsStatus(path=path, exists=True, size_bytes=path.stat().st_size)
+        size = path.stat().st_size
+        wal = path.with_name(path.name + "-wal")
+        if wal.exists():  # recent writes not yet checkpointed into the main file
+            size += wal.stat().st_size
+        status = LogsStatus(path=path, exists=True, size_bytes=size)
         for table in ("conversations", "responses", "threads", "turns"):
             if table in tables:
                 count = conn.execute(f'select count(*) from "{table}"').fetchone()[0]
