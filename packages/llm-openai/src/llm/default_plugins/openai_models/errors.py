@@ -47,7 +47,10 @@ def model_error(ex: BaseException) -> ModelError:
     if isinstance(ex, openai.APIConnectionError):
         cause = ex.__cause__ or ex.__context__
         detail = f": {cause}" if cause and str(cause) else ""
-        return ModelError(f"Could not connect to {_origin(ex.request)}{detail}")
+        if cause is None or type(cause).__name__ == "ConnectError":
+            return ModelError(f"Could not connect to {_origin(ex.request)}{detail}")
+        # The connection was made but broke, e.g. midway through a stream.
+        return ModelError(f"Connection to {_origin(ex.request)} failed{detail}")
     if isinstance(ex, openai.APIError):
         return ModelError(_body_message(ex.body) or ex.message)
     return ModelError(str(ex) or type(ex).__name__)

@@ -1,8 +1,9 @@
 """Reading Responses API output: SSE events or a whole response become StreamEvents.
 
-Every event carries ``part_index`` = the item's ``output_index``, so each
-output item (reasoning, message, function call, built-in tool call) becomes
-exactly one Part even when metadata arrives after other items.
+Every event carries an explicit ``part_index`` derived from the item's
+``output_index`` (twice it, leaving room for a built-in tool's result right
+after its call), so each output item becomes exactly one Part even when its
+metadata arrives after other items.
 
 Encrypted reasoning is taken from the final payload (``response.completed``)
 rather than from ``output_item.done``: OpenAI encrypts afresh for each event,
@@ -77,6 +78,19 @@ class ResponsesStream:
         self.final: dict[str, Any] | None = None
         self.model: str | None = None
 
+    def _index(self, event: Any) -> int:
+        """The event's output_index; servers that omit it are matched by item id."""
+        index = _get(event, "output_index")
+        item_id = _get(event, "item_id") or _get(_get(event, "item"), "id")
+        if index is None:
+            for known, item in self.items.items():
+                if item_id and item.item_id == item_id:
+                    return known
+            index = max(self.items) if self.items else 0
+            if _get(event, "type") == "response.output_item.added" and self.items:
+                index += 1
+        return index
+
     def _item(self, index: int, kind: str = "") -> _Item:
         item = self.items.get(index)
         if item is None:
@@ -91,7 +105,7 @@ class ResponsesStream:
     def feed(self, event: Any) -> list[StreamEvent]:
         """Events for one streamed Responses API event."""
         kind = _get(event, "type", "")
-        index = _get(event, "output_index")
+        index = self._index(event)
         if kind in ("response.created", "response.in_progress"):
             self.model = _get(_get(event, "response"), "model") or self.model
             return []
@@ -103,7 +117,9 @@ class ResponsesStream:
             item = self._item(index, "reasoning")
             item.summaries += 1
             if item.summaries > 1:
-                return [StreamEvent(type="reasoning", chunk="\n\n", part_index=index)]
+                return [
+                    StreamEvent(type="reasoning", chunk="\n\n", part_index=2 * index)
+                ]
             return []
         if kind in (
             "response.reasoning_summary_text.delta",
@@ -113,7 +129,7 @@ class ResponsesStream:
             item = self._item(index, "reasoning")
             item.text_emitted = True
             return (
-                [StreamEvent(type="reasoning", chunk=delta, part_index=index)]
+                [StreamEvent(type="reasoning", chunk=delta, part_index=2 * index)]
                 if delta
                 else []
             )
@@ -128,7 +144,7 @@ class ResponsesStream:
                     type="tool_call_args",
                     chunk=delta,
                     tool_call_id=item.call_id,
-                    part_index=index,
+                    part_index=2 * index,
                 )
             ]
         if kind == "response.output_item.done":
@@ -156,7 +172,7 @@ class ResponsesStream:
                     type="tool_call_name",
                     chunk=item.name,
                     tool_call_id=item.call_id,
-                    part_index=index,
+                    part_index=2 * index,
                     provider_metadata={"openai": {"id": item.item_id}}
                     if item.item_id
                     else None,
@@ -175,7 +191,10 @@ class ResponsesStream:
         item.text_emitted = True
         return [
             StreamEvent(
-                type="text", chunk=delta, part_index=index, provider_metadata=metadata
+                type="text",
+                chunk=delta,
+                part_index=2 * index,
+                provider_metadata=metadata,
             )
         ]
 
@@ -195,7 +214,7 @@ class ResponsesStream:
                         type="tool_call_name",
                         chunk=item.name,
                         tool_call_id=item.call_id,
-                        part_index=index,
+                        part_index=2 * index,
                     )
                 )
             arguments = raw.get("arguments") or ""
@@ -206,7 +225,7 @@ class ResponsesStream:
                         type="tool_call_args",
                         chunk=arguments,
                         tool_call_id=item.call_id,
-                        part_index=index,
+                        part_index=2 * index,
                     )
                 )
             elif arguments:
@@ -227,7 +246,7 @@ class ResponsesStream:
                 chunk=name,
                 tool_call_id=call_id,
                 server_executed=True,
-                part_index=index,
+                part_index=2 * index,
                 provider_metadata={"openai": {"item": raw}},
             ),
             StreamEvent(
@@ -235,7 +254,7 @@ class ResponsesStream:
                 chunk=json.dumps(_server_tool_arguments(raw)),
                 tool_call_id=call_id,
                 server_executed=True,
-                part_index=index,
+                part_index=2 * index,
             ),
         ]
         result = _server_tool_result(raw)
@@ -247,6 +266,7 @@ class ResponsesStream:
                     tool_call_id=call_id,
                     server_executed=True,
                     tool_name=name,
+                    part_index=2 * index + 1,
                 )
             )
         return events
@@ -293,13 +313,13 @@ class ResponsesStream:
             if text:
                 item.text_emitted = True
                 events.append(
-                    StreamEvent(type="reasoning", chunk=text, part_index=index)
+                    StreamEvent(type="reasoning", chunk=text, part_index=2 * index)
                 )
         events.append(
             StreamEvent(
                 type="reasoning",
                 chunk="",
-                part_index=index,
+                part_index=2 * index,
                 provider_metadata={"openai": metadata} if metadata else None,
             )
         )

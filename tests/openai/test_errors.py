@@ -1,0 +1,159 @@
+"""Every failure ends as ``llm.ModelError`` carrying the server's message; partial text is kept."""
+
+from __future__ import annotations
+
+import llm
+import pytest
+from llm.errors import ModelError, NeedsKeyException
+
+from .conftest import run_async
+from .fake_server import Reply, chat_reply, error_reply, message_item, responses_reply
+
+
+def test_bad_key(server):
+    server.chat(
+        error_reply(401, "Incorrect API key provided: sk-test", code="invalid_api_key")
+    )
+    response = llm.get_model("gpt-4o-mini").prompt("hi")
+    with pytest.raises(ModelError) as info:
+        response.text()
+    assert str(info.value) == "Incorrect API key provided: sk-test (HTTP 401)"
+    assert info.value.status_code == 401
+    assert response.error is info.value
+
+
+def test_rate_limit_is_retried_then_succeeds(server, monkeypatch):
+    monkeypatch.setenv("LLM_OPENAI_MAX_RETRIES", "2")
+    fast_retry = {"retry-after-ms": "1"}
+    server.chat(
+        error_reply(429, "Slow down", headers=fast_retry),
+        error_reply(429, "Slow down", headers=fast_retry),
+        chat_reply("Finally"),
+    )
+    assert llm.get_model("gpt-4o-mini").prompt("hi").text() == "Finally"
+    assert len(server.requests_to("chat/completions")) == 3
+
+
+def test_rate_limit_after_retries(server, monkeypatch):
+    monkeypatch.setenv("LLM_OPENAI_MAX_RETRIES", "1")
+    fast_retry = {"retry-after-ms": "1"}
+    server.chat(
+        error_reply(429, "Rate limit reached for gpt-4o-mini", headers=fast_retry),
+        error_reply(429, "Rate limit reached for gpt-4o-mini", headers=fast_retry),
+    )
+    with pytest.raises(ModelError) as info:
+        llm.get_model("gpt-4o-mini").prompt("hi").text()
+    assert str(info.value) == "Rate limit reached for gpt-4o-mini (HTTP 429)"
+    assert len(server.requests_to("chat/completions")) == 2
+
+
+def test_server_error(server):
+    server.chat(error_reply(503, "The server is overloaded", type="server_error"))
+    with pytest.raises(ModelError) as info:
+        llm.get_model("gpt-4o-mini").prompt("hi").text()
+    assert str(info.value) == "The server is overloaded (HTTP 503)"
+
+
+def test_non_json_error_body(server):
+    server.chat(Reply(status=502, text="Bad gateway from proxy"))
+    with pytest.raises(ModelError) as info:
+        llm.get_model("gpt-4o-mini").prompt("hi").text()
+    assert str(info.value) == "Bad gateway from proxy (HTTP 502)"
+
+
+def test_timeout(server, monkeypatch):
+    monkeypatch.setenv("LLM_OPENAI_TIMEOUT", "0.2")
+    server.chat(Reply(delay=30, json={}))
+    with pytest.raises(ModelError) as info:
+        llm.get_model("gpt-4o-mini").prompt("hi").text()
+    assert str(info.value) == f"Request to {server.url} timed out"
+
+
+def test_invalid_timeout_setting(server, monkeypatch):
+    monkeypatch.setenv("LLM_OPENAI_TIMEOUT", "soon")
+    with pytest.raises(ModelError, match="LLM_OPENAI_TIMEOUT must be a number"):
+        llm.get_model("gpt-4o-mini").prompt("hi").text()
+    assert server.requests == []
+
+
+def test_connection_refused(closed_port, write_extra_models, monkeypatch):
+    monkeypatch.setenv("LLM_OPENAI_MAX_RETRIES", "0")
+    write_extra_models(
+        [
+            {
+                "model_id": "local",
+                "model_name": "m",
+                "api_base": f"http://127.0.0.1:{closed_port}/v1",
+            }
+        ]
+    )
+    with pytest.raises(ModelError) as info:
+        llm.get_model("local").prompt("hi").text()
+    message = str(info.value)
+    assert message.startswith(f"Could not connect to http://127.0.0.1:{closed_port}: ")
+
+
+def test_error_event_mid_stream_keeps_partial_text(server):
+    server.chat(
+        chat_reply("Partial text here", mid_stream_error="Upstream model failed")
+    )
+    response = llm.get_model("gpt-4o-mini").prompt("hi")
+    seen = []
+    with pytest.raises(ModelError) as info:
+        for chunk in response:
+            seen.append(chunk)
+    assert str(info.value) == "Upstream model failed"
+    assert "".join(seen) == "Partial text here"
+    assert response.text_or_raise() == "Partial text here"
+
+
+def test_dropped_connection_keeps_partial_text(server):
+    server.chat(chat_reply("abcdefghijklmnop", drop_after=3))
+    response = llm.get_model("gpt-4o-mini").prompt("hi")
+    with pytest.raises(ModelError) as info:
+        response.text()
+    assert str(info.value).startswith(f"Connection to {server.url} failed: ")
+    assert response.text_or_raise() == "abcdefgh"
+    assert response.error is not None
+
+
+def test_missing_key(monkeypatch, server):
+    monkeypatch.delenv("OPENAI_API_KEY")
+    with pytest.raises(NeedsKeyException) as info:
+        llm.get_model("gpt-4o-mini").prompt("hi").text()
+    assert "llm keys set openai" in str(info.value)
+    assert "OPENAI_API_KEY" in str(info.value)
+    assert server.requests == []
+
+
+def test_responses_api_errors(server):
+    server.responses(error_reply(400, "Unsupported parameter: 'temperature'"))
+    with pytest.raises(ModelError) as info:
+        llm.get_model("o3").prompt("hi", temperature=0.5).text()
+    assert str(info.value) == "Unsupported parameter: 'temperature' (HTTP 400)"
+
+
+def test_async_errors(server):
+    server.chat(
+        error_reply(401, "Bad key"),
+        chat_reply("Some partial words", mid_stream_error="Stream broke"),
+    )
+    server.responses(
+        responses_reply(message_item("Half done"), fail_with="Model fell over")
+    )
+
+    async def go():
+        model = llm.get_async_model("gpt-4o-mini")
+        with pytest.raises(ModelError, match=r"Bad key \(HTTP 401\)"):
+            await model.prompt("hi").text()
+        response = model.prompt("again")
+        with pytest.raises(ModelError, match="Stream broke"):
+            await response.text()
+        reasoning = llm.get_async_model("o3").prompt("x")
+        with pytest.raises(ModelError, match="Model fell over"):
+            await reasoning.text()
+        return response.text_or_raise(), reasoning.text_or_raise()
+
+    partial, reasoning_partial = run_async(go())
+    assert partial == "Some partial words"
+    assert reasoning_partial == "Half done"
