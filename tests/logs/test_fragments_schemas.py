@@ -28,6 +28,7 @@ from llm.logs.schemas import (
 
 class _Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):  # noqa: N802 - http.server naming
+        self.server.user_agents.append(self.headers.get("User-Agent"))
         if self.path == "/robots.txt":
             body = "User-agent: *\nDisallow: /caf\u00e9\n".encode()
             self.send_response(200)
@@ -35,7 +36,6 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
-            self.server.user_agents.append(self.headers.get("User-Agent"))
         else:
             self.send_error(404)
 

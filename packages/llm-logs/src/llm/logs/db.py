@@ -87,27 +87,79 @@ def database_error(ex: sqlite3.Error, path: Any) -> LogsDatabaseError:
     return LogsDatabaseError(text, path)
 
 
+class LogsDatabase:
+    """An open logs database: its sqlite3 ``conn``, plus sqlite-utils on demand.
+
+    Attributes and ``db["table"]`` not defined here are served by a
+    ``sqlite_utils.Database`` over the same connection, created on first use:
+    importing sqlite-utils costs hundreds of milliseconds (it imports numpy
+    when that is installed), which logging a prompt or running ``llm logs``
+    never needs to pay.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, path: Path | None = None) -> None:
+        self.conn = conn
+        self.path = path
+        self._utils: sqlite_utils.Database | None = None
+        setattr(self, _READY_ATTRIBUTE, False)
+
+    @property
+    def utils(self) -> sqlite_utils.Database:
+        """The ``sqlite_utils.Database`` view of this connection."""
+        if self._utils is None:
+            import sqlite_utils
+
+            self._utils = sqlite_utils.Database(self.conn)
+        return self._utils
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") or name in ("_utils", "conn"):
+            raise AttributeError(name)
+        return getattr(self.utils, name)
+
+    def __getitem__(self, table: str) -> Any:
+        return self.utils[table]
+
+    def execute(self, sql: str, parameters: Any = None) -> sqlite3.Cursor:
+        """Run one SQL statement on the connection."""
+        return self.conn.execute(sql, parameters or ())
+
+    def query(self, sql: str, parameters: Any = None) -> Iterator[dict[str, Any]]:
+        """Rows of a query as dicts, streamed."""
+        cursor = self.conn.execute(sql, parameters or ())
+        names = [d[0] for d in cursor.description]
+        for row in cursor:
+            yield dict(zip(names, row))
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __repr__(self) -> str:
+        return f"<LogsDatabase {self.path}>"
+
+
 def open_logs_db(
     path: str | Path | None = None,
     *,
     create: bool = True,
     migrate: bool = True,
-) -> sqlite_utils.Database:
+) -> LogsDatabase:
     """Open (creating if allowed) a logs database, in WAL mode and migrated.
+
+    The result works wherever a ``sqlite_utils.Database`` is expected (see
+    LogsDatabase).
 
     Raises LogsDatabaseError when the path is missing (``create=False``), is a
     directory, is not SQLite or is read-only. ``migrate=False`` opens it as-is,
     for commands such as ``llm logs backup`` that must not change the file.
     """
-    import sqlite_utils
-
     path = Path(path) if path is not None else logs_db_path()
     check_database_file(path, create=create)
     try:
         conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000)
     except sqlite3.Error as ex:
         raise database_error(ex, path) from ex
-    db = sqlite_utils.Database(conn)
+    db = LogsDatabase(conn, path)
     try:
         if migrate:
             ensure_ready(db)
