@@ -230,3 +230,26 @@ def test_templates_command_through_root(runner, templates_dir):
     (templates_dir / "a.yaml").write_text("prompt: hello")
     result = runner.invoke(cli, ["templates"])
     assert (result.exit_code, result.output) == (0, "a : hello\n")
+
+
+def test_chat_with_template(runner, templates_dir):
+    (templates_dir / "tutor.yaml").write_text(
+        "model: echo\nsystem: You teach $lang\nprompt: 'Translate to $lang: $input'\n"
+        "defaults:\n  lang: French\n"
+    )
+    result = runner.invoke(
+        cli,
+        ["chat", "-t", "tutor", "-p", "lang", "Spanish"],
+        input="hello\nbye\nquit\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert "Chatting with echo" in result.output
+    assert result.output.count('"prompt": "Translate to Spanish: hello"') == 1
+    assert result.output.count('"prompt": "Translate to Spanish: bye"') == 1
+    assert '"system": "You teach Spanish"' in result.output
+
+
+def test_chat_with_unknown_template(runner, templates_dir):
+    result = runner.invoke(cli, ["chat", "-t", "nope"], input="quit\n")
+    assert result.exit_code == 1
+    assert "Error: No template named 'nope'" in result.output
