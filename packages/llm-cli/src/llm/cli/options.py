@@ -49,7 +49,7 @@ def database_option(help: str = "Path to the logs database") -> Decorator:
     return click.option(
         "-d",
         "--database",
-        type=click.Path(dir_okay=False, readable=True),
+        metavar="FILE",
         help=help,
     )
 

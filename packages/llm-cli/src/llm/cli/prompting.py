@@ -175,16 +175,6 @@ def _continue_conversation(request: PromptRequest, logs: LogsDB, model: Any) -> 
     return conversation
 
 
-def _previous_tools(conversation: Any) -> list[Any]:
-    from .tooling import reuse_tools
-
-    for response in reversed(conversation.responses):
-        tools = response.prompt.tools
-        if tools:
-            return reuse_tools(list(tools))
-    return []
-
-
 def prepare_session(
     request: PromptRequest,
     stdin: Stdin,
@@ -270,7 +260,9 @@ def prepare_session(
 
     session.tools = resolve_tools(tool_specs, functions)
     if not session.tools and continued:
-        session.tools = _previous_tools(conversation)
+        from .tooling import tools_from_logs
+
+        session.tools = tools_from_logs(logs.get(), conversation.id)
     session.before_call, session.after_call = tool_hooks(request, approve_from_stdin)
     return session
 

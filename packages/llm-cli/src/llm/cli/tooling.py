@@ -143,22 +143,72 @@ def resolve_tools(
     return tools
 
 
-def reuse_tools(previous: list[Any]) -> list[Any]:
-    """Tools of an earlier prompt that can run again (restored ones by registered name)."""
-    import llm
+def tools_from_logs(db: Any, conversation_id: str) -> list[Any]:
+    """Rebuild the tools of a logged conversation's latest prompt that had any.
 
-    registry: dict[str, Any] | None = None
-    result: list[Any] = []
-    for tool in previous:
-        if isinstance(tool, llm.Tool) and tool.implementation is None:
-            if registry is None:
-                registry = llm.get_tools()
-            found = registry.get(tool.name)
-            if isinstance(found, llm.Tool):
-                result.append(found)
+    Function tools are found again by name among the registered tools;
+    toolboxes are re-created from the configuration their logged calls
+    recorded (or with no arguments). Tools that are no longer installed, and
+    ``--functions`` code (which is not logged), are left out with a warning.
+    """
+    import llm
+    from llm.logs import LogFilter, iter_logs
+
+    records = list(iter_logs(db, LogFilter(count=0, conversation_id=conversation_id)))
+    logged: list[dict[str, Any]] = []
+    for record in reversed(records):
+        if record.get("tools"):
+            logged = record["tools"]
+            break
+    if not logged:
+        return []
+    configs: dict[str, Any] = {}
+    for record in records:
+        for result in record.get("tool_results") or []:
+            instance = result.get("instance")
+            if instance and instance.get("name"):
+                configs[instance["name"]] = instance.get("arguments")
+    registry = llm.get_tools()
+    toolboxes = {
+        name: value
+        for name, value in registry.items()
+        if isinstance(value, type) and issubclass(value, llm.Toolbox)
+    }
+    tools: list[Any] = []
+    built: dict[str, Any] = {}
+    missing: list[str] = []
+    for entry in logged:
+        name = entry.get("name") or ""
+        found = registry.get(name)
+        if isinstance(found, llm.Tool):
+            tools.append(found)
             continue
-        result.append(tool)
-    return result
+        owner = next((t for t in toolboxes if name.startswith(t + "_")), None)
+        if owner is None:
+            missing.append(name)
+            continue
+        if owner not in built:
+            config = configs.get(owner)
+            try:
+                if isinstance(config, dict):
+                    built[owner] = toolboxes[owner](**config)
+                elif config is not None:
+                    built[owner] = toolboxes[owner](config)
+                else:
+                    built[owner] = toolboxes[owner]()
+            except Exception as ex:
+                click.echo(f"Warning: could not re-create {owner}: {ex}", err=True)
+                built[owner] = None
+                continue
+            if built[owner] is not None:
+                tools.append(built[owner])
+    if missing:
+        click.echo(
+            "Warning: tools from the earlier prompt are not available: "
+            + ", ".join(missing),
+            err=True,
+        )
+    return tools
 
 
 def describe_call(tool_call: Any) -> str:

@@ -1,0 +1,276 @@
+"""``llm prompt``: input, model selection, options, output modes and errors."""
+
+from __future__ import annotations
+
+import json
+
+import llm
+import pytest
+from llm.plugins import pm
+
+from .conftest import echo_output, logged_responses
+
+
+def test_prompt_argument(invoke, mock_model):
+    mock_model.enqueue("Bonjour", " le monde")
+    result = invoke(["-m", "mock", "say hi"])
+    assert result.exit_code == 0
+    assert result.stdout == "Bonjour le monde\n"
+    assert result.stderr == ""
+    assert mock_model.prompts[-1].prompt == "say hi"
+
+
+def test_stdin_comes_before_the_argument(invoke):
+    result = invoke(["-m", "echo", "explain this"], input="def f(): pass\n")
+    assert echo_output(result.output)["prompt"] == "def f(): pass\n explain this"
+
+
+def test_stdin_only(invoke):
+    result = invoke(["-m", "echo"], input="just stdin")
+    assert echo_output(result.output)["prompt"] == "just stdin"
+
+
+def test_nothing_to_send_is_an_error(invoke):
+    result = invoke(["-m", "echo"], input="")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: No prompt given")
+
+
+def test_system_prompt(invoke):
+    result = invoke(["-m", "echo", "hi", "-s", "be brief"])
+    assert echo_output(result.output)["system"] == "be brief"
+    result = invoke(["-m", "echo", "hi", "--system", "be long"])
+    assert echo_output(result.output)["system"] == "be long"
+
+
+def test_model_by_alias(invoke, mock_model):
+    mock_model.enqueue("via alias")
+    result = invoke(["-m", "scripted", "hi"])
+    assert result.output == "via alias\n"
+
+
+def test_unknown_model(invoke):
+    result = invoke(["-m", "no-such-model", "hi"])
+    assert result.exit_code == 1
+    assert result.stderr == "Error: Unknown model: no-such-model\n"
+    assert result.stdout == ""
+    assert "Traceback" not in result.output
+
+
+def test_query_selects_first_matching_model(invoke, mock_model):
+    mock_model.enqueue("mock answered")
+    result = invoke(["-q", "moc", "hi"])
+    assert result.output == "mock answered\n"
+    result = invoke(["-q", "echo", "-q", "Echo", "hi"])
+    assert echo_output(result.output)["prompt"] == "hi"
+    result = invoke(["-q", "echo", "-q", "mock", "hi"])
+    assert result.exit_code == 1
+    assert "No model found matching 'echo', 'mock'" in result.stderr
+
+
+def test_default_model_and_llm_model_env(invoke, mock_model, monkeypatch):
+    assert invoke(["models", "default", "echo"]).exit_code == 0
+    result = invoke(["hello"])
+    assert echo_output(result.output)["prompt"] == "hello"
+    monkeypatch.setenv("LLM_MODEL", "mock")
+    mock_model.enqueue("from LLM_MODEL")
+    assert invoke(["hello"]).output == "from LLM_MODEL\n"
+
+
+def test_options(invoke):
+    result = invoke(["-m", "echo", "hi", "-o", "temperature", "0.5"])
+    assert echo_output(result.output)["options"] == {"temperature": 0.5}
+    result = invoke(["-m", "echo", "hi", "--option", "max_tokens", "12"])
+    assert echo_output(result.output)["options"] == {"max_tokens": 12}
+
+
+def test_bad_option_value(invoke):
+    result = invoke(["-m", "echo", "hi", "-o", "temperature", "7"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: temperature")
+    assert "2" in result.stderr
+    result = invoke(["-m", "echo", "hi", "-o", "temperature", "hot"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: temperature")
+
+
+def test_unknown_option_name(invoke):
+    result = invoke(["-m", "echo", "hi", "-o", "flavour", "mint"])
+    assert result.exit_code == 1
+    assert "flavour" in result.stderr
+    assert result.stderr.startswith("Error:")
+
+
+def test_stored_default_options_apply_unless_overridden(invoke):
+    assert (
+        invoke(["models", "options", "set", "echo", "temperature", "0.7"]).exit_code
+        == 0
+    )
+    result = invoke(["-m", "echo", "hi"])
+    assert echo_output(result.output)["options"] == {"temperature": 0.7}
+    result = invoke(["-m", "echo", "hi", "-o", "temperature", "0.2"])
+    assert echo_output(result.output)["options"] == {"temperature": 0.2}
+    result = invoke(["-m", "echo", "hi", "-o", "max_tokens", "5"])
+    assert echo_output(result.output)["options"] == {
+        "temperature": 0.7,
+        "max_tokens": 5,
+    }
+
+
+def test_show_options(invoke):
+    result = invoke(["-m", "echo", "--options"])
+    assert result.exit_code == 0
+    assert result.output.startswith("EchoModel: echo\n  Options:\n")
+    assert "temperature: float" in result.output
+    assert "Sampling temperature, 0 to 2" in result.output
+
+
+def test_no_stream(invoke):
+    assert echo_output(invoke(["-m", "echo", "hi"]).output)["stream"] is True
+    result = invoke(["-m", "echo", "hi", "--no-stream"])
+    assert echo_output(result.output)["stream"] is False
+
+
+def test_key_option(invoke):
+    result = invoke(["-m", "keyed", "hi", "--key", "sk-123"])
+    assert result.output == "key=sk-123\n"
+    # A stored key's name works too.
+    assert invoke(["keys", "set", "personal", "--value", "sk-stored"]).exit_code == 0
+    assert (
+        invoke(["-m", "keyed", "hi", "--key", "personal"]).output == "key=sk-stored\n"
+    )
+
+
+def test_missing_key_error(invoke):
+    result = invoke(["-m", "keyed", "hi"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: No key found")
+    assert "llm keys set testkey" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_model_error_midway(invoke, logs_path):
+    prompt = json.dumps({"error": "server unreachable"})
+    result = invoke(["-m", "echo", prompt])
+    assert result.exit_code == 1
+    assert "Error: server unreachable" in result.stderr
+    # What arrived was printed and logged, marked as an error.
+    assert result.stdout.startswith("{")
+    row = logged_responses(logs_path)[-1]
+    assert row["response"] and row["response"] in result.stdout
+
+
+def test_usage(invoke, mock_model):
+    mock_model.enqueue("ok", llm.Usage(input=10, output=3, details={"cached": 2}))
+    result = invoke(["-m", "mock", "hi", "-u"])
+    assert result.stdout == "ok\n"
+    assert result.stderr == 'Token usage: 10 input, 3 output, {"cached": 2}\n'
+    mock_model.enqueue("ok", llm.Usage(input=10, output=3))
+    assert invoke(["-m", "mock", "hi"]).stderr == ""
+    mock_model.enqueue("ok", llm.Usage(input=1, output=1))
+    assert "Token usage" in invoke(["-m", "mock", "hi", "--usage"]).stderr
+
+
+FENCED = "Here:\n```python\nprint(1)\n```\nand\n```js\nconsole.log(2)\n```\nbye"
+
+
+def test_extract(invoke, mock_model, logs_path):
+    mock_model.enqueue(FENCED)
+    assert invoke(["-m", "mock", "code", "-x"]).output == "print(1)\n\n"
+    mock_model.enqueue(FENCED)
+    assert invoke(["-m", "mock", "code", "--extract"]).output == "print(1)\n\n"
+    mock_model.enqueue(FENCED)
+    assert invoke(["-m", "mock", "code", "--xl"]).output == "console.log(2)\n\n"
+    mock_model.enqueue(FENCED)
+    assert (
+        invoke(["-m", "mock", "code", "--extract-last"]).output == "console.log(2)\n\n"
+    )
+    mock_model.enqueue("no code here")
+    assert invoke(["-m", "mock", "code", "-x"]).output == "no code here\n"
+    # The whole response is still logged.
+    assert logged_responses(logs_path)[0]["response"] == FENCED
+
+
+def test_reasoning_goes_to_stderr_unless_hidden(invoke):
+    prompt = json.dumps({"reasoning": "thinking hard"})
+    result = invoke(["-m", "echo", prompt])
+    assert result.stderr.startswith("thinking hard")
+    # stdout is just the answer: valid JSON with no reasoning mixed in.
+    assert echo_output(result.stdout)["prompt"] == prompt
+    result = invoke(["-m", "echo", prompt, "-R"])
+    assert "thinking" not in result.stderr
+    result = invoke(["-m", "echo", prompt, "--hide-reasoning"])
+    assert "thinking" not in result.stderr
+
+
+def test_reasoning_is_dimmed_on_a_terminal(invoke):
+    prompt = json.dumps({"reasoning": "deep"})
+    result = invoke(["-m", "echo", prompt], color=True)
+    assert "\x1b[2mdeep" in result.stderr
+
+
+def test_async(invoke, logs_path):
+    result = invoke(["-m", "echo", "hi", "--async"])
+    assert result.exit_code == 0
+    assert echo_output(result.output)["prompt"] == "hi"
+    assert logged_responses(logs_path)[0]["prompt"] == "hi"
+
+
+def test_async_only_used_with_flag(invoke, async_mock_model, mock_model):
+    mock_model.enqueue("sync")
+    assert invoke(["-m", "mock", "hi"]).output == "sync\n"
+    async_mock_model.enqueue("async")
+    assert invoke(["-m", "mock", "hi", "--async"]).output == "async\n"
+
+
+def test_async_unknown_for_sync_only_model(invoke):
+    result = invoke(["-m", "legacy", "hi", "--async"])
+    assert result.exit_code == 1
+    assert "Unknown async model" in result.stderr
+
+
+def test_json_output(invoke, mock_model, logs_path):
+    mock_model.enqueue("answer", llm.Usage(input=2, output=1))
+    result = invoke(["-m", "mock", "question", "--json"])
+    records = json.loads(result.output)
+    assert len(records) == 1
+    record = records[0]
+    assert record["prompt"] == "question"
+    assert record["response"] == "answer"
+    assert record["model"] == "mock"
+    assert record["input_tokens"] == 2
+    assert record["id"] == logged_responses(logs_path)[0]["id"]
+
+
+def test_json_output_without_logging(invoke, mock_model, logs_path):
+    mock_model.enqueue("answer")
+    records = json.loads(invoke(["-m", "mock", "q", "--json", "-n"]).output)
+    assert records[0]["response"] == "answer"
+    assert not logs_path.exists() or logged_responses(logs_path) == []
+
+
+def test_unsupported_feature_errors(invoke):
+    result = invoke(["-m", "legacy", "hi", "--schema", "name"])
+    assert result.exit_code == 1
+    assert result.stderr == "Error: Model legacy does not support schemas\n"
+
+
+def test_raise_errors_env(invoke, monkeypatch):
+    monkeypatch.setenv("LLM_RAISE_ERRORS", "1")
+    with pytest.raises(llm.UnknownModelError):
+        invoke(["-m", "no-such-model", "hi"])
+
+
+def test_plugin_failure_is_not_fatal_for_help(invoke):
+    class Broken:
+        @llm.hookimpl
+        def register_commands(self, cli):
+            raise RuntimeError("boom")
+
+    pm.register(Broken(), name="broken-commands")
+    try:
+        result = invoke(["--help"])
+        assert result.exit_code == 0
+        assert "boom" in result.stderr
+    finally:
+        pm.unregister(name="broken-commands")

@@ -1,0 +1,180 @@
+"""Tools on the command line: -T, toolboxes, --functions, --td, --cl and tool errors."""
+
+from __future__ import annotations
+
+import json
+
+import llm
+import pytest
+from llm.plugins import pm
+from llm.versions import llm_version
+
+from .conftest import echo_output, logged_responses
+
+
+def tool_calls(*calls: dict) -> str:
+    return json.dumps({"tool_calls": list(calls)})
+
+
+class Memory(llm.Toolbox):
+    """Remembers things."""
+
+    def __init__(self, prefix: str = "", start: int = 0):
+        self.prefix = prefix
+        self.start = start
+
+    def recall(self, key: str) -> str:
+        "Recall a key"
+        return f"{self.prefix}{key}:{self.start}"
+
+
+class ToolsPlugin:
+    @llm.hookimpl
+    def register_tools(self, register):
+        register(Memory)
+
+        def fail_loudly(reason: str) -> str:
+            "Always fails"
+            raise ValueError(f"failed because {reason}")
+
+        register(fail_loudly)
+
+
+@pytest.fixture
+def tools_plugin():
+    pm.register(ToolsPlugin(), name="cli-test-tools")
+    try:
+        yield
+    finally:
+        pm.unregister(name="cli-test-tools")
+
+
+def test_registered_tool(invoke, logs_path):
+    prompt = tool_calls({"name": "llm_version", "arguments": {}, "id": "c1"})
+    result = invoke(["-m", "echo", prompt, "-T", "llm_version"])
+    assert result.exit_code == 0, result.stderr
+    output = echo_output(result.stdout)
+    assert output["tool_results"] == [
+        {"name": "llm_version", "output": llm_version(), "tool_call_id": "c1"}
+    ]
+    assert output["tools"] == ["llm_version"]
+    # Both responses of the chain are logged.
+    assert len(logged_responses(logs_path)) == 2
+
+
+def test_without_tool_option_the_call_fails(invoke):
+    prompt = tool_calls({"name": "llm_version", "arguments": {}, "id": "c1"})
+    result = invoke(["-m", "echo", prompt])
+    output = echo_output(result.stdout)
+    assert output["tool_results"][0]["output"].startswith("Error:")
+
+
+def test_unknown_tool(invoke):
+    result = invoke(["-m", "echo", "x", "-T", "no_such_tool"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: Unknown tool: no_such_tool")
+    assert "llm_version" in result.stderr
+
+
+def test_toolbox_specs(invoke, tools_plugin):
+    call = tool_calls({"name": "Memory_recall", "arguments": {"key": "k"}, "id": "m"})
+    for spec, expected in (
+        ("Memory", "k:0"),
+        ("Memory()", "k:0"),
+        ('Memory({"prefix": "p-", "start": 3})', "p-k:3"),
+        ('Memory("x-")', "x-k:0"),
+        ('Memory(prefix="q-", start=7)', "q-k:7"),
+    ):
+        result = invoke(["-m", "echo", call, "--tool", spec])
+        assert result.exit_code == 0, (spec, result.stderr)
+        assert echo_output(result.stdout)["tool_results"][0]["output"] == expected
+
+
+def test_bad_toolbox_spec(invoke, tools_plugin):
+    result = invoke(["-m", "echo", "x", "-T", "Memory(nope=1)"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: Could not configure Memory(nope=1)")
+    result = invoke(["-m", "echo", "x", "-T", "Memory(prefix=undefined_name)"])
+    assert result.exit_code == 1
+    assert "Invalid tool specification" in result.stderr
+
+
+def test_functions_code_and_file(invoke, tmp_path):
+    code = "def multiply(x: int, y: int) -> int:\n    'Multiply'\n    return x * y\n"
+    call = tool_calls({"name": "multiply", "arguments": {"x": 6, "y": 7}, "id": "f"})
+    result = invoke(["-m", "echo", call, "--functions", code])
+    assert echo_output(result.stdout)["tool_results"][0]["output"] == "42"
+    path = tmp_path / "tools.py"
+    path.write_text("import os\nfrom os.path import join\n" + code)
+    result = invoke(["-m", "echo", call, "--functions", str(path)])
+    output = echo_output(result.stdout)
+    assert output["tools"] == ["multiply"]  # imported names are not tools
+    assert output["tool_results"][0]["output"] == "42"
+
+
+def test_functions_syntax_error(invoke):
+    result = invoke(["-m", "echo", "x", "--functions", "def broken(:"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: Syntax error in --functions code")
+
+
+def test_tool_errors_go_back_to_the_model(invoke, tools_plugin):
+    call = tool_calls(
+        {"name": "fail_loudly", "arguments": {"reason": "why"}, "id": "e"}
+    )
+    result = invoke(["-m", "echo", call, "-T", "fail_loudly"])
+    assert result.exit_code == 0
+    output = echo_output(result.stdout)["tool_results"][0]["output"]
+    assert output == "Error: failed because why"
+
+
+def test_tools_debug(invoke, monkeypatch):
+    call = tool_calls({"name": "llm_version", "arguments": {}, "id": "d"})
+    result = invoke(["-m", "echo", call, "-T", "llm_version", "--td"])
+    assert f"Tool call: llm_version({{}})\n  {llm_version()}\n" in result.stderr
+    assert "Tool call" not in result.stdout
+    assert "Tool call" not in invoke(["-m", "echo", call, "-T", "llm_version"]).stderr
+    monkeypatch.setenv("LLM_TOOLS_DEBUG", "1")
+    assert "Tool call" in invoke(["-m", "echo", call, "-T", "llm_version"]).stderr
+
+
+def test_chain_limit(invoke, mock_model):
+    def queue(n):
+        for index in range(n):
+            mock_model.enqueue(
+                llm.ToolCall(name="llm_version", tool_call_id=f"c{index}")
+            )
+        mock_model.enqueue("done")
+
+    queue(2)
+    result = invoke(["-m", "mock", "go", "-T", "llm_version", "--cl", "1"])
+    assert result.exit_code == 1
+    assert result.stderr == "Error: Chain limit of 1 exceeded.\n"
+    mock_model.reset()
+    queue(6)
+    result = invoke(["-m", "mock", "go", "-T", "llm_version"])
+    assert result.stderr == "Error: Chain limit of 5 exceeded.\n"
+    mock_model.reset()
+    queue(6)
+    result = invoke(["-m", "mock", "go", "-T", "llm_version", "--chain-limit", "0"])
+    assert result.exit_code == 0
+    assert result.stdout == "done\n"
+
+
+def test_continue_reuses_tools(invoke):
+    call = tool_calls({"name": "llm_version", "arguments": {}, "id": "a"})
+    assert invoke(["-m", "echo", call, "-T", "llm_version"]).exit_code == 0
+    call = tool_calls({"name": "llm_version", "arguments": {}, "id": "b"})
+    result = invoke([call, "-c"])
+    output = echo_output(result.stdout)
+    assert output["tools"] == ["llm_version"]
+    assert output["tool_results"][-1]["output"] == llm_version()
+
+
+def test_continue_recreates_configured_toolbox(invoke, tools_plugin):
+    call = tool_calls({"name": "Memory_recall", "arguments": {"key": "a"}, "id": "1"})
+    result = invoke(["-m", "echo", call, "-T", 'Memory(prefix="p-", start=2)'])
+    assert echo_output(result.stdout)["tool_results"][0]["output"] == "p-a:2"
+    call = tool_calls({"name": "Memory_recall", "arguments": {"key": "b"}, "id": "2"})
+    result = invoke(["-c", call])
+    assert echo_output(result.stdout)["tool_results"][-1]["output"] == "p-b:2"
