@@ -1,0 +1,376 @@
+"""``llm openai models`` and ``llm openai endpoint``, run through a fresh click group."""
+
+from __future__ import annotations
+
+import json
+
+import click
+import pytest
+from click.testing import CliRunner
+from llm.default_plugins.openai_models import register_commands
+
+from .fake_server import (
+    chat_reply,
+    error_reply,
+    message_item,
+    models_reply,
+    reasoning_item,
+    responses_reply,
+)
+
+
+@pytest.fixture
+def cli():
+    group = click.Group()
+    register_commands(group)
+    return group
+
+
+def invoke(cli, args, **kwargs):
+    return CliRunner().invoke(cli, args, catch_exceptions=False, **kwargs)
+
+
+def test_help(cli):
+    result = invoke(cli, ["openai", "--help"])
+    assert result.exit_code == 0
+    assert (
+        "Commands for working with OpenAI and OpenAI-compatible APIs" in result.output
+    )
+    assert "endpoint" in result.output and "models" in result.output
+    endpoint_help = invoke(cli, ["openai", "endpoint", "--help"]).output
+    for flag in (
+        "--models",
+        "--responses",
+        "--chat",
+        "--key",
+        "-H, --header",
+        "-R, --hide-reasoning",
+    ):
+        assert flag in endpoint_help
+
+
+def test_models_table(server, cli):
+    server.enqueue("models", models_reply(["gpt-4o", "o3"]))
+    result = invoke(cli, ["openai", "models"])
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert lines[0].split() == ["id", "owned_by", "created"]
+    assert lines[1].split() == ["gpt-4o", "openai", "2023-11-14T22:13:20"]
+    assert lines[2].split()[0] == "o3"
+    assert server.last.path == "/v1/models"
+    assert server.last.authorization == "Bearer sk-test"
+
+
+def test_models_json_and_key(server, cli, store_keys):
+    store_keys(mine="sk-mine")
+    result = invoke(cli, ["openai", "models", "--json", "--key", "mine"])
+    data = json.loads(result.output)
+    assert [m["id"] for m in data] == ["gpt-4o-mini", "gpt-4o", "o3"]
+    assert data[0]["owned_by"] == "openai"
+    assert server.last.authorization == "Bearer sk-mine"
+
+
+def test_models_errors(server, cli, monkeypatch):
+    server.enqueue("models", error_reply(401, "Invalid API key"))
+    result = CliRunner().invoke(cli, ["openai", "models"])
+    assert result.exit_code == 1
+    assert result.output.strip() == "Error: Invalid API key (HTTP 401)"
+    monkeypatch.delenv("OPENAI_API_KEY")
+    result = CliRunner().invoke(cli, ["openai", "models"])
+    assert result.exit_code == 1
+    assert "llm keys set openai" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_endpoint_models(server, cli, store_keys):
+    store_keys(openai="sk-secret-openai")
+    server.enqueue("models", models_reply(["local-a", "local-b"]))
+    result = invoke(cli, ["openai", "endpoint", server.base_url, "--models"])
+    assert result.output == "local-a\nlocal-b\n"
+    assert server.last.path == "/v1/models"
+    assert server.last.authorization == "Bearer none"
+
+
+def test_endpoint_prompt_without_key(server, cli, store_keys):
+    store_keys(openai="sk-secret-openai")
+    server.chat(chat_reply("Paris"))
+    result = invoke(
+        cli,
+        ["openai", "endpoint", server.base_url, "-m", "my-model", "Capital of France?"],
+    )
+    assert result.exit_code == 0
+    assert result.output == "Paris\n"
+    request = server.last
+    assert request.authorization == "Bearer none"
+    assert request.body["model"] == "my-model"
+    assert request.body["messages"] == [
+        {"role": "user", "content": "Capital of France?"}
+    ]
+    # Nothing is logged.
+    assert not (server_user_path() / "logs.db").exists()
+
+
+def server_user_path():
+    import llm
+
+    return llm.user_dir()
+
+
+def test_endpoint_key_header_system_options(server, cli, store_keys):
+    store_keys(custom="sk-custom")
+    result = invoke(
+        cli,
+        [
+            "openai",
+            "endpoint",
+            server.base_url,
+            "-m",
+            "m",
+            "--key",
+            "custom",
+            "-H",
+            "X-Extra",
+            "yes",
+            "-s",
+            "Be brief",
+            "-o",
+            "temperature",
+            "0.3",
+            "-o",
+            "reasoning_effort",
+            "high",
+            "--no-stream",
+            "hi",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    request = server.last
+    assert request.authorization == "Bearer sk-custom"
+    assert request.headers["x-extra"] == "yes"
+    assert request.body["messages"][0] == {"role": "system", "content": "Be brief"}
+    assert request.body["temperature"] == 0.3
+    assert request.body["reasoning_effort"] == "high"
+    assert request.body["stream"] is False
+
+
+def test_endpoint_responses_api(server, cli):
+    server.responses(responses_reply(reasoning_item("Hmm"), message_item("Answer")))
+    result = invoke(
+        cli,
+        ["openai", "endpoint", server.base_url, "-m", "m", "--responses", "Question"],
+    )
+    assert result.exit_code == 0
+    assert result.stdout == "Answer\n"
+    assert "Hmm" in result.stderr
+    body = server.last_body
+    assert server.last.path == "/v1/responses"
+    # No reasoning fields unless reasoning_effort is given.
+    assert "reasoning" not in body and "include" not in body and "store" not in body
+
+    server.responses(responses_reply(reasoning_item("Secret"), message_item("Answer")))
+    result = invoke(
+        cli,
+        [
+            "openai",
+            "endpoint",
+            server.base_url,
+            "-m",
+            "m",
+            "--responses",
+            "-o",
+            "reasoning_effort",
+            "low",
+            "-R",
+            "Question",
+        ],
+    )
+    assert "Secret" not in result.stderr
+    assert server.last_body["reasoning"] == {"effort": "low"}
+
+
+def test_endpoint_schema_and_attachment(server, cli, tmp_path):
+    image = tmp_path / "pixel.png"
+    image.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 16)
+    server.chat(chat_reply('{"name": "Rex"}'))
+    result = invoke(
+        cli,
+        [
+            "openai",
+            "endpoint",
+            server.base_url,
+            "-m",
+            "m",
+            "--schema",
+            "name",
+            "-a",
+            str(image),
+            "Invent a dog",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    body = server.last_body
+    assert body["response_format"]["json_schema"]["schema"]["properties"] == {
+        "name": {"type": "string"}
+    }
+    content = body["messages"][0]["content"]
+    assert content[0] == {"type": "text", "text": "Invent a dog"}
+    assert content[1]["image_url"]["url"].startswith("data:image/png;base64,")
+
+
+def test_endpoint_functions_tool_loop(server, cli):
+    server.chat(
+        chat_reply(
+            None, tool_calls=[{"id": "t1", "name": "double", "arguments": {"n": 21}}]
+        ),
+        chat_reply("It is 42"),
+    )
+    code = "def double(n: int) -> int:\n    'Double a number'\n    return n * 2\n"
+    result = invoke(
+        cli,
+        [
+            "openai",
+            "endpoint",
+            server.base_url,
+            "-m",
+            "m",
+            "--functions",
+            code,
+            "--td",
+            "Double 21",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == "It is 42"
+    assert "double" in result.stderr and "42" in result.stderr
+    first, second = server.requests_to("chat/completions")
+    assert first.body["tools"][0]["function"]["name"] == "double"
+    assert second.body["messages"][-1] == {
+        "role": "tool",
+        "tool_call_id": "t1",
+        "content": "42",
+    }
+
+
+def test_endpoint_server_side_tool_spec(server, cli):
+    result = invoke(
+        cli,
+        [
+            "openai",
+            "endpoint",
+            server.base_url,
+            "-m",
+            "m",
+            "--responses",
+            "-T",
+            'ServerSideTool(spec={"type": "openrouter:web_search", "parameters": {"max_results": 2}})',
+            "Search",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert server.last_body["tools"] == [
+        {"type": "openrouter:web_search", "parameters": {"max_results": 2}}
+    ]
+
+
+def test_endpoint_stdin_prompt(server, cli):
+    result = invoke(
+        cli, ["openai", "endpoint", server.base_url, "-m", "m"], input="From stdin"
+    )
+    assert result.exit_code == 0
+    assert server.last_body["messages"] == [{"role": "user", "content": "From stdin"}]
+
+
+def test_endpoint_chat(server, cli):
+    server.chat(chat_reply("One"), chat_reply("Two"))
+    result = invoke(
+        cli,
+        ["openai", "endpoint", server.base_url, "-m", "m", "--chat"],
+        input="first\nsecond\nquit\n",
+    )
+    assert result.exit_code == 0
+    assert "One" in result.output and "Two" in result.output
+    assert server.last_body["messages"] == [
+        {"role": "user", "content": "first"},
+        {"role": "assistant", "content": "One"},
+        {"role": "user", "content": "second"},
+    ]
+
+
+def test_endpoint_errors(server, cli, closed_port):
+    result = CliRunner().invoke(cli, ["openai", "endpoint", server.base_url, "hi"])
+    assert result.exit_code == 1
+    assert "Missing -m/--model" in result.output
+
+    result = CliRunner().invoke(
+        cli,
+        [
+            "openai",
+            "endpoint",
+            server.base_url,
+            "-m",
+            "m",
+            "-o",
+            "temperature",
+            "9",
+            "hi",
+        ],
+    )
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: ")
+    assert "temperature" in result.output
+
+    server.chat(error_reply(404, "The model `m` does not exist"))
+    result = CliRunner().invoke(
+        cli, ["openai", "endpoint", server.base_url, "-m", "m", "hi"]
+    )
+    assert result.exit_code == 1
+    assert "Error: The model `m` does not exist (HTTP 404)" in result.output
+
+    result = CliRunner().invoke(
+        cli,
+        ["openai", "endpoint", f"http://127.0.0.1:{closed_port}/v1", "-m", "m", "hi"],
+        env={"LLM_OPENAI_MAX_RETRIES": "0"},
+    )
+    assert result.exit_code == 1
+    assert (
+        f"Error: Could not connect to http://127.0.0.1:{closed_port}" in result.output
+    )
+
+    result = CliRunner().invoke(
+        cli,
+        ["openai", "endpoint", server.base_url, "-m", "m", "-T", "no_such_tool", "hi"],
+    )
+    assert result.exit_code == 1
+    assert "no_such_tool" in result.output
+    for result_output in (result.output,):
+        assert "Traceback" not in result_output
+
+
+def test_endpoint_template(server, cli, user_path):
+    templates = user_path / "templates"
+    templates.mkdir()
+    (templates / "summarize.yaml").write_text(
+        "model: tmpl-model\nsystem: Summarize in a $style way\nprompt: 'Text: $input'\n",
+        encoding="utf-8",
+    )
+    result = invoke(
+        cli,
+        [
+            "openai",
+            "endpoint",
+            server.base_url,
+            "-t",
+            "summarize",
+            "-p",
+            "style",
+            "concise",
+            "Long text",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    body = server.last_body
+    assert body["model"] == "tmpl-model"
+    assert body["messages"] == [
+        {"role": "system", "content": "Summarize in a concise way"},
+        {"role": "user", "content": "Text: Long text"},
+    ]

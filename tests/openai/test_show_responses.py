@@ -1,0 +1,44 @@
+"""LLM_OPENAI_SHOW_RESPONSES=1 echoes HTTP requests and responses to stderr."""
+
+from __future__ import annotations
+
+import llm
+
+from .conftest import run_async
+from .fake_server import chat_reply
+
+
+def test_show_responses_streaming(server, monkeypatch, capsys):
+    monkeypatch.setenv("LLM_OPENAI_SHOW_RESPONSES", "1")
+    server.chat(chat_reply("Visible text"))
+    response = llm.get_model("gpt-4o-mini").prompt("Show me")
+    assert response.text() == "Visible text"
+    err = capsys.readouterr().err
+    assert f"Request: POST {server.base_url}/chat/completions" in err
+    assert '"content": "Show me"' in err
+    assert "Response: status_code=200" in err
+    assert "data: [DONE]" in err
+    assert '"content": "Visi' in err
+    # The key never appears.
+    assert "sk-test" not in err
+    assert "[redacted]" in err
+
+
+def test_show_responses_async_non_stream(server, monkeypatch, capsys):
+    monkeypatch.setenv("LLM_OPENAI_SHOW_RESPONSES", "1")
+    server.chat(chat_reply("Async visible"))
+
+    async def go():
+        return (
+            await llm.get_async_model("gpt-4o-mini").prompt("hi", stream=False).text()
+        )
+
+    assert run_async(go()) == "Async visible"
+    err = capsys.readouterr().err
+    assert "Response: status_code=200" in err
+    assert '"Async visible"' in err
+
+
+def test_quiet_by_default(server, capsys):
+    llm.get_model("gpt-4o-mini").prompt("hi").text()
+    assert capsys.readouterr().err == ""
