@@ -59,6 +59,15 @@ JSON_COLUMNS = (
     "schema_json",
 )
 
+AGGREGATE_COLUMNS = (
+    "prompt_fragments",
+    "system_fragments",
+    "tools",
+    "tool_calls",
+    "tool_results",
+    "attachments",
+)
+
 
 @dataclass
 class LogFilter:
@@ -295,17 +304,12 @@ def _responses_rows(
 
 def _finish_record(row: dict[str, Any], expand: bool) -> dict[str, Any]:
     for name in JSON_COLUMNS:
-        row[name] = decode_json(row.get(name))
-    for name in (
-        "prompt_fragments",
-        "system_fragments",
-        "tools",
-        "tool_calls",
-        "tool_results",
-        "attachments",
-    ):
-        value = row.get(name)
-        row[name] = json.loads(value) if value else []
+        value = row[name]
+        if value is not None:
+            row[name] = {} if value == "{}" else decode_json(value)
+    for name in AGGREGATE_COLUMNS:
+        value = row[name]
+        row[name] = json.loads(value) if value and value != "[]" else []
     if not expand:
         for name in ("prompt_fragments", "system_fragments"):
             for fragment in row[name]:

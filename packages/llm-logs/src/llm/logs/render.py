@@ -14,6 +14,10 @@ from typing import Any
 from llm.usage import token_usage_string
 from llm.utils import extract_fenced_code_block, find_unused_key, truncate_string
 
+_COMPACT = json.JSONEncoder(default=repr)
+_PRETTY = json.JSONEncoder(indent=2, default=repr)
+_KEYS: dict[str, str] = {}
+
 TRUNCATE_LENGTH = 100
 SHORT_LENGTH = 100
 
@@ -28,12 +32,35 @@ def truncate_record(record: dict[str, Any]) -> dict[str, Any]:
     return shortened
 
 
+def record_json(record: dict[str, Any]) -> str:
+    """One record as indented JSON, nested two levels deep inside an array.
+
+    The same text as ``json.dumps(record, indent=2)`` shifted right by two
+    spaces, but scalars and empty values go through the C encoder: the
+    pure-Python indenting encoder is only used for non-empty nested values.
+    """
+    lines = []
+    for key, value in record.items():
+        if value is None:
+            text = "null"
+        elif value and isinstance(value, (dict, list)):
+            text = _PRETTY.encode(value).replace("\n", "\n    ")
+        else:
+            text = _COMPACT.encode(value)
+        quoted = _KEYS.get(key)
+        if quoted is None:
+            quoted = _KEYS[key] = "    " + json.dumps(key) + ": "
+        lines.append(quoted + text)
+    if not lines:
+        return "  {}"
+    return "  {\n" + ",\n".join(lines) + "\n  }"
+
+
 def json_array(records: Iterable[dict[str, Any]]) -> Iterator[str]:
     """A pretty-printed JSON array, one record at a time (``[]`` when empty)."""
     first = True
     for record in records:
-        body = textwrap.indent(json.dumps(record, indent=2, default=repr), "  ")
-        yield ("[\n" if first else ",\n") + body
+        yield ("[\n" if first else ",\n") + record_json(record)
         first = False
     yield "[]\n" if first else "\n]\n"
 
@@ -204,80 +231,88 @@ def markdown(
     usage: bool = False,
     truncate: bool = False,
 ) -> Iterator[str]:
-    """The default ``llm logs`` view, one record at a time.
+    """The default ``llm logs`` view: one string per record.
 
     A system prompt is repeated only when it changes within a conversation.
     """
-    previous_conversation = None
-    previous_system = None
+    previous_conversation = previous_system = None
     for record in records:
         if truncate:
             record = truncate_record(record)
-        when = (record.get("datetime_utc") or "").split(".")[0].split("+")[0]
-        yield (
-            f"# {when}    conversation: {record['conversation_id']} "
-            f"id: {record['id']}\n\n"
-        )
-        model_line = f"Model: **{record['model']}**"
-        if record.get("resolved_model") and record["resolved_model"] != record["model"]:
-            model_line += f" (resolved: **{record['resolved_model']}**)"
-        yield model_line + "\n\n"
-        options = record.get("options_json")
-        if isinstance(options, dict) and options:
-            yield "Options:\n\n"
-            for key, value in options.items():
-                yield f"- {key}: {json.dumps(value)}\n"
-            yield "\n"
-        yield f"## Prompt\n\n{record.get('prompt') or ''}\n\n"
-        yield from _fragments(
-            "Prompt fragments", record.get("prompt_fragments") or [], expand
-        )
         system = record.get("system")
-        new_conversation = record["conversation_id"] != previous_conversation
-        if system and (new_conversation or system != previous_system):
-            yield f"## System\n\n{system}\n\n"
-        yield from _fragments(
-            "System fragments", record.get("system_fragments") or [], expand
+        show_system = bool(system) and (
+            record["conversation_id"] != previous_conversation
+            or system != previous_system
         )
+        yield "".join(_markdown_record(record, show_system, expand, usage))
         previous_conversation = record["conversation_id"]
-        previous_system = system if system else previous_system
-        if record.get("attachments"):
-            yield "### Attachments\n\n"
-            for index, attachment in enumerate(record["attachments"], 1):
-                yield f"{index}. {_attachment_label(attachment)}\n"
-            yield "\n"
-        yield from _tools(record)
-        if record.get("schema_json"):
-            schema = json.dumps(record["schema_json"], indent=2)
-            yield f"### Schema\n\n```json\n{schema}\n```\n\n"
-        if record.get("reasoning"):
-            yield f"## Reasoning\n\n{record['reasoning']}\n\n"
-        yield "## Response\n\n"
-        response = record.get("response") or ""
-        if record.get("schema_json"):
-            try:
-                response = (
-                    "```json\n" + json.dumps(json.loads(response), indent=2) + "\n```"
-                )
-            except ValueError:
-                pass
-        yield response + "\n\n"
-        if record.get("tool_calls"):
-            yield "### Tool calls\n\n"
-            for call in record["tool_calls"]:
-                yield f"- **{call['name']}**: `{call.get('tool_call_id')}`\n\n"
-                yield _indent(json.dumps(call.get("arguments"), indent=2)) + "\n\n"
-        if record.get("status") == "interrupted":
-            yield "**Response interrupted** - only what arrived before it stopped was logged.\n\n"
-        elif record.get("status") == "error":
-            yield f"**Response failed**: {record.get('error') or 'unknown error'}\n\n"
-        if usage:
-            summary = token_usage_string(
-                record.get("input_tokens"),
-                record.get("output_tokens"),
-                record.get("token_details")
-                if isinstance(record.get("token_details"), dict)
-                else None,
-            )
-            if summary:
-                yield f"## Token usage\n\n{summary}\n\n"
+        previous_system = system or previous_system
+
+
+def _markdown_record(
+    record: dict[str, Any], show_system: bool, expand: bool, usage: bool
+) -> Iterator[str]:
+    when = (record.get("datetime_utc") or "").split(".")[0].split("+")[0]
+    yield (
+        f"# {when}    conversation: {record['conversation_id']} id: {record['id']}\n\n"
+    )
+    model_line = f"Model: **{record['model']}**"
+    if record.get("resolved_model") and record["resolved_model"] != record["model"]:
+        model_line += f" (resolved: **{record['resolved_model']}**)"
+    yield model_line + "\n\n"
+    options = record.get("options_json")
+    if isinstance(options, dict) and options:
+        yield "Options:\n\n"
+        for key, value in options.items():
+            yield f"- {key}: {json.dumps(value)}\n"
+        yield "\n"
+    yield f"## Prompt\n\n{record.get('prompt') or ''}\n\n"
+    yield from _fragments(
+        "Prompt fragments", record.get("prompt_fragments") or [], expand
+    )
+    if show_system:
+        yield f"## System\n\n{record['system']}\n\n"
+    yield from _fragments(
+        "System fragments", record.get("system_fragments") or [], expand
+    )
+    if record.get("attachments"):
+        yield "### Attachments\n\n"
+        for index, attachment in enumerate(record["attachments"], 1):
+            yield f"{index}. {_attachment_label(attachment)}\n"
+        yield "\n"
+    yield from _tools(record)
+    if record.get("schema_json"):
+        schema = json.dumps(record["schema_json"], indent=2)
+        yield f"### Schema\n\n```json\n{schema}\n```\n\n"
+    if record.get("reasoning"):
+        yield f"## Reasoning\n\n{record['reasoning']}\n\n"
+    yield "## Response\n\n"
+    response = record.get("response") or ""
+    if record.get("schema_json"):
+        try:
+            parsed = json.loads(response)
+            response = "```json\n" + json.dumps(parsed, indent=2) + "\n```"
+        except ValueError:
+            pass
+    yield response + "\n\n"
+    if record.get("tool_calls"):
+        yield "### Tool calls\n\n"
+        for call in record["tool_calls"]:
+            yield f"- **{call['name']}**: `{call.get('tool_call_id')}`\n\n"
+            yield _indent(json.dumps(call.get("arguments"), indent=2)) + "\n\n"
+    if record.get("status") == "interrupted":
+        yield (
+            "**Response interrupted** - only what arrived before it stopped "
+            "was logged.\n\n"
+        )
+    elif record.get("status") == "error":
+        yield f"**Response failed**: {record.get('error') or 'unknown error'}\n\n"
+    if usage:
+        details = record.get("token_details")
+        summary = token_usage_string(
+            record.get("input_tokens"),
+            record.get("output_tokens"),
+            details if isinstance(details, dict) else None,
+        )
+        if summary:
+            yield f"## Token usage\n\n{summary}\n\n"
