@@ -166,3 +166,11 @@ def test_unknown_prefix_without_loaders():
 def test_empty_spec():
     with pytest.raises(TemplateError, match="No template name"):
         load_template("")
+
+
+def test_saved_template_with_colon_in_file_name(templates_dir, loader_plugin):
+    (templates_dir / "odd:name.yaml").write_text("prompt: odd")
+    assert load_template("odd:name").prompt == "odd"
+    # A registered loader prefix still wins.
+    (templates_dir / "demo:summarize.yaml").write_text("prompt: file")
+    assert load_template("demo:summarize").system == "Summarize this"

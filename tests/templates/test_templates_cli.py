@@ -175,3 +175,12 @@ def test_help_lists_list_as_default(runner):
     assert "edit     Edit the specified prompt template using the default $EDITOR" in (
         result.output
     )
+
+
+def test_list_skips_hidden_files_and_copes_with_odd_names(runner, templates_dir):
+    _write(templates_dir, ".sync-conflict", "prompt: hidden")
+    _write(templates_dir, "odd:name", "prompt: [broken")
+    result = runner.invoke(templates, ["list"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("odd:name : (error: this template is not valid")
+    assert "hidden" not in result.output

@@ -74,8 +74,14 @@ def _load_local_or_plugin(spec: str) -> Template:
 
 
 def _saved_path(spec: str) -> Path | None:
+    """The saved template file ``spec`` would name, if it could name one.
+
+    Looser than validate_template_name(): a file such as ``a:b.yaml`` written by
+    hand or by another tool can still be used, as long as the name cannot
+    reach outside the templates directory.
+    """
     try:
-        validate_template_name(spec)
+        validate_template_name(spec.replace(":", "-"))
     except TemplateError:
         return None
     return templates_path() / f"{spec}{SUFFIX}"

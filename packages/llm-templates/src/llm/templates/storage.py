@@ -78,7 +78,8 @@ def scan_templates() -> list[tuple[str, Template | TemplateError]]:
     """Every saved template by name, sorted, with the error for any that cannot be read."""
     results: list[tuple[str, Template | TemplateError]] = []
     for path in sorted(templates_path().glob(f"*{SUFFIX}")):
-        if not path.is_file():
+        # Hidden files are editor or sync leftovers, not templates.
+        if path.name.startswith(".") or not path.is_file():
             continue
         try:
             results.append((path.stem, read_template_file(path)))

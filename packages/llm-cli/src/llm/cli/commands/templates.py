@@ -61,18 +61,18 @@ def _summary(template: Template) -> str:
     elif template.prompt:
         parts.append(template.prompt)
     else:
-        keys = [key for key in template.to_dict() if key not in ("name",)]
+        keys = list(template.to_dict())
         parts.append("(" + ", ".join(keys) + ")" if keys else "(empty)")
     return " ".join(" ".join(part.split()) for part in parts)
 
 
 def _broken(name: str, error: Exception) -> str:
     """Why a saved template cannot be used, without repeating its name and path."""
-    from llm.templates import template_path
-    from llm.templates.storage import describe_path
+    from llm.templates import templates_path
+    from llm.templates.storage import SUFFIX, describe_path
 
     message = str(error)
-    source = describe_path(name, template_path(name))
+    source = describe_path(name, templates_path() / f"{name}{SUFFIX}")
     if message.startswith(source):
         message = "this template" + message[len(source) :]
     return "(error: " + " ".join(message.split()) + ")"
