@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Union
 
 from llm.errors import TemplateError
 
-from .template import AttachmentType, Template, check_placeholders
+from .template import AttachmentType, Template, check_placeholders, is_url
 
 if TYPE_CHECKING:
     from llm.attachments import Attachment
 
-_URL = re.compile(r"^https?://", re.IGNORECASE)
 
 Pairs = Union[Mapping[str, Any], Iterable[tuple[str, Any]], None]
 
@@ -90,7 +88,7 @@ def _schema(schema: dict[str, Any] | str | None) -> dict[str, Any] | None:
 
 def _reference(value: str) -> str:
     """A fragment reference, with a relative path to an existing file made absolute."""
-    if _URL.match(value):
+    if is_url(value):
         return value
     path = Path(value).expanduser()
     if path.is_file():
@@ -100,7 +98,7 @@ def _reference(value: str) -> str:
 
 def _attachment_value(item: str | Attachment) -> str:
     if isinstance(item, str):
-        if _URL.match(item):
+        if is_url(item):
             return item
         if item == "-":
             raise TemplateError(_STDIN_ATTACHMENT)

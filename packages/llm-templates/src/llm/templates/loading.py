@@ -16,9 +16,8 @@ from .storage import (
     templates_path,
     validate_template_name,
 )
-from .template import Template, untrusted_functions_message
+from .template import Template, is_url, untrusted_functions_message
 
-_URL = re.compile(r"^https?://", re.IGNORECASE)
 _PREFIX = re.compile(r"^[A-Za-z0-9_.\-]+$")
 
 
@@ -32,7 +31,7 @@ def load_template(spec: str, *, allow_untrusted_functions: bool = False) -> Temp
     """
     if not spec:
         raise TemplateError("No template name given")
-    if _URL.match(spec):
+    if is_url(spec):
         template = _load_url(spec)
     else:
         template = _load_local_or_plugin(spec)

@@ -21,6 +21,11 @@ if TYPE_CHECKING:
 _URL = re.compile(r"^https?://", re.IGNORECASE)
 
 
+def is_url(value: str) -> bool:
+    """True for http:// and https:// addresses (any case)."""
+    return _URL.match(value) is not None
+
+
 class AttachmentType(BaseModel):
     """An attachment with an explicit MIME type (``--at value type``)."""
 
@@ -196,7 +201,7 @@ def untrusted_functions_message(label: str) -> str:
 
 
 def _attachment(cls: type[Attachment], value: str, type_: str | None) -> Attachment:
-    if _URL.match(value):
+    if is_url(value):
         return cls(type=type_, url=value)
     return cls(type=type_, path=value)
 
