@@ -197,3 +197,27 @@ def test_yaml_file_with_real_yaml_syntax(server, write_extra_models):
     server.chat(chat_reply("Orca says hi"))
     assert llm.get_model("orca").prompt("hi").text() == "Orca says hi"
     assert server.last_body["model"] == "orca-mini-3b.ggmlv3"
+
+
+def test_azure_configuration(server, write_extra_models, store_keys):
+    store_keys(azure="az-key")
+    write_extra_models(
+        [
+            {
+                "model_id": "azure-4o",
+                "model_name": "gpt-4o",
+                "api_base": server.url,
+                "api_type": "azure",
+                "api_version": "2024-10-21",
+                "api_engine": "deploy1",
+                "api_key_name": "azure",
+            }
+        ]
+    )
+    path = "openai/deployments/deploy1/chat/completions"
+    server.enqueue(path, chat_reply("From Azure"))
+    assert llm.get_model("azure-4o").prompt("hi").text() == "From Azure"
+    request = server.last
+    assert request.path == f"/{path}?api-version=2024-10-21"
+    assert request.headers["api-key"] == "az-key"
+    assert request.body["model"] == "gpt-4o"
