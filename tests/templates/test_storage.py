@@ -198,3 +198,9 @@ def test_list_templates_sorted_and_skips_broken(templates_dir):
     assert sorted(scanned) == ["alpha", "broken", "zeta"]
     assert isinstance(scanned["broken"], TemplateError)
     assert "broken.yaml" in str(scanned["broken"])
+
+
+def test_long_single_line_prompt_stays_on_one_line():
+    prompt = "word " * 60 + "end"
+    text = template_to_yaml(Template(prompt=prompt))
+    assert text == f"prompt: {prompt}\n"

@@ -97,6 +97,7 @@ def template_to_yaml(template: Template, *, include_name: bool = False) -> str:
         sort_keys=False,
         allow_unicode=True,
         default_flow_style=False,
+        width=1000,  # keep long one-line prompts on one line for editing
     )
 
 
