@@ -32,3 +32,31 @@ def test_embed_multi_uses_model_batch_size_then_explicit_one():
     model.batches.clear()
     list(model.embed_multi(["x"] * 100, batch_size=60))
     assert model.batches == [60, 40]
+
+
+class ArrayModel(llm.EmbeddingModel):
+    """Returns vectors the way NumPy-based plugins do."""
+
+    model_id = "arrays"
+
+    def embed_batch(self, items):
+        import numpy as np
+
+        return (np.array([0.5, 0.25], dtype=np.float32) for _ in items)
+
+
+class TupleModel(llm.EmbeddingModel):
+    model_id = "tuples"
+
+    def embed_batch(self, items):
+        return ((1, 2.5) for _ in items)
+
+
+def test_vectors_come_back_as_plain_float_lists():
+    import json
+
+    for model, expected in ((ArrayModel(), [0.5, 0.25]), (TupleModel(), [1.0, 2.5])):
+        vector = model.embed("hello")
+        assert vector == expected
+        assert all(type(value) is float for value in vector)
+        json.dumps(vector)  # serialisable, unlike NumPy scalars

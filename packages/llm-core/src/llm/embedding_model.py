@@ -10,6 +10,16 @@ from typing import Any
 from .models import KeyedMixin
 
 
+def _as_floats(vector: Any) -> list[float]:
+    """A plugin's vector as a list of Python floats (NumPy arrays convert in one call)."""
+    if isinstance(vector, list):
+        return vector
+    tolist = getattr(vector, "tolist", None)
+    if tolist is not None:
+        return tolist()
+    return [float(value) for value in vector]
+
+
 class EmbeddingModel(KeyedMixin):
     """Subclasses set ``model_id`` and implement ``embed_batch(items)``."""
 
@@ -48,7 +58,7 @@ class EmbeddingModel(KeyedMixin):
                 return
             for item in batch:
                 self._check(item)
-            yield from (list(vector) for vector in self.embed_batch(batch))
+            yield from (_as_floats(vector) for vector in self.embed_batch(batch))
 
     def embed_batch(self, items: Iterable[str | bytes]) -> Iterator[list[float]]:
         """Embed a batch; plugins implement this."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import islice
@@ -14,12 +13,10 @@ from llm.errors import UnknownModelError
 
 from .db import connection_of, transaction
 from .migrations import content_hash, migrate
+from .writer import EmbeddingWriter, chunks, placeholders
 
 if TYPE_CHECKING:
     from llm.embedding_model import EmbeddingModel
-
-# Stay well under SQLite's limit on bound parameters (999 in older builds).
-_MAX_PARAMS = 500
 
 
 @dataclass
@@ -32,15 +29,6 @@ class Entry:
     metadata: dict[str, Any] | None = None
 
 
-def _chunks(values: Sequence[Any], size: int = _MAX_PARAMS) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
-
-
-def _placeholders(count: int) -> str:
-    return ", ".join("?" * count)
-
-
 def _canonical_model_id(model_id: str) -> str:
     """The registered ID an ID or alias points at; unknown names stay as they are."""
     from llm.registry import get_embedding_model
@@ -49,19 +37,6 @@ def _canonical_model_id(model_id: str) -> str:
         return get_embedding_model(model_id).model_id
     except UnknownModelError:
         return model_id
-
-
-def _encode_vectors(vectors: list[Any]) -> list[bytes]:
-    """Pack vectors as little-endian float32 blobs (the ``llm.encode`` format), in bulk."""
-    import numpy as np
-
-    try:
-        matrix = np.asarray(vectors, dtype="<f4")
-    except ValueError:  # vectors of different lengths
-        matrix = None
-    if matrix is not None and matrix.ndim == 2:
-        return [row.tobytes() for row in matrix]
-    return [np.asarray(vector, dtype="<f4").reshape(-1).tobytes() for vector in vectors]
 
 
 def _prefix_range(prefix: str) -> tuple[str, str | None]:
@@ -225,10 +200,11 @@ class Collection:
     ) -> None:
         """Embed and store many ``(id, value, metadata)`` items, a batch at a time.
 
-        Each batch is written in one transaction, so a failure (in the model or
-        the database) leaves earlier batches stored and nothing of the failed
-        one. Items whose content is unchanged are not embedded again, and
-        content already embedded under another ID reuses that vector.
+        A batch is stored whole or not at all: when something fails, the
+        batches before it are kept and nothing of the failed one is written.
+        Items whose content is unchanged are not embedded again (their
+        metadata is updated, and ``store`` adds missing content), and content
+        already embedded under another ID reuses that vector.
         """
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
@@ -236,133 +212,12 @@ class Collection:
         if model.batch_size and model.batch_size < batch_size:
             batch_size = model.batch_size
         iterator = iter(entries)
-        while True:
-            batch = list(islice(iterator, batch_size))
-            if not batch:
-                return
-            self._store_batch(model, batch, store)
-
-    def _store_batch(
-        self,
-        model: EmbeddingModel,
-        batch: list[tuple[Any, str | bytes, dict[str, Any] | None]],
-        store: bool,
-    ) -> None:
-        # The last occurrence of an ID within a batch wins, as it would one by one.
-        items: dict[str, tuple[str | bytes, bytes, str | None]] = {}
-        for entry in batch:
-            item_id, value, metadata = entry
-            if value is None:
-                raise ValueError(f"No content to embed for item '{item_id}'")
-            if not isinstance(value, (str, bytes)):
-                if isinstance(value, (bytearray, memoryview)):
-                    value = bytes(value)
-                else:
-                    raise TypeError(
-                        f"Content for item '{item_id}' must be str or bytes, "
-                        f"not {type(value).__name__}"
-                    )
-            if metadata is not None and not isinstance(metadata, dict):
-                raise TypeError(f"Metadata for item '{item_id}' must be a dict")
-            metadata_json = json.dumps(metadata) if metadata is not None else None
-            key = str(item_id)
-            items.pop(key, None)
-            items[key] = (value, content_hash(value), metadata_json)
-
-        existing = self._existing(list(items))
-        updates: list[tuple[str | None, str | None, bytes | None, str]] = []
-        changed: list[str] = []
-        for key, (value, digest, metadata_json) in items.items():
-            previous = existing.get(key)
-            if previous is None or previous[0] != digest:
-                changed.append(key)
-                continue
-            # Unchanged content: keep the row, take new metadata, add content if asked.
-            _, old_metadata, has_content = previous
-            new_metadata = metadata_json if metadata_json is not None else old_metadata
-            wants_content = store and not has_content
-            if new_metadata != old_metadata or wants_content:
-                text = value if wants_content and isinstance(value, str) else None
-                blob = value if wants_content and isinstance(value, bytes) else None
-                updates.append((new_metadata, text, blob, key))
-
-        vectors = self._vectors_by_hash({items[key][1] for key in changed})
-        missing: dict[bytes, str | bytes] = {}
-        for key in changed:
-            value, digest, _ = items[key]
-            if digest not in vectors and digest not in missing:
-                missing[digest] = value
-        if missing:
-            values = list(missing.values())
-            computed = list(model.embed_multi(values, batch_size=len(values)))
-            if len(computed) != len(values):
-                raise ValueError(
-                    f"Embedding model {model.model_id} returned {len(computed)} "
-                    f"vectors for {len(values)} items"
-                )
-            vectors.update(zip(missing, _encode_vectors(computed)))
-
-        now = int(time.time())
-        rows = []
-        for key in changed:
-            value, digest, metadata_json = items[key]
-            rows.append(
-                (
-                    self.id,
-                    key,
-                    vectors[digest],
-                    value if store and isinstance(value, str) else None,
-                    value if store and isinstance(value, bytes) else None,
-                    digest,
-                    metadata_json,
-                    now,
-                )
-            )
-        if not rows and not updates:
-            return
-        with transaction(self._conn):
-            self._conn.executemany(
-                "INSERT OR REPLACE INTO embeddings (collection_id, id, embedding, "
-                "content, content_blob, content_hash, metadata, updated) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                rows,
-            )
-            self._conn.executemany(
-                "UPDATE embeddings SET metadata = ?, "
-                "content = coalesce(?, content), content_blob = coalesce(?, content_blob) "
-                f"WHERE collection_id = {int(self.id)} AND id = ?",
-                updates,
-            )
-
-    def _existing(
-        self, ids: list[str]
-    ) -> dict[str, tuple[bytes | None, str | None, bool]]:
-        """Hash, metadata and whether content is stored, for the given IDs that exist."""
-        found: dict[str, tuple[bytes | None, str | None, bool]] = {}
-        for chunk in _chunks(ids):
-            rows = self._conn.execute(
-                "SELECT id, content_hash, metadata, "
-                "content IS NOT NULL OR content_blob IS NOT NULL "
-                f"FROM embeddings WHERE collection_id = ? AND id IN ({_placeholders(len(chunk))})",
-                [self.id, *chunk],
-            )
-            for item_id, digest, metadata, has_content in rows:
-                found[item_id] = (digest, metadata, bool(has_content))
-        return found
-
-    def _vectors_by_hash(self, digests: set[bytes]) -> dict[bytes, bytes]:
-        """Stored vectors in this collection for any of these content hashes."""
-        found: dict[bytes, bytes] = {}
-        for chunk in _chunks(sorted(digests)):
-            rows = self._conn.execute(
-                "SELECT content_hash, embedding FROM embeddings "
-                f"WHERE content_hash IN ({_placeholders(len(chunk))}) AND collection_id = ?",
-                [*chunk, self.id],
-            )
-            for digest, embedding in rows:
-                if embedding is not None:
-                    found.setdefault(digest, embedding)
-        return found
+        with EmbeddingWriter(self._conn, self.id, model, store) as writer:
+            while True:
+                batch = list(islice(iterator, batch_size))
+                if not batch:
+                    return
+                writer.add_batch(batch)
 
     # --- searching ---------------------------------------------------------
 
@@ -399,10 +254,10 @@ class Collection:
             rowids, scores = score_rows(cursor, query)
             chosen = [rowids[i] for i in top_indices(scores, number)]
             details: dict[int, tuple[Any, ...]] = {}
-            for chunk in _chunks(chosen):
+            for chunk in chunks(chosen):
                 rows = self._conn.execute(
                     "SELECT rowid, id, embedding, content, content_blob, metadata "
-                    f"FROM embeddings WHERE rowid IN ({_placeholders(len(chunk))})",
+                    f"FROM embeddings WHERE rowid IN ({placeholders(len(chunk))})",
                     list(chunk),
                 )
                 for row in rows:

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 BUSY_TIMEOUT_SECONDS = 30.0
 # Reading vectors through a memory map is noticeably faster for large scans.
 MMAP_SIZE = 256 * 1024 * 1024
+CACHE_KIB = 64 * 1024
 _SQLITE_HEADER = b"SQLite format 3\x00"
 
 
@@ -77,6 +78,19 @@ def describe_sqlite_error(ex: sqlite3.Error, path: Path | str | None) -> str:
     return f"Embeddings database error{where}: {text}"
 
 
+def _configure(conn: sqlite3.Connection) -> None:
+    """WAL journal with NORMAL sync (one commit per batch stays cheap), bigger caches."""
+    try:
+        if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            conn.execute("PRAGMA journal_mode = WAL").fetchone()
+    except sqlite3.OperationalError:
+        pass  # a read-only file keeps its journal mode
+    # In WAL mode NORMAL is safe against application crashes.
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+    conn.execute(f"PRAGMA mmap_size = {MMAP_SIZE}")
+
+
 def connect(
     path: str | Path | None = None, *, create: bool = True
 ) -> sqlite3.Connection:
@@ -94,7 +108,7 @@ def connect(
     except sqlite3.Error as ex:
         raise LogsDatabaseError(describe_sqlite_error(ex, path), path) from ex
     try:
-        conn.execute(f"PRAGMA mmap_size = {MMAP_SIZE}")
+        _configure(conn)
         migrate(conn)
     except sqlite3.Error as ex:
         conn.close()

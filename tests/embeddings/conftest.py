@@ -1,0 +1,116 @@
+"""Fixtures for the embeddings tests: extra embedding models and a CLI to drive.
+
+Besides the shared ``embed-demo`` model (alias ``demo``) these tests register:
+
+* ``vectors`` - reads the vector from the text itself ("1 0 0" -> [1.0, 0.0, 0.0]),
+  so similarity results are predictable; text only.
+* ``flaky`` - like ``vectors`` but raises ModelError for any batch containing "FAIL";
+  batch size 2, records the batches it saw.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+import llm
+import pytest
+from click.testing import CliRunner, Result
+from llm.embeddings.plugin import register_commands
+from llm.plugins import pm
+
+
+def parse_vector(text: str) -> list[float]:
+    return [float(part) for part in text.split()]
+
+
+class VectorsModel(llm.EmbeddingModel):
+    model_id = "vectors"
+    batches: list[list[str]] = []
+
+    def embed_batch(self, items):
+        items = list(items)
+        type(self).batches.append(items)
+        return (parse_vector(item) for item in items)
+
+
+class FlakyModel(llm.EmbeddingModel):
+    model_id = "flaky"
+    batch_size = 2
+    batches: list[list[str]] = []
+
+    def embed_batch(self, items):
+        items = list(items)
+        type(self).batches.append(items)
+        if any("FAIL" in item for item in items):
+            raise llm.ModelError("The flaky model failed on this batch")
+        return (parse_vector(item) for item in items)
+
+
+class ExtraModelsPlugin:
+    @llm.hookimpl
+    def register_embedding_models(self, register):
+        register(VectorsModel(), aliases=("vec",))
+        register(FlakyModel())
+
+
+@pytest.fixture(autouse=True)
+def extra_models():
+    VectorsModel.batches.clear()
+    FlakyModel.batches.clear()
+    pm.register(ExtraModelsPlugin(), name="embeddings-test-models")
+    try:
+        yield
+    finally:
+        pm.unregister(name="embeddings-test-models")
+
+
+@pytest.fixture
+def cli() -> click.Group:
+    """A fresh group holding just this package's commands, as llm-cli would add them."""
+    group = click.Group(context_settings={"help_option_names": ["-h", "--help"]})
+    register_commands(group)
+    return group
+
+
+Run = Callable[..., Result]
+
+
+@pytest.fixture
+def run(cli) -> Run:
+    """Invoke a command line; never lets an unexpected exception pass as an exit code."""
+    runner = CliRunner()
+
+    def invoke(*args: str, input: str | bytes | None = None, env=None) -> Result:
+        result = runner.invoke(cli, list(args), input=input, env=env)
+        if result.exception is not None and not isinstance(
+            result.exception, SystemExit
+        ):
+            raise result.exception
+        return result
+
+    return invoke
+
+
+def assert_error(result: Result, *fragments: str) -> None:
+    """Exit code 1, an ``Error:`` line on stderr naming each fragment, no traceback."""
+    assert result.exit_code == 1, result.output
+    assert result.stderr.startswith("Error: "), result.stderr
+    assert "Traceback" not in result.output
+    for fragment in fragments:
+        assert fragment in result.stderr, result.stderr
+
+
+@pytest.fixture
+def db_path(user_path) -> Path:
+    return user_path / "embeddings.db"
+
+
+def rows(path: Path, sql: str, params=()) -> list[tuple]:
+    conn = sqlite3.connect(str(path))
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
