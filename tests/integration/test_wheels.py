@@ -84,9 +84,9 @@ def test_all_wheels_merge_into_one_package(wheels, tmp_path, user_path):
             "install",
             "--python",
             str(python),
-            "--find-links",
-            str(out),
-            str(found["llm"]),
+            # Every wheel named explicitly: some of these distribution names are
+            # taken on PyPI by unrelated projects, so never let the resolver look there.
+            *(str(path) for path in found.values()),
         ]
     )
     site_llm = next((tmp_path / "full-venv").glob("lib/python*/site-packages/llm"))
