@@ -10,7 +10,7 @@ from llm.parts import StreamEvent
 
 from .chat_stream import ChatStream
 from .errors import translate_errors
-from .options import ChatOptions
+from .options import ChatOptions, Options
 from .shared import _Shared
 
 
@@ -79,10 +79,10 @@ async def run_chat_async(
 class Chat(_Shared, KeyModel):
     """An OpenAI (or OpenAI-compatible) chat model."""
 
-    needs_key = "openai"
-    key_env_var = "OPENAI_API_KEY"
-    _base_options = ChatOptions
-    Options = ChatOptions
+    needs_key: str | None = "openai"
+    key_env_var: str | None = "OPENAI_API_KEY"
+    _base_options: type[Options] = ChatOptions
+    Options: type[Options] = ChatOptions  # type: ignore[assignment]
 
     def execute(
         self,
@@ -98,10 +98,10 @@ class Chat(_Shared, KeyModel):
 class AsyncChat(_Shared, AsyncKeyModel):
     """The asyncio version of ``Chat``."""
 
-    needs_key = "openai"
-    key_env_var = "OPENAI_API_KEY"
-    _base_options = ChatOptions
-    Options = ChatOptions
+    needs_key: str | None = "openai"
+    key_env_var: str | None = "OPENAI_API_KEY"
+    _base_options: type[Options] = ChatOptions
+    Options: type[Options] = ChatOptions  # type: ignore[assignment]
 
     async def execute(  # type: ignore[override]
         self,

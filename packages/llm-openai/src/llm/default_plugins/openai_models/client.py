@@ -73,8 +73,8 @@ def make_client(
             kwargs["azure_endpoint"] = base_url
         if api_engine:
             kwargs["azure_deployment"] = api_engine
-        cls = openai.AsyncAzureOpenAI if async_ else openai.AzureOpenAI
-        return cls(**kwargs)
+        azure: Any = openai.AsyncAzureOpenAI if async_ else openai.AzureOpenAI
+        return azure(**kwargs)
     if base_url:
         kwargs["base_url"] = base_url
     cls = openai.AsyncOpenAI if async_ else openai.OpenAI

@@ -14,13 +14,13 @@ from llm.parts import StreamEvent
 
 from .chat import AsyncChat, Chat
 from .errors import translate_errors
-from .options import CompletionOptions
+from .options import CompletionOptions, Options
 from .utils import as_dict, remove_dict_none_values, set_usage_from_dict
 
 
 def completion_prompt(messages: list[Any]) -> str:
     """The single prompt string for a completion model."""
-    lines = []
+    lines: list[str] = []
     for message in messages:
         texts = [message.text] + [r.output for r in message.tool_results]
         lines.extend(t for t in texts if t)
@@ -86,8 +86,8 @@ def _request(model: Any, prompt: Any, stream: bool) -> dict[str, Any]:
 
 
 class _CompletionMixin:
-    _base_options = CompletionOptions
-    Options = CompletionOptions
+    _base_options: type[Options] = CompletionOptions
+    Options: type[Options] = CompletionOptions
     _option_features: tuple[str, ...] = ()
 
     def __init__(
@@ -100,7 +100,7 @@ class _CompletionMixin:
         return f"OpenAI Completion: {self.model_id}"  # type: ignore[attr-defined]
 
 
-class Completion(_CompletionMixin, Chat):
+class Completion(_CompletionMixin, Chat):  # type: ignore[misc]
     """A legacy completion model such as gpt-3.5-turbo-instruct."""
 
     def execute(
@@ -123,7 +123,7 @@ class Completion(_CompletionMixin, Chat):
         state.finish(response, request["model"])
 
 
-class AsyncCompletion(_CompletionMixin, AsyncChat):
+class AsyncCompletion(_CompletionMixin, AsyncChat):  # type: ignore[misc]
     """The asyncio version of ``Completion``."""
 
     async def execute(  # type: ignore[override]

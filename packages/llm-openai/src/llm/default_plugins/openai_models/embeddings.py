@@ -39,7 +39,7 @@ class OpenAIEmbeddingModel(EmbeddingModel):
         kwargs: dict[str, Any] = {"input": inputs, "model": self.openai_model_id}
         if self.dimensions:
             kwargs["dimensions"] = self.dimensions
-        key = self.get_key() if self.needs_key else (self.key or NO_KEY_PLACEHOLDER)
+        key = (self.get_key() if self.needs_key else self.key) or NO_KEY_PLACEHOLDER
         with translate_errors():
             with make_client(
                 api_key=key, base_url=self.api_base, headers=self.headers

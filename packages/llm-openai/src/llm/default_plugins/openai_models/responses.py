@@ -17,7 +17,7 @@ from llm.tools import ServerSideTool
 
 from .chat import run_chat, run_chat_async
 from .errors import translate_errors
-from .options import ChatOptions
+from .options import ChatOptions, Options
 from .responses_input import build_input, response_tools
 from .responses_stream import ResponsesStream
 from .server_tools import CodeInterpreter, WebSearch
@@ -132,10 +132,10 @@ class _ResponsesMixin(_Shared):
 class Responses(_ResponsesMixin, KeyModel):
     """An OpenAI model used through the Responses API."""
 
-    needs_key = "openai"
-    key_env_var = "OPENAI_API_KEY"
-    _base_options = ChatOptions
-    Options = ChatOptions
+    needs_key: str | None = "openai"
+    key_env_var: str | None = "OPENAI_API_KEY"
+    _base_options: type[Options] = ChatOptions
+    Options: type[Options] = ChatOptions  # type: ignore[assignment]
 
     def execute(
         self,
@@ -163,10 +163,10 @@ class Responses(_ResponsesMixin, KeyModel):
 class AsyncResponses(_ResponsesMixin, AsyncKeyModel):
     """The asyncio version of ``Responses``."""
 
-    needs_key = "openai"
-    key_env_var = "OPENAI_API_KEY"
-    _base_options = ChatOptions
-    Options = ChatOptions
+    needs_key: str | None = "openai"
+    key_env_var: str | None = "OPENAI_API_KEY"
+    _base_options: type[Options] = ChatOptions
+    Options: type[Options] = ChatOptions  # type: ignore[assignment]
 
     async def execute(  # type: ignore[override]
         self,

@@ -15,7 +15,7 @@ from llm.keys import get_key
 
 from .chat_messages import build_chat_messages, chat_tools
 from .client import NO_KEY_PLACEHOLDER, make_client
-from .options import ChatOptions, options_class
+from .options import ChatOptions, Options, options_class
 from .utils import not_nulls, set_usage_from_dict
 
 IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/webp", "image/gif"})
@@ -31,11 +31,13 @@ class _Shared:
 
     needs_key: str | None = "openai"
     key_env_var: str | None = "OPENAI_API_KEY"
+    key: str | None = None
     default_max_tokens: int | None = None
+    attachment_types: set[str] | frozenset[str] = frozenset()
     # The Options class our constructor may specialise; subclasses that define
     # their own ``Options`` keep it untouched.
-    _base_options: type = ChatOptions
-    Options: type = ChatOptions
+    _base_options: type[Options] = ChatOptions
+    Options: type[Options] = ChatOptions
     # Features whose options a model of this class can offer.
     _option_features: tuple[str, ...] = (
         "reasoning_effort",
