@@ -7,7 +7,8 @@ import sqlite3
 
 import llm
 import pytest
-import yaml
+
+yaml = pytest.importorskip("yaml")
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
 

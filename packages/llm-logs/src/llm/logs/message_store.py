@@ -289,7 +289,7 @@ def turn_rows(
     limit: int | None,
 ) -> Iterator[tuple[Any, dict[str, Any]]]:
     """(sort key, record) for matching turns, in the order ``reader.iter_logs`` merges."""
-    from .reader import PROMPT_WEIGHT, fts_query
+    from .reader import PROMPT_WEIGHT, add_column_filters, fts_query
 
     tables = table_names(conn)
     where: list[str] = []
@@ -307,21 +307,7 @@ def turn_rows(
         where.append("turn_search_fts match ?")
         params.append(fts_query(conn, "turn_search_fts", filt.query))
         rank = f"bm25(turn_search_fts, {PROMPT_WEIGHT}, 1.0)"
-    if filt.model:
-        where.append("t.model = ?")
-        params.append(filt.model)
-    if filt.conversation_id:
-        where.append("t.thread_id = ?")
-        params.append(filt.conversation_id)
-    if filt.schema_id:
-        where.append("t.schema_id = ?")
-        params.append(filt.schema_id)
-    if filt.id_gt:
-        where.append("t.id > ?")
-        params.append(filt.id_gt)
-    if filt.id_gte:
-        where.append("t.id >= ?")
-        params.append(filt.id_gte)
+    add_column_filters(filt, "t", "thread_id", where, params)
     for digest in filt.fragment_hashes:
         if "turn_fragments" not in tables:
             return

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from .db import connection, ensure_ready, table_names
+from .db import ensure_ready
 
 # Matches in the prompt count this many times more than matches in the response.
 PROMPT_WEIGHT = 5.0
@@ -220,6 +220,26 @@ left join response_extras x on x.response_id = r.id
 """
 
 
+def add_column_filters(
+    filt: LogFilter,
+    table: str,
+    conversation_column: str,
+    where: list[str],
+    params: list[Any],
+) -> None:
+    """Append the model, conversation, schema and ID conditions of ``filt``."""
+    for column, operator, value in (
+        ("model", "=", filt.model),
+        (conversation_column, "=", filt.conversation_id),
+        ("schema_id", "=", filt.schema_id),
+        ("id", ">", filt.id_gt),
+        ("id", ">=", filt.id_gte),
+    ):
+        if value:
+            where.append(f"{table}.{column} {operator} ?")
+            params.append(value)
+
+
 def _fragment_ids(conn: sqlite3.Connection, digest: str) -> list[int]:
     return [
         row[0]
@@ -245,21 +265,7 @@ def _responses_rows(
     else:
         source = "responses r"
         rank = "r.id"
-    if filt.model:
-        where.append("r.model = ?")
-        params.append(filt.model)
-    if filt.conversation_id:
-        where.append("r.conversation_id = ?")
-        params.append(filt.conversation_id)
-    if filt.schema_id:
-        where.append("r.schema_id = ?")
-        params.append(filt.schema_id)
-    if filt.id_gt:
-        where.append("r.id > ?")
-        params.append(filt.id_gt)
-    if filt.id_gte:
-        where.append("r.id >= ?")
-        params.append(filt.id_gte)
+    add_column_filters(filt, "r", "conversation_id", where, params)
     for digest in filt.fragment_hashes:
         ids = _fragment_ids(conn, digest)
         if not ids:
@@ -373,8 +379,3 @@ def iter_logs(db: Any, filt: LogFilter | None = None) -> Iterator[dict[str, Any]
     )
     for _, record in merged:
         yield record
-
-
-def has_table(db: Any, name: str) -> bool:
-    """True when the database has a table (or view) called ``name``."""
-    return name in table_names(connection(db))
