@@ -151,12 +151,15 @@ def main() -> None:
         build(half_path, count // 2)
         per_response = build(path, count)
         built = time.perf_counter() - started
-        median_ms = statistics.median(per_response) * 1000
-        worst_ms = max(per_response) * 1000
+        # The first batch also pays for imports and creating the schema.
+        steady = per_response[1:] or per_response
+        median_ms = statistics.median(steady) * 1000
+        worst_ms = max(steady) * 1000
         print(f"responses logged: {count:,} (+{count // 2:,}) in {built:.1f}s")
         print(
             f"log_to_db per response: median {median_ms:.3f} ms, "
-            f"slowest batch {worst_ms:.3f} ms (target <= 2 ms)"
+            f"slowest batch of 500 {worst_ms:.3f} ms (target <= 2 ms); "
+            f"first batch {per_response[0] * 1000:.3f} ms"
         )
         print(f"database size: {path.stat().st_size / 1024 / 1024:.1f} MiB")
         run_logs(path, "--help")  # warm-up: fills the bytecode cache
