@@ -14,6 +14,8 @@ from typing import Any
 from llm.usage import token_usage_string
 from llm.utils import extract_fenced_code_block, find_unused_key, truncate_string
 
+# Exactly what json.dumps uses for strings (ensure_ascii), without its overhead.
+_quote = json.encoder.encode_basestring_ascii  # type: ignore[attr-defined]
 _COMPACT = json.JSONEncoder(default=repr)
 _PRETTY = json.JSONEncoder(indent=2, default=repr)
 _KEYS: dict[str, str] = {}
@@ -41,8 +43,13 @@ def record_json(record: dict[str, Any]) -> str:
     """
     lines = []
     for key, value in record.items():
-        if value is None:
+        kind = type(value)
+        if kind is str:
+            text = _quote(value)
+        elif value is None:
             text = "null"
+        elif kind is int:
+            text = int.__repr__(value)
         elif value and isinstance(value, (dict, list)):
             text = _PRETTY.encode(value).replace("\n", "\n    ")
         else:
