@@ -174,6 +174,15 @@ def collection_for_writing(
     return collection
 
 
+def positive_integer(
+    ctx: click.Context, param: click.Parameter, value: int | None
+) -> int | None:
+    """Option callback: reject zero and negative numbers (help still says INTEGER)."""
+    if value is not None and value < 1:
+        raise click.BadParameter("must be at least 1")
+    return value
+
+
 def progress_enabled() -> bool:
     """Progress bars go to stderr, and only when it is a terminal."""
     stream = sys.stderr

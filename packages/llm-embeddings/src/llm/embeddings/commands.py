@@ -14,6 +14,7 @@ from .cli_support import (
     command_errors,
     existing_collection,
     open_database,
+    positive_integer,
 )
 from .embed_multi import embed_multi
 
@@ -37,8 +38,8 @@ def read_content(
             raise click.ClickException(
                 f"{input_path} is not UTF-8 text (use --binary for binary files)"
             ) from ex
-    stream = click.get_binary_stream("stdin")
-    data = stream.read()
+    with click.open_file("-", "rb") as stream:
+        data = stream.read()
     if binary:
         return data
     try:
@@ -69,9 +70,9 @@ def _output_vector(vector: Any, format_: str) -> None:
         return
     blob = encode([float(value) for value in vector])
     if format_ == "blob":
-        stream = click.get_binary_stream("stdout")
-        stream.write(blob)
-        stream.flush()
+        with click.open_file("-", "wb") as stream:
+            stream.write(blob)
+            stream.flush()
     elif format_ == "base64":
         click.echo(base64.b64encode(blob).decode("ascii"))
     else:
@@ -85,7 +86,7 @@ def _output_vector(vector: Any, format_: str) -> None:
     "-i",
     "--input",
     "input_path",
-    type=click.Path(exists=True, dir_okay=False, allow_dash=True),
+    type=click.Path(exists=True, allow_dash=True),
     help="File to embed",
 )
 @click.option("-m", "--model", help="Embedding model to use")
@@ -156,7 +157,7 @@ def embed(
     "-i",
     "--input",
     "input_path",
-    type=click.Path(exists=True, dir_okay=False, allow_dash=True),
+    type=click.Path(exists=True, allow_dash=True),
     help="File to embed for comparison",
 )
 @click.option("-c", "--content", help="Content to embed for comparison")
@@ -164,8 +165,9 @@ def embed(
 @click.option(
     "-n",
     "--number",
-    type=click.IntRange(min=1),
+    type=int,
     default=10,
+    callback=positive_integer,
     help="Number of results to return",
 )
 @click.option("-p", "--plain", is_flag=True, help="Output in plain text format")

@@ -13,6 +13,7 @@ from .cli_support import (
     collection_for_writing,
     command_errors,
     open_database,
+    positive_integer,
     progress_enabled,
 )
 
@@ -110,9 +111,7 @@ def file_records(
 
 
 def _read_input(input_path: str) -> bytes:
-    if input_path == "-":
-        return click.get_binary_stream("stdin").read()
-    with open(input_path, "rb") as fp:
+    with click.open_file(input_path, "rb") as fp:
         return fp.read()
 
 
@@ -167,7 +166,8 @@ def _with_progress(
 )
 @click.option(
     "--batch-size",
-    type=click.IntRange(min=1),
+    type=int,
+    callback=positive_integer,
     help="Batch size to use when running embeddings",
 )
 @click.option("--prefix", default="", help="Prefix to add to the IDs")

@@ -1,0 +1,466 @@
+"""``llm embed-multi``: CSV/TSV/JSON/NL input, --sql, --files, options and errors."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+
+import llm
+import pytest
+from llm_test_plugin import DemoEmbeddingModel
+
+from .conftest import FlakyModel, assert_error, rows
+
+
+def stored(path, collection="items"):
+    return rows(
+        path,
+        "SELECT embeddings.id, content FROM embeddings "
+        "JOIN collections ON collections.id = collection_id "
+        "WHERE collections.name = ? ORDER BY embeddings.id",
+        [collection],
+    )
+
+
+def demo_blob(value):
+    return llm.encode(llm.get_embedding_model("demo").embed(value))
+
+
+CSV = "id,title,body\none,First,The first item\ntwo,Second,The second item\n"
+
+
+def test_csv_file(run, tmp_path, db_path):
+    path = tmp_path / "data.csv"
+    path.write_text(CSV)
+    result = run("embed-multi", "items", str(path), "-m", "demo", "--store")
+    assert result.exit_code == 0, result.output
+    assert result.output == ""
+    assert stored(db_path) == [
+        ("one", "First The first item"),
+        ("two", "Second The second item"),
+    ]
+    assert rows(db_path, "SELECT embedding FROM embeddings WHERE id = 'one'") == [
+        (demo_blob("First The first item"),)
+    ]
+
+
+@pytest.mark.parametrize(
+    "data,args",
+    [
+        ("id\tcontent\none\tfirst\ntwo\tsecond\n", []),
+        ('[{"id": "one", "content": "first"}, {"id": "two", "content": "second"}]', []),
+        ('{"id": "one", "content": "first"}\n{"id": "two", "content": "second"}\n', []),
+        (
+            '{"id": "one", "content": "first"}\n{"id": "two", "content": "second"}\n',
+            ["--format", "nl"],
+        ),
+        ("id,content\none,first\ntwo,second\n", ["--format", "csv"]),
+    ],
+)
+def test_formats_from_stdin(run, db_path, data, args):
+    result = run(
+        "embed-multi", "items", "-", "-m", "demo", "--store", *args, input=data
+    )
+    assert result.exit_code == 0, result.output
+    assert stored(db_path) == [("one", "first"), ("two", "second")]
+
+
+def test_prefix_and_prepend(run, db_path):
+    result = run(
+        "embed-multi",
+        "items",
+        "-",
+        "-m",
+        "demo",
+        "--prefix",
+        "docs/",
+        "--prepend",
+        "search_document: ",
+        "--store",
+        input="id,content\none,hello\n",
+    )
+    assert result.exit_code == 0
+    assert stored(db_path) == [("docs/one", "search_document: hello")]
+    assert rows(db_path, "SELECT embedding FROM embeddings") == [
+        (demo_blob("search_document: hello"),)
+    ]
+
+
+def test_batch_size(run, tmp_path):
+    data = "id,content\n" + "".join(f"{i},text {i}\n" for i in range(25))
+    path = tmp_path / "data.csv"
+    path.write_text(data)
+    assert run("embed-multi", "items", str(path), "-m", "demo").exit_code == 0
+    assert DemoEmbeddingModel.batches == [10, 10, 5]
+    DemoEmbeddingModel.batches.clear()
+    path.write_text(data.replace("text", "changed"))
+    assert run("embed-multi", "items", str(path), "--batch-size", "7").exit_code == 0
+    assert DemoEmbeddingModel.batches == [7, 7, 7, 4]
+
+
+def test_rerun_embeds_only_changed_rows(run, tmp_path, db_path):
+    path = tmp_path / "data.csv"
+    path.write_text(CSV)
+    run("embed-multi", "items", str(path), "-m", "demo")
+    DemoEmbeddingModel.batches.clear()
+    assert run("embed-multi", "items", str(path)).exit_code == 0
+    assert DemoEmbeddingModel.batches == []
+    path.write_text(CSV + "three,Third,New\n")
+    assert run("embed-multi", "items", str(path)).exit_code == 0
+    assert DemoEmbeddingModel.batches == [1]
+    assert [row[0] for row in stored(db_path)] == ["one", "three", "two"]
+
+
+def test_sql_from_the_same_database(run, tmp_path):
+    docs = tmp_path / "docs.db"
+    conn = sqlite3.connect(str(docs))
+    conn.execute("CREATE TABLE documents (id INTEGER, title TEXT, content TEXT)")
+    conn.executemany(
+        "INSERT INTO documents VALUES (?, ?, ?)",
+        [(1, "One", "first doc"), (2, "Two", None), (3, "Three", "third doc")],
+    )
+    conn.commit()
+    conn.close()
+    result = run(
+        "embed-multi",
+        "docs",
+        "-d",
+        str(docs),
+        "--sql",
+        "select id, title, content from documents",
+        "-m",
+        "demo",
+        "--store",
+    )
+    assert result.exit_code == 0, result.output
+    assert stored(docs, "docs") == [
+        ("1", "One first doc"),
+        ("2", "Two "),
+        ("3", "Three third doc"),
+    ]
+    # The source table is untouched.
+    assert rows(docs, "SELECT count(*) FROM documents") == [(3,)]
+
+
+def test_sql_with_attached_database_and_binary(run, tmp_path, db_path):
+    other = tmp_path / "other.db"
+    conn = sqlite3.connect(str(other))
+    conn.execute("CREATE TABLE photos (id TEXT, data BLOB)")
+    conn.execute("INSERT INTO photos VALUES ('p1', ?)", [b"\x00\x01binary"])
+    conn.commit()
+    conn.close()
+    result = run(
+        "embed-multi",
+        "photos",
+        "--attach",
+        "other",
+        str(other),
+        "--sql",
+        "select id, data from other.photos",
+        "--binary",
+        "-m",
+        "demo",
+        "--store",
+    )
+    assert result.exit_code == 0, result.output
+    assert rows(
+        db_path, "SELECT id, content, content_blob, embedding FROM embeddings"
+    ) == [("p1", None, b"\x00\x01binary", demo_blob(b"\x00\x01binary"))]
+
+
+@pytest.fixture
+def docs_dir(tmp_path):
+    root = tmp_path / "docs"
+    (root / "embeddings").mkdir(parents=True)
+    (root / "index.md").write_text("# Index")
+    (root / "embeddings" / "cli.md").write_text("# CLI")
+    (root / "latin.md").write_bytes("caf\u00e9".encode("latin-1"))
+    (root / "notes.txt").write_text("not markdown")
+    return root
+
+
+def test_files(run, docs_dir, db_path):
+    result = run(
+        "embed-multi",
+        "documentation",
+        "--files",
+        str(docs_dir),
+        "**/*.md",
+        "-m",
+        "demo",
+        "--store",
+    )
+    assert result.exit_code == 0, result.output
+    assert stored(db_path, "documentation") == [
+        ("embeddings/cli.md", "# CLI"),
+        ("index.md", "# Index"),
+        ("latin.md", "caf\u00e9"),  # utf-8 failed, latin-1 fallback worked
+    ]
+
+
+def test_files_prefix_and_several_directories(run, docs_dir, tmp_path, db_path):
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "a.txt").write_text("A")
+    result = run(
+        "embed-multi",
+        "documentation",
+        "--files",
+        str(docs_dir),
+        "*.md",
+        "--files",
+        str(other),
+        "*.txt",
+        "--prefix",
+        "llm-docs/",
+        "-m",
+        "demo",
+    )
+    assert result.exit_code == 0
+    assert [row[0] for row in stored(db_path, "documentation")] == [
+        "llm-docs/a.txt",
+        "llm-docs/index.md",
+        "llm-docs/latin.md",
+    ]
+
+
+def test_files_unreadable_with_given_encodings_are_reported_and_skipped(
+    run, docs_dir, db_path
+):
+    result = run(
+        "embed-multi",
+        "documentation",
+        "--files",
+        str(docs_dir),
+        "*.md",
+        "--encoding",
+        "utf-8",
+        "-m",
+        "demo",
+    )
+    assert result.exit_code == 0
+    assert "Could not decode" in result.stderr and "latin.md" in result.stderr
+    assert [row[0] for row in stored(db_path, "documentation")] == ["index.md"]
+
+
+def test_files_with_other_encodings(run, tmp_path, db_path):
+    root = tmp_path / "texts"
+    root.mkdir()
+    (root / "u16.txt").write_bytes("hello".encode("utf-16"))
+    result = run(
+        "embed-multi",
+        "texts",
+        "--files",
+        str(root),
+        "*.txt",
+        "--encoding",
+        "utf-16",
+        "--encoding",
+        "latin-1",
+        "-m",
+        "demo",
+        "--store",
+    )
+    assert result.exit_code == 0
+    assert stored(db_path, "texts") == [("u16.txt", "hello")]
+
+
+def test_files_binary(run, tmp_path, db_path):
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    (photos / "a.jpg").write_bytes(b"\xff\xd8\xffA")
+    (photos / "b.jpg").write_bytes(b"\xff\xd8\xffB")
+    result = run(
+        "embed-multi",
+        "photos",
+        "--files",
+        str(photos),
+        "*.jpg",
+        "--binary",
+        "-m",
+        "demo",
+    )
+    assert result.exit_code == 0
+    assert rows(db_path, "SELECT id, embedding FROM embeddings ORDER BY id") == [
+        ("a.jpg", demo_blob(b"\xff\xd8\xffA")),
+        ("b.jpg", demo_blob(b"\xff\xd8\xffB")),
+    ]
+
+
+def collections_in(path):
+    if not path.exists():
+        return []
+    return rows(path, "SELECT name FROM collections")
+
+
+@pytest.mark.parametrize(
+    "data,message",
+    [
+        ("", "The input is empty"),
+        ("id,content\n", "no rows to embed"),
+        ('id,content\none,"unterminated\n', "Invalid CSV on line"),
+        ('[{"id": "a", "c": "x"},\n  {"id": }]', "Invalid JSON on line 2"),
+        ('{"id": "a", "c": "x"}\nnot json\n', "Invalid JSON on line 2"),
+        ("id,content\na,b\nc\n", "CSV line 3"),
+    ],
+)
+def test_bad_input_stores_nothing(run, db_path, data, message):
+    result = run("embed-multi", "items", "-", "-m", "demo", input=data)
+    assert_error(result, message)
+    assert collections_in(db_path) == []
+    assert DemoEmbeddingModel.batches == []
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        ([], "Give exactly one source"),
+        (["-", "--sql", "select 1, 2"], "Give exactly one source"),
+        (
+            ["--attach", "x", "{db}", "--files", "{dir}", "*"],
+            "--attach can only be used with --sql",
+        ),
+        (["-", "--binary"], "--binary works with --files or --sql"),
+        (
+            ["--files", "{dir}", "*", "--binary", "--prepend", "x"],
+            "--prepend cannot be used",
+        ),
+        (
+            ["--sql", "select id from nowhere"],
+            "SQL query failed: no such table: nowhere",
+        ),
+        (["--sql", "select 1"], "at least two columns"),
+        (["--files", "{dir}", "*.nothing"], "match *.nothing"),
+    ],
+)
+def test_source_errors(run, tmp_path, args, message):
+    other = tmp_path / "other.db"
+    sqlite3.connect(str(other)).close()
+    args = [arg.format(db=other, dir=tmp_path) for arg in args]
+    result = run("embed-multi", "items", *args, "-m", "demo", input="id,c\na,b\n")
+    assert_error(result, message)
+
+
+def test_batch_size_must_be_positive(run):
+    result = run(
+        "embed-multi", "items", "-", "--batch-size", "0", "-m", "demo", input=CSV
+    )
+    assert result.exit_code == 2
+    assert "must be at least 1" in result.stderr
+
+
+def test_model_errors(run, db_path):
+    data = "id,content\na,1 0\n"
+    assert_error(
+        run("embed-multi", "items", "-", input=data),
+        "You need to specify an embedding model",
+    )
+    assert_error(
+        run("embed-multi", "items", "-", "-m", "nope", input=data),
+        "Unknown model: nope",
+    )
+    assert run("embed-multi", "items", "-", "-m", "vectors", input=data).exit_code == 0
+    assert_error(
+        run("embed-multi", "items", "-", "-m", "demo", input=data),
+        "uses the embedding model 'vectors', not 'demo'",
+    )
+    conn = sqlite3.connect(str(db_path))
+    conn.execute("UPDATE collections SET model = 'removed-plugin-model'")
+    conn.commit()
+    conn.close()
+    assert_error(
+        run("embed-multi", "items", "-", input=data),
+        "'removed-plugin-model', which is not installed",
+    )
+
+
+def test_model_failure_keeps_finished_batches(run, db_path):
+    data = "id,content\na,1 0\nb,0 1\nc,1 1\nd,FAIL\ne,2 2\n"
+    result = run("embed-multi", "items", "-", "-m", "flaky", input=data)
+    assert_error(result, "The flaky model failed on this batch")
+    assert [len(batch) for batch in FlakyModel.batches] == [2, 2]
+    assert [row[0] for row in stored(db_path)] == ["a", "b"]
+
+
+def test_no_progress_bar_when_stderr_is_not_a_terminal(run):
+    result = run("embed-multi", "items", "-", "-m", "demo", input=CSV)
+    assert result.exit_code == 0
+    assert result.stderr == ""
+
+
+SCRIPT = """
+import sys
+import click
+from llm.embeddings.plugin import register_commands
+group = click.Group()
+register_commands(group)
+group(sys.argv[1:])
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
+def test_progress_bar_on_a_terminal(tmp_path, subprocess_env, user_path):
+    import pty
+
+    data = tmp_path / "data.csv"
+    data.write_text("id,content\n" + "".join(f"{i},text {i}\n" for i in range(30)))
+    leader, follower = pty.openpty()
+    try:
+        completed = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                SCRIPT,
+                "embed-multi",
+                "items",
+                str(data),
+                "-m",
+                "demo",
+            ],
+            env=subprocess_env,
+            stdout=subprocess.PIPE,
+            stderr=follower,
+            timeout=60,
+        )
+        os.close(follower)
+        follower = None
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:  # EIO once the terminal has no writer
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        if follower is not None:
+            os.close(follower)
+        os.close(leader)
+    assert completed.returncode == 0
+    assert completed.stdout == b""
+    terminal = b"".join(chunks).decode()
+    assert "Embedding" in terminal and "100%" in terminal
+    assert stored(user_path / "embeddings.db") != []
+
+
+def test_help_matches_the_documented_options(run):
+    result = run("embed-multi", "--help")
+    assert "Usage: root embed-multi [OPTIONS] COLLECTION [INPUT_PATH]" in result.output
+    for option in (
+        "--format [json|csv|tsv|nl]",
+        "--files <DIRECTORY TEXT>...",
+        "--encoding TEXT",
+        "--binary",
+        "--sql TEXT",
+        "--attach <TEXT FILE>...",
+        "--batch-size INTEGER         Batch size to use when running embeddings\n",
+        "--prefix TEXT",
+        "-m, --model TEXT",
+        "--prepend TEXT",
+        "--store",
+        "-d, --database FILE",
+    ):
+        assert option in result.output, option

@@ -1,0 +1,102 @@
+"""NumPy scoring: the same answers as a plain cosine similarity, at any size."""
+
+from __future__ import annotations
+
+import math
+import random
+import struct
+
+import pytest
+from llm.embeddings.similarity import (
+    CHUNK_ROWS,
+    cosine_similarity,
+    score_rows,
+    top_indices,
+)
+
+
+def blob(vector):
+    return struct.pack("<" + "f" * len(vector), *vector)
+
+
+def python_cosine(a, b):
+    dot = sum(x * y for x, y in zip(a, b))
+    norms = math.sqrt(sum(x * x for x in a)) * math.sqrt(sum(y * y for y in b))
+    return dot / norms if norms else 0.0
+
+
+def test_matches_brute_force_across_chunks():
+    rng = random.Random(42)
+    count = CHUNK_ROWS * 3 + 17
+    vectors = [[rng.uniform(-1, 1) for _ in range(24)] for _ in range(count)]
+    # Round through float32 as storage does.
+    vectors = [list(struct.unpack("<24f", blob(v))) for v in vectors]
+    query = [rng.uniform(-1, 1) for _ in range(24)]
+    keys, scores = score_rows(
+        ((f"k{i}", blob(v)) for i, v in enumerate(vectors)), query
+    )
+    assert keys == [f"k{i}" for i in range(count)]
+    expected = [python_cosine(v, query) for v in vectors]
+    for got, want in zip(scores, expected):
+        assert got == pytest.approx(want, abs=1e-5)
+    best = sorted(range(count), key=lambda i: -expected[i])[:10]
+    assert top_indices(scores, 10) == best
+
+
+def test_works_with_a_cursor_and_fetchmany():
+    import sqlite3
+
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE t (k TEXT, v BLOB)")
+    conn.executemany(
+        "INSERT INTO t VALUES (?, ?)",
+        [(f"k{i}", blob([1.0, float(i)])) for i in range(CHUNK_ROWS + 5)],
+    )
+    keys, scores = score_rows(conn.execute("SELECT k, v FROM t"), [0.0, 1.0])
+    assert len(keys) == CHUNK_ROWS + 5
+    assert keys[top_indices(scores, 1)[0]] == f"k{CHUNK_ROWS + 4}"
+
+
+def test_zero_vectors_score_zero():
+    keys, scores = score_rows(
+        [("zero", blob([0.0, 0.0])), ("x", blob([1.0, 0.0]))], [1, 0]
+    )
+    assert scores.tolist() == [0.0, 1.0]
+    keys, scores = score_rows([("x", blob([1.0, 0.0]))], [0, 0])
+    assert scores.tolist() == [0.0]
+
+
+def test_rows_of_other_dimensions_are_left_out():
+    rows = [("two", blob([1.0, 0.0])), ("three", blob([1.0, 0.0, 0.0])), ("none", None)]
+    keys, scores = score_rows(rows, [1.0, 0.0, 0.0])
+    assert keys == ["three"]
+    with pytest.raises(
+        ValueError, match="Stored vectors have 2 dimensions but the query"
+    ):
+        score_rows([("two", blob([1.0, 0.0]))], [1.0, 0.0, 0.0])
+
+
+def test_empty_input():
+    keys, scores = score_rows([], [1.0])
+    assert keys == [] and scores.shape == (0,)
+    assert top_indices(scores, 5) == []
+
+
+def test_top_indices_edges():
+    import numpy as np
+
+    scores = np.array([0.1, 0.9, 0.5, 0.9], dtype=np.float32)
+    assert top_indices(scores, 10) == [1, 3, 2, 0]
+    assert top_indices(scores, 0) == []
+    assert top_indices(scores, 1) in ([1], [3])
+
+
+def test_cosine_similarity():
+    assert cosine_similarity([1, 0], [1, 0]) == pytest.approx(1.0)
+    assert cosine_similarity([1, 0], [-1, 0]) == pytest.approx(-1.0)
+    assert cosine_similarity([1, 1], blob([1.0, 0.0])) == pytest.approx(
+        1 / math.sqrt(2)
+    )
+    assert cosine_similarity([0, 0], [1, 0]) == 0.0
+    with pytest.raises(ValueError, match="2 and 3 dimensions"):
+        cosine_similarity([1, 0], [1, 0, 0])
