@@ -203,6 +203,22 @@ def test_binary_content_rejected_by_text_only_model(db):
     assert collection.count() == 0
 
 
+def test_text_rejected_by_binary_only_model(db):
+    class ImagesOnly(llm.EmbeddingModel):
+        model_id = "images-only"
+        supports_text = False
+        supports_binary = True
+
+        def embed_batch(self, items):
+            return ([float(len(item)), 1.0] for item in items)
+
+    collection = Collection("images", db, model=ImagesOnly())
+    with pytest.raises(ValueError, match="does not support text"):
+        collection.embed("x", "some text")
+    collection.embed("y", b"\x00\x01")
+    assert collection.count() == 1
+
+
 def test_invalid_items_are_rejected(db):
     collection = Collection("entries", db, model_id="demo")
     with pytest.raises(ValueError, match="No content"):

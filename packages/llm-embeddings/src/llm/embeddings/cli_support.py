@@ -25,11 +25,11 @@ EMBEDDING_MODEL_ENV_VAR = "LLM_EMBEDDING_MODEL"
 
 def _find_default_group() -> type[click.Group]:
     try:
-        from llm.cli.groups import DefaultGroup
+        from llm.cli.groups import DefaultGroup as CliDefaultGroup
     except ImportError:
-        DefaultGroup = None
-    if DefaultGroup is not None:
-        return DefaultGroup
+        pass
+    else:
+        return CliDefaultGroup
 
     class FallbackDefaultGroup(click.Group):
         """Runs ``default`` when no (known) sub-command is named; marks it with ``*``."""

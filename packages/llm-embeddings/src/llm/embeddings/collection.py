@@ -59,8 +59,6 @@ class Collection:
     incompatible vectors.
     """
 
-    Entry = Entry
-
     def __init__(
         self,
         name: str,

@@ -143,6 +143,7 @@ def embed(
         if target is None:
             _output_vector(embedding_model.embed(value), format_ or "json")
             return
+        assert id is not None  # checked above: a collection needs an ID
         target.embed(id, value, metadata=metadata_value, store=store)
         if format_:
             from .similarity import as_vector

@@ -263,7 +263,11 @@ def embed_multi(
             records = file_records(matches, binary, encodings or DEFAULT_ENCODINGS)
             total = len(matches)
         items = (
-            (prefix + item_id, (prepend + value) if prepend else value, None)
+            (
+                prefix + item_id,
+                prepend + value if prepend and isinstance(value, str) else value,
+                None,
+            )
             for item_id, value in records
         )
         target.embed_multi_with_metadata(

@@ -7,7 +7,7 @@ product, so memory stays bounded and no Python code runs per vector.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -15,8 +15,11 @@ if TYPE_CHECKING:
 
 CHUNK_ROWS = 512
 
+# A vector as floats, a stored little-endian float32 blob, or a NumPy array.
+VectorLike = Any
 
-def as_vector(vector: Sequence[float] | bytes | Any) -> np.ndarray:
+
+def as_vector(vector: VectorLike) -> np.ndarray:
     """A query vector (floats, a stored blob or an array) as a 1-D float32 array."""
     import numpy as np
 
@@ -25,7 +28,7 @@ def as_vector(vector: Sequence[float] | bytes | Any) -> np.ndarray:
     return np.asarray(vector, dtype=np.float32).reshape(-1)
 
 
-def cosine_similarity(a: Sequence[float] | bytes, b: Sequence[float] | bytes) -> float:
+def cosine_similarity(a: VectorLike, b: VectorLike) -> float:
     """Cosine similarity of two vectors, computed in double precision (0.0 if either is zero)."""
     import numpy as np
 
@@ -42,7 +45,7 @@ def cosine_similarity(a: Sequence[float] | bytes, b: Sequence[float] | bytes) ->
 
 
 def score_rows(
-    rows: Iterable[tuple[Any, bytes]], query: Sequence[float] | bytes | Any
+    rows: Iterable[tuple[Any, bytes]], query: VectorLike
 ) -> tuple[list[Any], np.ndarray]:
     """Cosine scores of ``(key, blob)`` rows against ``query``.
 
