@@ -212,3 +212,15 @@ def test_help_matches_the_documented_options(run):
     ):
         assert option in result.output
     assert "Usage: root embed [OPTIONS] [COLLECTION] [ID]" in result.output
+
+
+def test_failed_embed_leaves_no_empty_collection(run, db_path):
+    assert_error(
+        run("embed", "phrases", "x", "-m", "demo", "-c", ""), "No content provided"
+    )
+    assert_error(
+        run("embed", "phrases", "x", "-m", "vectors", "-c", "x", "--binary"),
+        "does not support binary",
+    )
+    assert run("collections").stdout in ("", "phrases: vectors\n  0 embeddings\n")
+    assert rows(db_path, "SELECT count(*) FROM embeddings") == [(0,)]

@@ -464,3 +464,23 @@ def test_help_matches_the_documented_options(run):
         "-d, --database FILE",
     ):
         assert option in result.output, option
+
+
+def test_bad_sources_leave_no_empty_collection(run, tmp_path, db_path):
+    assert_error(
+        run("embed-multi", "items", "--files", str(tmp_path), "*.none", "-m", "demo"),
+        "match *.none",
+    )
+    assert_error(
+        run(
+            "embed-multi", "items", "--sql", "select nothing from nowhere", "-m", "demo"
+        ),
+        "SQL query failed",
+    )
+    assert collections_in(db_path) == []
+
+
+def test_sql_returning_no_rows_is_not_an_error(run, db_path):
+    result = run("embed-multi", "items", "--sql", "select 1, 2 where 0", "-m", "demo")
+    assert result.exit_code == 0
+    assert rows(db_path, "SELECT count(*) FROM embeddings") == [(0,)]

@@ -129,21 +129,17 @@ def embed(
 
         from .cli_support import require_model_name
 
-        target = None
-        if collection:
-            conn = open_database(database, create=True)
-            assert conn is not None
-            target = collection_for_writing(conn, collection, model)
-            embedding_model = target.model()
-        else:
-            embedding_model = get_embedding_model(require_model_name(model))
         value = read_content(content, input_path, binary)
         if not value:
             raise click.ClickException("No content provided to embed")
-        if target is None:
+        if not collection:
+            embedding_model = get_embedding_model(require_model_name(model))
             _output_vector(embedding_model.embed(value), format_ or "json")
             return
         assert id is not None  # checked above: a collection needs an ID
+        conn = open_database(database, create=True)
+        assert conn is not None
+        target = collection_for_writing(conn, collection, model)
         target.embed(id, value, metadata=metadata_value, store=store)
         if format_:
             from .similarity import as_vector

@@ -120,12 +120,10 @@ def _with_progress(
 ) -> Iterator[tuple[str, str | bytes, Any]]:
     import sys
 
-    if not progress_enabled():
+    if not progress_enabled() or not total:
         yield from records
         return
-    with click.progressbar(
-        length=total or 0, label="Embedding", file=sys.stderr
-    ) as bar:
+    with click.progressbar(length=total, label="Embedding", file=sys.stderr) as bar:
         for record in records:
             yield record
             bar.update(1)
@@ -252,16 +250,17 @@ def embed_multi(
             # Parse everything first: a malformed line fails before any embedding.
             parsed = parse_records(_read_input(input_path), format_)
             records, total = parsed, len(parsed)
-        conn = open_database(database, create=True)
-        assert conn is not None
-        target = collection_for_writing(conn, collection, model)
-        if sql is not None:
-            from_sql = sql_records(conn, sql, attach, binary)
-            records, total = from_sql, len(from_sql)
         elif files:
             matches = _matching_files(files)
             records = file_records(matches, binary, encodings or DEFAULT_ENCODINGS)
             total = len(matches)
+        conn = open_database(database, create=True)
+        assert conn is not None
+        if sql is not None:
+            from_sql = sql_records(conn, sql, attach, binary)
+            records, total = from_sql, len(from_sql)
+        # Created only now, so bad input leaves no empty collection behind.
+        target = collection_for_writing(conn, collection, model)
         items = (
             (
                 prefix + item_id,
