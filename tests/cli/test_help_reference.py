@@ -78,8 +78,8 @@ def test_command_matches_reference(invoke, command, reference):
     if command and cli.get_command(None, command[0]) is None:  # type: ignore[arg-type]
         pytest.skip(f"llm {command[0]} is not installed")
     result = invoke([*command, "--help"])
-    assert result.exit_code == 0, result.output
-    ours = parse_options(result.output)
+    assert result.exit_code == 0, result.stdout
+    ours = parse_options(result.stdout)
     expected = parse_options(reference)
     missing = expected - ours
     assert not missing, f"llm {' '.join(command)} lacks {sorted(missing)}"
@@ -91,4 +91,4 @@ def test_command_matches_reference(invoke, command, reference):
         own = {"prompt", "chat", "keys", "models", "aliases", "plugins", "install"}
         own |= {"uninstall", "tools", "schemas", "fragments", "logs", "templates"}
         expected_commands &= own
-    assert expected_commands <= parse_commands(result.output)
+    assert expected_commands <= parse_commands(result.stdout)

@@ -61,7 +61,7 @@ def test_continue_most_recent_conversation(invoke, mock_model):
     invoke(["-m", "mock", "first question"])
     mock_model.enqueue("second answer")
     result = invoke(["second question", "-c"])  # no -m: the conversation's model
-    assert result.output == "second answer\n"
+    assert result.stdout == "second answer\n"
     messages = mock_model.prompts[-1].messages
     assert [(m.role, m.text) for m in messages] == [
         ("user", "first question"),
@@ -82,7 +82,7 @@ def test_cid_picks_a_conversation(invoke, logs_path):
     invoke(["-m", "echo", "conversation B"])
     first_id = logged_responses(logs_path)[0]["conversation_id"]
     result = invoke(["follow up", "--cid", first_id])
-    texts = [m["parts"][0].get("text") for m in echo_output(result.output)["messages"]]
+    texts = [m["parts"][0].get("text") for m in echo_output(result.stdout)["messages"]]
     assert texts[0] == "conversation A"
     assert "conversation B" not in str(texts)
     result = invoke(["again", "--conversation", first_id])
@@ -97,13 +97,13 @@ def test_unknown_cid(invoke):
 
 def test_continue_with_nothing_logged_starts_fresh(invoke):
     result = invoke(["-m", "echo", "hello", "-c"])
-    assert echo_output(result.output)["prompt"] == "hello"
+    assert echo_output(result.stdout)["prompt"] == "hello"
 
 
 def test_continue_with_other_model(invoke, mock_model, logs_path):
     invoke(["-m", "echo", "start"])
     mock_model.enqueue("switched")
-    assert invoke(["-c", "-m", "mock", "next"]).output == "switched\n"
+    assert invoke(["-c", "-m", "mock", "next"]).stdout == "switched\n"
     assert [m.text for m in mock_model.prompts[-1].messages][0] == "start"
     assert len({r["conversation_id"] for r in logged_responses(logs_path)}) == 1
 
@@ -111,7 +111,7 @@ def test_continue_with_other_model(invoke, mock_model, logs_path):
 def test_legacy_model_sees_history(invoke):
     invoke(["-m", "legacy", "one"])
     result = invoke(["-c", "two"])
-    assert result.output == "legacy:two history=['one->legacy:one history=[]']\n"
+    assert result.stdout == "legacy:two history=['one->legacy:one history=[]']\n"
 
 
 def test_attachments_and_fragments_are_logged(invoke, tmp_path, logs_path):

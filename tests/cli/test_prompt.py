@@ -22,12 +22,12 @@ def test_prompt_argument(invoke, mock_model):
 
 def test_stdin_comes_before_the_argument(invoke):
     result = invoke(["-m", "echo", "explain this"], input="def f(): pass\n")
-    assert echo_output(result.output)["prompt"] == "def f(): pass\n explain this"
+    assert echo_output(result.stdout)["prompt"] == "def f(): pass\n explain this"
 
 
 def test_stdin_only(invoke):
     result = invoke(["-m", "echo"], input="just stdin")
-    assert echo_output(result.output)["prompt"] == "just stdin"
+    assert echo_output(result.stdout)["prompt"] == "just stdin"
 
 
 def test_nothing_to_send_is_an_error(invoke):
@@ -38,15 +38,15 @@ def test_nothing_to_send_is_an_error(invoke):
 
 def test_system_prompt(invoke):
     result = invoke(["-m", "echo", "hi", "-s", "be brief"])
-    assert echo_output(result.output)["system"] == "be brief"
+    assert echo_output(result.stdout)["system"] == "be brief"
     result = invoke(["-m", "echo", "hi", "--system", "be long"])
-    assert echo_output(result.output)["system"] == "be long"
+    assert echo_output(result.stdout)["system"] == "be long"
 
 
 def test_model_by_alias(invoke, mock_model):
     mock_model.enqueue("via alias")
     result = invoke(["-m", "scripted", "hi"])
-    assert result.output == "via alias\n"
+    assert result.stdout == "via alias\n"
 
 
 def test_unknown_model(invoke):
@@ -60,9 +60,9 @@ def test_unknown_model(invoke):
 def test_query_selects_first_matching_model(invoke, mock_model):
     mock_model.enqueue("mock answered")
     result = invoke(["-q", "moc", "hi"])
-    assert result.output == "mock answered\n"
+    assert result.stdout == "mock answered\n"
     result = invoke(["-q", "echo", "-q", "Echo", "hi"])
-    assert echo_output(result.output)["prompt"] == "hi"
+    assert echo_output(result.stdout)["prompt"] == "hi"
     result = invoke(["-q", "echo", "-q", "mock", "hi"])
     assert result.exit_code == 1
     assert "No model found matching 'echo', 'mock'" in result.stderr
@@ -71,17 +71,17 @@ def test_query_selects_first_matching_model(invoke, mock_model):
 def test_default_model_and_llm_model_env(invoke, mock_model, monkeypatch):
     assert invoke(["models", "default", "echo"]).exit_code == 0
     result = invoke(["hello"])
-    assert echo_output(result.output)["prompt"] == "hello"
+    assert echo_output(result.stdout)["prompt"] == "hello"
     monkeypatch.setenv("LLM_MODEL", "mock")
     mock_model.enqueue("from LLM_MODEL")
-    assert invoke(["hello"]).output == "from LLM_MODEL\n"
+    assert invoke(["hello"]).stdout == "from LLM_MODEL\n"
 
 
 def test_options(invoke):
     result = invoke(["-m", "echo", "hi", "-o", "temperature", "0.5"])
-    assert echo_output(result.output)["options"] == {"temperature": 0.5}
+    assert echo_output(result.stdout)["options"] == {"temperature": 0.5}
     result = invoke(["-m", "echo", "hi", "--option", "max_tokens", "12"])
-    assert echo_output(result.output)["options"] == {"max_tokens": 12}
+    assert echo_output(result.stdout)["options"] == {"max_tokens": 12}
 
 
 def test_bad_option_value(invoke):
@@ -107,11 +107,11 @@ def test_stored_default_options_apply_unless_overridden(invoke):
         == 0
     )
     result = invoke(["-m", "echo", "hi"])
-    assert echo_output(result.output)["options"] == {"temperature": 0.7}
+    assert echo_output(result.stdout)["options"] == {"temperature": 0.7}
     result = invoke(["-m", "echo", "hi", "-o", "temperature", "0.2"])
-    assert echo_output(result.output)["options"] == {"temperature": 0.2}
+    assert echo_output(result.stdout)["options"] == {"temperature": 0.2}
     result = invoke(["-m", "echo", "hi", "-o", "max_tokens", "5"])
-    assert echo_output(result.output)["options"] == {
+    assert echo_output(result.stdout)["options"] == {
         "temperature": 0.7,
         "max_tokens": 5,
     }
@@ -120,24 +120,24 @@ def test_stored_default_options_apply_unless_overridden(invoke):
 def test_show_options(invoke):
     result = invoke(["-m", "echo", "--options"])
     assert result.exit_code == 0
-    assert result.output.startswith("EchoModel: echo\n  Options:\n")
-    assert "temperature: float" in result.output
-    assert "Sampling temperature, 0 to 2" in result.output
+    assert result.stdout.startswith("EchoModel: echo\n  Options:\n")
+    assert "temperature: float" in result.stdout
+    assert "Sampling temperature, 0 to 2" in result.stdout
 
 
 def test_no_stream(invoke):
-    assert echo_output(invoke(["-m", "echo", "hi"]).output)["stream"] is True
+    assert echo_output(invoke(["-m", "echo", "hi"]).stdout)["stream"] is True
     result = invoke(["-m", "echo", "hi", "--no-stream"])
-    assert echo_output(result.output)["stream"] is False
+    assert echo_output(result.stdout)["stream"] is False
 
 
 def test_key_option(invoke):
     result = invoke(["-m", "keyed", "hi", "--key", "sk-123"])
-    assert result.output == "key=sk-123\n"
+    assert result.stdout == "key=sk-123\n"
     # A stored key's name works too.
     assert invoke(["keys", "set", "personal", "--value", "sk-stored"]).exit_code == 0
     assert (
-        invoke(["-m", "keyed", "hi", "--key", "personal"]).output == "key=sk-stored\n"
+        invoke(["-m", "keyed", "hi", "--key", "personal"]).stdout == "key=sk-stored\n"
     )
 
 
@@ -176,17 +176,17 @@ FENCED = "Here:\n```python\nprint(1)\n```\nand\n```js\nconsole.log(2)\n```\nbye"
 
 def test_extract(invoke, mock_model, logs_path):
     mock_model.enqueue(FENCED)
-    assert invoke(["-m", "mock", "code", "-x"]).output == "print(1)\n\n"
+    assert invoke(["-m", "mock", "code", "-x"]).stdout == "print(1)\n\n"
     mock_model.enqueue(FENCED)
-    assert invoke(["-m", "mock", "code", "--extract"]).output == "print(1)\n\n"
+    assert invoke(["-m", "mock", "code", "--extract"]).stdout == "print(1)\n\n"
     mock_model.enqueue(FENCED)
-    assert invoke(["-m", "mock", "code", "--xl"]).output == "console.log(2)\n\n"
+    assert invoke(["-m", "mock", "code", "--xl"]).stdout == "console.log(2)\n\n"
     mock_model.enqueue(FENCED)
     assert (
-        invoke(["-m", "mock", "code", "--extract-last"]).output == "console.log(2)\n\n"
+        invoke(["-m", "mock", "code", "--extract-last"]).stdout == "console.log(2)\n\n"
     )
     mock_model.enqueue("no code here")
-    assert invoke(["-m", "mock", "code", "-x"]).output == "no code here\n"
+    assert invoke(["-m", "mock", "code", "-x"]).stdout == "no code here\n"
     # The whole response is still logged.
     assert logged_responses(logs_path)[0]["response"] == FENCED
 
@@ -212,15 +212,15 @@ def test_reasoning_is_dimmed_on_a_terminal(invoke):
 def test_async(invoke, logs_path):
     result = invoke(["-m", "echo", "hi", "--async"])
     assert result.exit_code == 0
-    assert echo_output(result.output)["prompt"] == "hi"
+    assert echo_output(result.stdout)["prompt"] == "hi"
     assert logged_responses(logs_path)[0]["prompt"] == "hi"
 
 
 def test_async_only_used_with_flag(invoke, async_mock_model, mock_model):
     mock_model.enqueue("sync")
-    assert invoke(["-m", "mock", "hi"]).output == "sync\n"
+    assert invoke(["-m", "mock", "hi"]).stdout == "sync\n"
     async_mock_model.enqueue("async")
-    assert invoke(["-m", "mock", "hi", "--async"]).output == "async\n"
+    assert invoke(["-m", "mock", "hi", "--async"]).stdout == "async\n"
 
 
 def test_async_unknown_for_sync_only_model(invoke):
@@ -232,7 +232,7 @@ def test_async_unknown_for_sync_only_model(invoke):
 def test_json_output(invoke, mock_model, logs_path):
     mock_model.enqueue("answer", llm.Usage(input=2, output=1))
     result = invoke(["-m", "mock", "question", "--json"])
-    records = json.loads(result.output)
+    records = json.loads(result.stdout)
     assert len(records) == 1
     record = records[0]
     assert record["prompt"] == "question"
@@ -244,7 +244,7 @@ def test_json_output(invoke, mock_model, logs_path):
 
 def test_json_output_without_logging(invoke, mock_model, logs_path):
     mock_model.enqueue("answer")
-    records = json.loads(invoke(["-m", "mock", "q", "--json", "-n"]).output)
+    records = json.loads(invoke(["-m", "mock", "q", "--json", "-n"]).stdout)
     assert records[0]["response"] == "answer"
     assert not logs_path.exists() or logged_responses(logs_path) == []
 

@@ -65,7 +65,7 @@ def test_attachment_path(invoke, tmp_path):
     image = tmp_path / "image.png"
     image.write_bytes(PNG)
     result = invoke(["-m", "echo", "describe", "-a", str(image)])
-    attachments = echo_output(result.output)["attachments"]
+    attachments = echo_output(result.stdout)["attachments"]
     assert attachments == [
         {
             "type": "image/png",
@@ -78,7 +78,7 @@ def test_attachment_path(invoke, tmp_path):
 
 def test_attachment_from_stdin(invoke):
     result = invoke(["-m", "echo", "describe", "-a", "-"], input=PNG)
-    output = echo_output(result.output)
+    output = echo_output(result.stdout)
     assert output["prompt"] == "describe"
     assert output["attachments"][0]["type"] == "image/png"
     assert output["attachments"][0]["id"] == llm.Attachment(content=PNG).id()
@@ -88,18 +88,18 @@ def test_attachment_type_option(invoke, tmp_path):
     data = tmp_path / "sound.bin"
     data.write_bytes(b"not really audio")
     result = invoke(["-m", "echo", "listen", "--at", str(data), "audio/wav"])
-    assert echo_output(result.output)["attachments"][0]["type"] == "audio/wav"
+    assert echo_output(result.stdout)["attachments"][0]["type"] == "audio/wav"
     result = invoke(
         ["-m", "echo", "listen", "--attachment-type", "-", "audio/mpeg"],
         input=b"raw bytes",
     )
-    assert echo_output(result.output)["attachments"][0]["type"] == "audio/mpeg"
+    assert echo_output(result.stdout)["attachments"][0]["type"] == "audio/mpeg"
 
 
 def test_attachment_url(invoke, web):
     web.pages["/cat.png"] = ("image/png", PNG)
     result = invoke(["-m", "echo", "what", "-a", f"{web.url}/cat.png"])
-    attachment = echo_output(result.output)["attachments"][0]
+    attachment = echo_output(result.stdout)["attachments"][0]
     assert attachment["url"] == f"{web.url}/cat.png"
     assert attachment["type"] == "image/png"
 
@@ -139,7 +139,7 @@ def test_fragment_file_and_order(invoke, tmp_path, logs_path):
     result = invoke(
         ["-m", "echo", "the prompt", "-f", str(one), "--fragment", str(two)]
     )
-    assert echo_output(result.output)["prompt"] == (
+    assert echo_output(result.stdout)["prompt"] == (
         "first fragment\nsecond fragment\nthe prompt"
     )
     stored = rows(logs_path, "select content from fragments order by id")
@@ -150,30 +150,30 @@ def test_system_fragment(invoke, tmp_path):
     instructions = tmp_path / "explain.txt"
     instructions.write_text("Explain in detail")
     result = invoke(["-m", "echo", "x", "--sf", str(instructions), "-s", "and briefly"])
-    assert echo_output(result.output)["system"] == "Explain in detail\nand briefly"
+    assert echo_output(result.stdout)["system"] == "Explain in detail\nand briefly"
     result = invoke(["-m", "echo", "x", "--system-fragment", str(instructions)])
-    assert echo_output(result.output)["system"] == "Explain in detail"
+    assert echo_output(result.stdout)["system"] == "Explain in detail"
 
 
 def test_fragment_from_stdin(invoke):
     result = invoke(["-m", "echo", "summarize", "-f", "-"], input="piped document")
-    assert echo_output(result.output)["prompt"] == "piped document\nsummarize"
+    assert echo_output(result.stdout)["prompt"] == "piped document\nsummarize"
 
 
 def test_fragment_url_alias_and_hash(invoke, web):
     web.pages["/robots.txt"] = ("text/plain; charset=utf-8", b"User-agent: *")
     result = invoke(["-m", "echo", "explain", "-f", f"{web.url}/robots.txt"])
-    assert echo_output(result.output)["prompt"] == "User-agent: *\nexplain"
+    assert echo_output(result.stdout)["prompt"] == "User-agent: *\nexplain"
     assert (
         invoke(["fragments", "set", "robots", f"{web.url}/robots.txt"]).exit_code == 0
     )
     result = invoke(["-m", "echo", "again", "-f", "robots"])
-    assert echo_output(result.output)["prompt"] == "User-agent: *\nagain"
+    assert echo_output(result.stdout)["prompt"] == "User-agent: *\nagain"
     from llm.fragments import fragment_hash
 
     digest = fragment_hash("User-agent: *")
     result = invoke(["-m", "echo", "by hash", "-f", digest])
-    assert echo_output(result.output)["prompt"] == "User-agent: *\nby hash"
+    assert echo_output(result.stdout)["prompt"] == "User-agent: *\nby hash"
 
 
 def test_fragment_loader_plugin(invoke, tmp_path):
@@ -197,10 +197,10 @@ def test_fragment_loader_plugin(invoke, tmp_path):
     pm.register(Loader(), name="shout-loader")
     try:
         result = invoke(["-m", "echo", "then", "-f", "shout:hello"])
-        output = echo_output(result.output)
+        output = echo_output(result.stdout)
         assert output["prompt"] == "HELLO\nthen"
         assert output["attachments"][0]["type"] == "image/png"
-        loaders = invoke(["fragments", "loaders"]).output
+        loaders = invoke(["fragments", "loaders"]).stdout
         assert "shout:\n  Upper-cases its argument" in loaders
     finally:
         pm.unregister(name="shout-loader")
@@ -217,16 +217,16 @@ def test_missing_fragment(invoke):
 
 def test_schema_dsl_and_json(invoke):
     result = invoke(["-m", "echo", "invent", "--schema", "name, age int"])
-    schema = echo_output(result.output)["schema"]
+    schema = echo_output(result.stdout)["schema"]
     assert schema == llm.schema_dsl("name, age int")
     raw = '{"type": "object", "properties": {"dogs": {"type": "array"}}}'
     result = invoke(["-m", "echo", "invent", "--schema", raw])
-    assert echo_output(result.output)["schema"] == json.loads(raw)
+    assert echo_output(result.stdout)["schema"] == json.loads(raw)
 
 
 def test_schema_multi(invoke):
     result = invoke(["-m", "echo", "invent", "--schema-multi", "name, bio"])
-    assert echo_output(result.output)["schema"] == llm.schema_dsl(
+    assert echo_output(result.stdout)["schema"] == llm.schema_dsl(
         "name, bio", multi=True
     )
 
@@ -236,15 +236,15 @@ def test_schema_file_id_and_template(invoke, tmp_path, logs_path):
     schema = {"type": "object", "properties": {"name": {"type": "string"}}}
     path.write_text(json.dumps(schema))
     result = invoke(["-m", "echo", "invent", "--schema", str(path)])
-    assert echo_output(result.output)["schema"] == schema
+    assert echo_output(result.stdout)["schema"] == schema
     schema_id = rows(logs_path, "select id from schemas")[0]["id"]
     result = invoke(["-m", "echo", "again", "--schema", schema_id])
-    assert echo_output(result.output)["schema"] == schema
+    assert echo_output(result.stdout)["schema"] == schema
     assert invoke(["--schema", "name, age int", "--save", "dog"]).exit_code == 0
     result = invoke(["-m", "echo", "tmpl", "--schema", "t:dog"])
-    assert echo_output(result.output)["schema"] == llm.schema_dsl("name, age int")
+    assert echo_output(result.stdout)["schema"] == llm.schema_dsl("name, age int")
     result = invoke(["-m", "echo", "tmpl", "--schema-multi", "t:dog"])
-    assert echo_output(result.output)["schema"] == llm.schema_dsl(
+    assert echo_output(result.stdout)["schema"] == llm.schema_dsl(
         "name, age int", multi=True
     )
 

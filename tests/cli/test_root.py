@@ -26,7 +26,7 @@ class HelloPlugin:
 def test_version(invoke):
     result = invoke(["--version"])
     assert result.exit_code == 0
-    lines = result.output.splitlines()
+    lines = result.stdout.splitlines()
     assert lines[0] == f"llm, version {llm.versions.llm_version()}"
     assert any(line.strip().startswith("llm-core ") for line in lines[1:])
     assert any(line.strip().startswith("llm-cli ") for line in lines[1:])
@@ -38,12 +38,12 @@ def test_default_command_is_prompt(invoke):
     bare_word = invoke(["hello", "-m", "echo"])
     assert explicit.exit_code == implicit.exit_code == bare_word.exit_code == 0
     for result in (explicit, implicit, bare_word):
-        assert json.loads(result.output)["prompt"] == "hello"
+        assert json.loads(result.stdout)["prompt"] == "hello"
 
 
 def test_no_arguments_runs_prompt_with_stdin(invoke):
     result = invoke(["-m", "echo"], input="from stdin")
-    assert json.loads(result.output)["prompt"] == "from stdin"
+    assert json.loads(result.stdout)["prompt"] == "from stdin"
     result = invoke([], input="piped only")
     # The default model (gpt-4o-mini) needs a key: the prompt command ran.
     assert result.exit_code == 1
@@ -54,7 +54,7 @@ def test_help_lists_commands_with_default_marked(invoke):
     for args in (["--help"], ["-h"]):
         result = invoke(args)
         assert result.exit_code == 0
-        commands = result.output.split("Commands:")[1]
+        commands = result.stdout.split("Commands:")[1]
         names = [line.split()[0] for line in commands.strip().splitlines()]
         assert names[0] == "prompt*"
         for name in ("chat", "models", "keys", "aliases", "plugins", "install"):
@@ -63,26 +63,26 @@ def test_help_lists_commands_with_default_marked(invoke):
 
 
 def test_subgroup_default_commands(invoke):
-    assert invoke(["models"]).output == invoke(["models", "list"]).output
+    assert invoke(["models"]).stdout == invoke(["models", "list"]).stdout
     assert invoke(["keys"]).exit_code == 0
     result = invoke(["models", "-q", "echo"])
-    assert result.output.strip() == "EchoModel: echo"
+    assert result.stdout.strip() == "EchoModel: echo"
 
 
 def test_plugin_commands_appear_in_help_and_run(invoke):
     pm.register(HelloPlugin(), name="hello-plugin")
     try:
-        help_text = invoke(["--help"]).output
+        help_text = invoke(["--help"]).stdout
         assert "hello-world" in help_text
         assert "Say hello to someone" in help_text
         result = invoke(["hello-world", "there"])
-        assert result.output == "Hello there!\n"
+        assert result.stdout == "Hello there!\n"
     finally:
         pm.unregister(name="hello-plugin")
     # Unregistered plugins' commands go away again.
-    assert "hello-world" not in invoke(["--help"]).output
+    assert "hello-world" not in invoke(["--help"]).stdout
     result = invoke(["hello-world", "-m", "echo"])
-    assert json.loads(result.output)["prompt"] == "hello-world"
+    assert json.loads(result.stdout)["prompt"] == "hello-world"
 
 
 def test_missing_command_module_is_absent(invoke, monkeypatch):
@@ -90,11 +90,11 @@ def test_missing_command_module_is_absent(invoke, monkeypatch):
     from llm.cli import cli
 
     cli._builtins.pop("ghost", None)
-    help_text = invoke(["--help"]).output
+    help_text = invoke(["--help"]).stdout
     assert "ghost" not in help_text
     # Unknown words are prompts.
     result = invoke(["ghost", "-m", "echo"])
-    assert json.loads(result.output)["prompt"] == "ghost"
+    assert json.loads(result.stdout)["prompt"] == "ghost"
 
 
 def test_plugin_command_cache(user_path, monkeypatch):

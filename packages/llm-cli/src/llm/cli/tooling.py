@@ -251,10 +251,14 @@ class Approver:
             return click.confirm(question, default=False, err=True)
         if self.stdin_is_prompt_input:
             try:
-                with open("/dev/tty", "r+", encoding="utf-8") as tty:
-                    tty.write(f"{question} [y/N]: ")
-                    tty.flush()
-                    return _is_yes(tty.readline())
+                # Separate handles: a terminal is not seekable, so "r+" fails.
+                with (
+                    open("/dev/tty", "w", encoding="utf-8") as out,
+                    open("/dev/tty", encoding="utf-8") as answer,
+                ):
+                    out.write(f"{question} [y/N]: ")
+                    out.flush()
+                    return _is_yes(answer.readline())
             except OSError:
                 pass
         click.echo(f"{question} [y/N]: ", nl=False, err=True)

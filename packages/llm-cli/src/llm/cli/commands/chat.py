@@ -194,7 +194,7 @@ def chat_loop(session: Session, display: Any, reader: LineReader) -> None:
                 fragments, attachments = resolve_fragments(
                     references, stdin, session.logs
                 )
-                prompt, system = session.evaluate(text)
+                prompt, system = session.evaluate(text if text.strip() else None)
                 kwargs = session.prompt_kwargs(
                     system if first_turn else None,
                     first_turn=first_turn,

@@ -85,9 +85,11 @@ def set_(alias: str, fragment: str) -> None:
     with handle_errors():
         db = _db()
         if fragment == "-":
+            import sys
+
             from llm.fragments import fragment_hash
 
-            text = click.get_text_stream("stdin").read()
+            text = sys.stdin.read()
             store_fragment(db, text, "-")
             fragment = fragment_hash(text)
         set_fragment_alias(db, alias, fragment)

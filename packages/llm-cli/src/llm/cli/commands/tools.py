@@ -30,6 +30,8 @@ def _plugin_of(obj: Any) -> str | None:
 
 def _signature(function: Any, drop_first: bool = False) -> str:
     try:
+        signature = inspect.signature(function, eval_str=True)
+    except (NameError, SyntaxError):  # annotations that cannot be evaluated
         signature = inspect.signature(function)
     except (TypeError, ValueError):
         return "(...)"

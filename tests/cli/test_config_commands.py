@@ -1,0 +1,103 @@
+"""``llm keys`` and ``llm aliases``."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+
+
+def test_keys_set_list_get_path(invoke, user_path):
+    assert invoke(["keys"]).stderr == "No keys found\n"
+    assert invoke(["keys", "set", "openai", "--value", "sk-1"]).exit_code == 0
+    assert invoke(["keys", "set", "anthropic", "--value", "sk-2"]).exit_code == 0
+    assert invoke(["keys"]).stdout == "anthropic\nopenai\n"
+    assert invoke(["keys", "list"]).stdout == "anthropic\nopenai\n"
+    assert invoke(["keys", "get", "openai"]).stdout == "sk-1\n"
+    path = user_path / "keys.json"
+    assert invoke(["keys", "path"]).stdout == f"{path}\n"
+    data = json.loads(path.read_text())
+    assert data["openai"] == "sk-1" and data["anthropic"] == "sk-2"
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+
+
+def test_keys_set_prompts_hidden(invoke, user_path):
+    result = invoke(["keys", "set", "secret"], input="typed-value\n")
+    assert result.exit_code == 0
+    assert "typed-value" not in result.stdout
+    assert "Enter key" in result.stdout
+    assert json.loads((user_path / "keys.json").read_text())["secret"] == "typed-value"
+
+
+def test_keys_get_missing(invoke):
+    result = invoke(["keys", "get", "nope"])
+    assert result.exit_code == 1
+    assert result.stderr == "Error: No key found with name 'nope'\n"
+
+
+def test_corrupt_keys_file(invoke, user_path):
+    (user_path / "keys.json").write_text("[1, 2")
+    for args in (["keys"], ["keys", "get", "x"], ["keys", "set", "x", "--value", "y"]):
+        result = invoke(args)
+        assert result.exit_code == 1
+        assert "keys.json is not valid JSON" in result.stderr
+    assert (user_path / "keys.json").read_text() == "[1, 2"
+
+
+def test_aliases_list(invoke):
+    result = invoke(["aliases"])
+    lines = result.stdout.splitlines()
+    assert "scripted : mock" in [" ".join(line.split()) for line in lines]
+    assert any(line.endswith(": embed-demo (embedding)") for line in lines)
+    assert invoke(["aliases", "list"]).stdout == result.stdout
+    data = json.loads(invoke(["aliases", "list", "--json"]).stdout)
+    assert data["scripted"] == "mock"
+    assert data["demo"] == "embed-demo"
+
+
+def test_aliases_set_remove_path(invoke, user_path, mock_model):
+    assert invoke(["aliases", "set", "mm", "scripted"]).exit_code == 0
+    assert json.loads((user_path / "aliases.json").read_text()) == {"mm": "mock"}
+    mock_model.enqueue("via user alias")
+    assert invoke(["-m", "mm", "hi"]).stdout == "via user alias\n"
+    assert invoke(["aliases", "path"]).stdout == f"{user_path / 'aliases.json'}\n"
+    assert invoke(["aliases", "remove", "mm"]).exit_code == 0
+    assert json.loads((user_path / "aliases.json").read_text()) == {}
+    result = invoke(["aliases", "remove", "mm"])
+    assert result.exit_code == 1
+    assert result.stderr == "Error: No such alias: mm\n"
+
+
+def test_aliases_set_with_query(invoke, user_path):
+    result = invoke(["aliases", "set", "e", "-q", "ech"])
+    assert result.exit_code == 0
+    assert json.loads((user_path / "aliases.json").read_text()) == {"e": "echo"}
+    result = invoke(["aliases", "set", "x", "-q", "zzz"])
+    assert result.exit_code == 1
+    assert "No model found matching 'zzz'" in result.stderr
+    result = invoke(["aliases", "set", "x"])
+    assert result.exit_code == 1
+
+
+def test_aliases_for_embedding_models(invoke, user_path):
+    assert invoke(["aliases", "set", "emb", "embed-demo"]).exit_code == 0
+    assert "emb : embed-demo (embedding)" in [
+        " ".join(line.split()) for line in invoke(["aliases"]).stdout.splitlines()
+    ]
+
+
+def test_aliases_unknown_model(invoke, user_path):
+    result = invoke(["aliases", "set", "x", "no-such-model"])
+    assert result.exit_code == 1
+    assert result.stderr == "Error: Unknown model: no-such-model\n"
+    assert not (user_path / "aliases.json").exists()
+
+
+def test_corrupt_aliases_file_is_not_replaced(invoke, user_path):
+    (user_path / "aliases.json").write_text("{oops")
+    result = invoke(["aliases", "set", "x", "mock"])
+    assert result.exit_code == 1
+    assert "aliases.json is not valid JSON" in result.stderr
+    result = invoke(["aliases", "remove", "x"])
+    assert result.exit_code == 1
+    assert (user_path / "aliases.json").read_text() == "{oops"
