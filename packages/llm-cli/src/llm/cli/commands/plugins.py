@@ -32,11 +32,16 @@ def plugins(all_: bool, hook: tuple[str, ...]) -> None:
     click.echo(json.dumps(found, indent=2))
 
 
-def has_pip() -> bool:
-    """True when pip can be imported in this environment."""
-    from importlib.util import find_spec
+def has_pip(python: str | None = None) -> bool:
+    """True when pip can be imported by ``python`` (llm's own interpreter by default)."""
+    import subprocess
 
-    return find_spec("pip") is not None
+    code = "import importlib.util, sys; sys.exit(importlib.util.find_spec('pip') is None)"
+    try:
+        result = subprocess.run([python or sys.executable, "-c", code], capture_output=True)
+    except OSError:
+        return False
+    return result.returncode == 0
 
 
 def uv_command() -> list[str] | None:
