@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import inspect
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -34,6 +32,9 @@ def tools_by_name(tools: Sequence[Any]) -> dict[str, Tool]:
 
 def _run_coroutine_sync(coroutine: Any) -> Any:
     """Run a coroutine to completion from synchronous code, even inside a running loop."""
+    import asyncio
+    import concurrent.futures
+
     try:
         asyncio.get_running_loop()
     except RuntimeError:
@@ -171,6 +172,8 @@ async def execute_tool_calls_async(
     after_call: AfterCall | None = None,
 ) -> list[ToolResult]:
     """Run calls concurrently; all siblings finish before the first PauseChain propagates."""
+    import asyncio
+
     outcomes = await asyncio.gather(
         *(
             execute_tool_call_async(c, tools, before_call, after_call)
