@@ -224,3 +224,10 @@ def test_chat_through_a_pipe(run_llm):
     assert result.returncode == 0, result.stderr
     assert '"prompt": "piped line"' in result.stdout
     assert '"prompt": "a\\nb"' in result.stdout
+
+
+def test_chat_attachment_type_option(invoke, mock_model, tmp_path):
+    sound = tmp_path / "sound.bin"
+    sound.write_bytes(b"raw audio bytes")
+    invoke(["chat", "-m", "mock", "--at", str(sound), "audio/wav"], input="listen\n")
+    assert mock_model.prompts[0].attachments[0].resolve_type() == "audio/wav"

@@ -16,13 +16,12 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from llm.cli.commands.plugins import install_args, installer_command
 
 PLUGIN_NAME = "llm-cli-demo-plugin"
 MODULE = "llm_cli_demo_plugin"
 
-PLUGIN_CODE = '''
+PLUGIN_CODE = """
 import llm
 
 
@@ -32,7 +31,7 @@ def register_commands(cli):
     def demo_hello():
         "Say hello"
         print("hello from the demo plugin")
-'''
+"""
 
 
 def build_wheel(directory: Path) -> Path:
@@ -44,9 +43,9 @@ def build_wheel(directory: Path) -> Path:
             f"Metadata-Version: 2.1\nName: {PLUGIN_NAME}\nVersion: 0.1\n"
         ).encode(),
         f"{dist_info}/WHEEL": (
-            "Wheel-Version: 1.0\nGenerator: llm-tests\nRoot-Is-Purelib: true\n"
-            "Tag: py3-none-any\n"
-        ).encode(),
+            b"Wheel-Version: 1.0\nGenerator: llm-tests\nRoot-Is-Purelib: true\n"
+            b"Tag: py3-none-any\n"
+        ),
         f"{dist_info}/entry_points.txt": f"[llm]\ndemo = {MODULE}\n".encode(),
     }
     record = []
@@ -118,7 +117,9 @@ def test_install_needs_packages(invoke):
     assert "Name at least one package" in result.stderr
 
 
-def test_install_and_uninstall_with_pip(invoke, tmp_path, monkeypatch, quiet_installers):
+def test_install_and_uninstall_with_pip(
+    invoke, tmp_path, monkeypatch, quiet_installers
+):
     env = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(env)], check=True)
     wheel = build_wheel(tmp_path)

@@ -122,3 +122,11 @@ def test_attachments_and_fragments_are_logged(invoke, tmp_path, logs_path):
     invoke(["-m", "echo", "look", "-a", str(image), "-f", str(doc)])
     assert rows(logs_path, "select type from attachments") == [{"type": "image/png"}]
     assert rows(logs_path, "select content from fragments") == [{"content": "document"}]
+
+
+def test_continue_async(invoke, async_mock_model):
+    invoke(["-m", "echo", "async one", "--async"])
+    async_mock_model.enqueue("async two")
+    result = invoke(["-c", "--async", "next", "-m", "mock"])
+    assert result.stdout == "async two\n"
+    assert [m.text for m in async_mock_model.prompts[-1].messages][0] == "async one"

@@ -309,3 +309,61 @@ def test_tools_approve_asks_the_terminal_when_stdin_is_piped(subprocess_env, use
         conn.close()
     assert first_prompt == "piped prompt"
     assert output.startswith("Cancelled")
+
+
+def test_closed_pipe_is_quiet(subprocess_env):
+    """``llm ... | head -1``: when the reader stops early there is no traceback."""
+    with subprocess.Popen(
+        [sys.executable, "-m", "llm", "-m", "echo", "-n"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=subprocess_env,
+    ) as process:
+        process.stdin.write(b"x" * 300_000)
+        process.stdin.close()
+        process.stdout.readline()
+        process.stdout.close()
+        stderr = process.stderr.read()
+        process.wait(timeout=60)
+    assert b"Traceback" not in stderr
+    assert process.returncode == 1
+
+
+CHAT_SCRIPTED = """
+import json, sys
+import llm_test_plugin
+llm_test_plugin.MockModel.enqueue(*[f"part{i} " for i in range(40)])
+llm_test_plugin.MockModel.enqueue("second reply")
+sys.argv = ["llm", "chat", "-m", "mock", "-o", "delay", "0.2"]
+from llm.cli import main
+main()
+"""
+
+
+def test_ctrl_c_in_chat_stops_the_reply_not_the_chat(subprocess_env, user_path):
+    with subprocess.Popen(
+        [sys.executable, "-c", CHAT_SCRIPTED],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=subprocess_env,
+    ) as process:
+        process.stdin.write(b"first\n")
+        process.stdin.flush()
+        read_until(process.stdout, "part1 ")
+        process.send_signal(signal.SIGINT)
+        read_for(process.stderr.fileno(), "Interrupted")
+        stdout, stderr = process.communicate(b"second\nquit\n", timeout=30)
+    assert process.returncode == 0
+    assert b"second reply" in stdout
+    assert b"Traceback" not in stderr
+    conn = sqlite3.connect(str(user_path / "logs.db"))
+    try:
+        rows = conn.execute(
+            "select r.prompt, x.status from responses r "
+            "left join response_extras x on x.response_id = r.id order by r.id"
+        ).fetchall()
+    finally:
+        conn.close()
+    assert rows == [("first", "interrupted"), ("second", None)]

@@ -21,7 +21,22 @@ def main() -> None:
         return
     from .root import cli
 
-    cli(prog_name="llm")
+    try:
+        cli(prog_name="llm")
+    except BrokenPipeError:
+        # The reader went away (``llm ... | head``): stop quietly, as other tools do.
+        _silence_stdout()
+        sys.exit(1)
+
+
+def _silence_stdout() -> None:
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 def __getattr__(name: str) -> object:

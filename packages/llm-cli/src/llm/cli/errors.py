@@ -63,7 +63,9 @@ class handle_errors(contextlib.ContextDecorator):
             exc, (click.exceptions.Exit, click.ClickException)
         ):
             return False
-        if isinstance(exc, (click.Abort, KeyboardInterrupt, SystemExit)):
+        if isinstance(
+            exc, (click.Abort, KeyboardInterrupt, SystemExit, BrokenPipeError)
+        ):
             return False
         if raise_errors() or not _expected(exc):
             return False

@@ -120,19 +120,23 @@ class LLMGroup(DefaultGroup):
         self.load_plugin_commands()
         return self.commands.get(cmd_name)
 
-    def list_commands(self, ctx: click.Context) -> list[str]:
+    def _ordered_names(self, plugin_rows: list[tuple[str, str]]) -> list[str]:
         names = set(self.available_builtins()) | set(self.commands)
-        names.update(name for name, _ in self.plugin_command_rows())
+        names.update(name for name, _ in plugin_rows)
         ordered = sorted(names)
         if self.default_command_name in ordered:
             ordered.remove(self.default_command_name)
             ordered.insert(0, self.default_command_name)
         return ordered
 
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return self._ordered_names(self.plugin_command_rows())
+
     def command_help_rows(self, ctx: click.Context) -> list[tuple[str, Any]]:
-        cached = dict(self.plugin_command_rows())
+        plugin_rows = self.plugin_command_rows()
+        cached = dict(plugin_rows)
         rows: list[tuple[str, Any]] = []
-        for name in self.list_commands(ctx):
+        for name in self._ordered_names(plugin_rows):
             if name in BUILTIN_COMMANDS:
                 command = self.builtin_command(name)
             else:

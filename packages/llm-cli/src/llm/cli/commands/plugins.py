@@ -36,9 +36,13 @@ def has_pip(python: str | None = None) -> bool:
     """True when pip can be imported by ``python`` (llm's own interpreter by default)."""
     import subprocess
 
-    code = "import importlib.util, sys; sys.exit(importlib.util.find_spec('pip') is None)"
+    code = (
+        "import importlib.util, sys; sys.exit(importlib.util.find_spec('pip') is None)"
+    )
     try:
-        result = subprocess.run([python or sys.executable, "-c", code], capture_output=True)
+        result = subprocess.run(
+            [python or sys.executable, "-c", code], capture_output=True
+        )
     except OSError:
         return False
     return result.returncode == 0
