@@ -342,8 +342,7 @@ def test_endpoint_errors(server, cli, closed_port):
     )
     assert result.exit_code == 1
     assert "no_such_tool" in result.output
-    for result_output in (result.output,):
-        assert "Traceback" not in result_output
+    assert "Traceback" not in result.output
 
 
 def test_endpoint_template(server, cli, user_path):

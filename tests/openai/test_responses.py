@@ -185,9 +185,7 @@ def test_hidden_reasoning_still_carries_encrypted_content(server):
     assert isinstance(reasoning, ReasoningPart)
     assert reasoning.text == ""
     assert reasoning.provider_metadata["openai"]["encrypted_content"] == "ONLY-BLOB"
-    conversation = response.conversation or llm.get_model("o3").conversation()
-    follow = response.reply("more")
-    follow.text()
+    response.reply("more").text()
     sent = server.last_body["input"]
     assert sent[1] == {
         "type": "reasoning",
@@ -196,7 +194,6 @@ def test_hidden_reasoning_still_carries_encrypted_content(server):
         "encrypted_content": "ONLY-BLOB",
     }
     assert sent[2]["type"] == "message" and sent[2]["id"] == "msg_1"
-    assert conversation is not None
 
 
 def test_serialized_response_keeps_reasoning_metadata(server):
@@ -332,3 +329,22 @@ def test_stream_ended_early_is_an_error(server):
     with pytest.raises(ModelError):
         response.text()
     assert response.text_or_raise().startswith("Half")
+
+
+def test_non_streamed_failed_status(server):
+    from .fake_server import Reply
+
+    server.responses(
+        Reply(
+            json={
+                "id": "resp_x",
+                "object": "response",
+                "status": "failed",
+                "model": "o3",
+                "output": [],
+                "error": {"code": "server_error", "message": "Ran out of compute"},
+            }
+        )
+    )
+    with pytest.raises(ModelError, match="Ran out of compute"):
+        llm.get_model("o3").prompt("x", stream=False).text()

@@ -277,6 +277,9 @@ class ResponsesStream:
         """Events for whatever the final response holds that was not streamed."""
         self.final = as_dict(response) or {}
         self.model = self.final.get("model") or self.model
+        if self.final.get("status") == "failed":
+            error = self.final.get("error") or {}
+            raise ModelError(error.get("message") or "The response failed")
         events: list[StreamEvent] = []
         for index, raw in enumerate(self.final.get("output") or []):
             kind = raw.get("type", "")
