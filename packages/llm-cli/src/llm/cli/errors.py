@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 from types import TracebackType
+from typing import Literal
 
 import click
 
@@ -58,7 +59,7 @@ class handle_errors(contextlib.ContextDecorator):
         exc_type: type[BaseException] | None,
         exc: BaseException | None,
         tb: TracebackType | None,
-    ) -> bool:
+    ) -> Literal[False]:
         if exc is None or isinstance(
             exc, (click.exceptions.Exit, click.ClickException)
         ):

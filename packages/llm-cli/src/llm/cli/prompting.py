@@ -9,7 +9,6 @@ attachments, fragments, schema, tools and the tool-call hooks.
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -276,14 +275,3 @@ def check_has_input(session: Session, prompt: str | None, system: str | None) ->
     raise click.ClickException(
         "No prompt given: pass one as an argument or on standard input"
     )
-
-
-def warn(message: str) -> None:
-    click.echo(f"Warning: {message}", err=True)
-
-
-def stdout_is_terminal() -> bool:
-    try:
-        return sys.stdout.isatty()
-    except (AttributeError, ValueError):
-        return False

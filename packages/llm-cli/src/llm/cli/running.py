@@ -14,9 +14,6 @@ import click
 
 from .prompting import Session
 
-INTERRUPTED_EXIT_CODE = 130
-
-
 @dataclass
 class Display:
     """How to present a response."""
@@ -92,7 +89,9 @@ def log_responses(responses: list[Any], session: Session, display: Display) -> A
     """Log each started response to the logs database; returns the database or None."""
     if not display.log:
         return None
-    started = [r for r in responses if _is_finished(r) and getattr(r, "_started", True)]
+    # A response that never started (it failed while being built) has nothing to log;
+    # one that stopped part way is logged with what arrived.
+    started = [r for r in responses if getattr(r, "_started", True)]
     if not started:
         return None
     db = session.logs.get()
@@ -121,7 +120,7 @@ def json_records(responses: list[Any], db: Any) -> list[dict[str, Any]]:
     conversation_ids = {
         response.conversation.id for response in responses if response.conversation
     }
-    found = []
+    found: list[dict[str, Any]] = []
     for conversation_id in conversation_ids or {None}:
         filt = LogFilter(count=0, id_gte=min(ids), conversation_id=conversation_id)
         found.extend(record for record in iter_logs(db, filt) if record["id"] in ids)

@@ -189,19 +189,19 @@ def tools_from_logs(db: Any, conversation_id: str) -> list[Any]:
             continue
         if owner not in built:
             config = configs.get(owner)
+            toolbox: Any = toolboxes[owner]
             try:
                 if isinstance(config, dict):
-                    built[owner] = toolboxes[owner](**config)
+                    built[owner] = toolbox(**config)
                 elif config is not None:
-                    built[owner] = toolboxes[owner](config)
+                    built[owner] = toolbox(config)
                 else:
-                    built[owner] = toolboxes[owner]()
+                    built[owner] = toolbox()
             except Exception as ex:
                 click.echo(f"Warning: could not re-create {owner}: {ex}", err=True)
                 built[owner] = None
                 continue
-            if built[owner] is not None:
-                tools.append(built[owner])
+            tools.append(built[owner])
     if missing:
         click.echo(
             "Warning: tools from the earlier prompt are not available: "
@@ -262,10 +262,10 @@ class Approver:
             except OSError:
                 pass
         click.echo(f"{question} [y/N]: ", nl=False, err=True)
-        answer = sys.stdin.readline()
-        if not answer.endswith("\n"):
+        line = sys.stdin.readline()
+        if not line.endswith("\n"):
             click.echo("", err=True)
-        return _is_yes(answer)
+        return _is_yes(line)
 
     def __call__(self, tool: Any, tool_call: Any) -> None:
         from llm import CancelToolCall

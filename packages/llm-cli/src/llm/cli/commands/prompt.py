@@ -220,7 +220,8 @@ def save_template(name: str, request: PromptRequest) -> None:
     model = None
     if model_id or request.queries:
         model = select_model(model_id, request.queries)
-        model_id = model_id or model.model_id
+        if model is not None:
+            model_id = model_id or model.model_id
     if model is not None and options:
         from llm.options import validate_options
 
