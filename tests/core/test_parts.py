@@ -203,3 +203,11 @@ def test_tool_message_from_results():
 def test_message_rejects_unknown_role():
     with pytest.raises(ValueError):
         llm.Message(role="narrator", parts=[])
+
+
+def test_redacted_reasoning_event():
+    parts, _ = assemble(
+        StreamEvent("reasoning", "", redacted=True, provider_metadata={"p": {"data": "opaque"}}),
+        StreamEvent("text", "answer"),
+    )
+    assert parts[0] == ReasoningPart(text="", redacted=True, provider_metadata={"p": {"data": "opaque"}})

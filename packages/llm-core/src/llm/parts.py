@@ -32,6 +32,7 @@ class StreamEvent:
     tool_name: str | None = None
     part_index: int | None = None
     provider_metadata: dict[str, Any] | None = None
+    redacted: bool = False  # reasoning the provider withheld (kept only as metadata)
 
     def __post_init__(self) -> None:
         if self.type not in EVENT_TYPES:
@@ -253,6 +254,7 @@ class _Building:
         self.tool_call_id = event.tool_call_id
         self.server_executed = event.server_executed
         self.tool_name = event.tool_name
+        self.redacted = False
         self.provider_metadata: dict[str, Any] | None = None
 
     def add(self, event: StreamEvent) -> None:
@@ -262,6 +264,8 @@ class _Building:
             self.chunks.append(event.chunk)
         if event.server_executed:
             self.server_executed = True
+        if event.redacted:
+            self.redacted = True
         if event.tool_name:
             self.tool_name = event.tool_name
         if event.tool_call_id and not self.tool_call_id:
@@ -276,7 +280,7 @@ class _Building:
         if self.kind == "text":
             return TextPart(text=text, provider_metadata=pm)
         if self.kind == "reasoning":
-            return ReasoningPart(text=text, provider_metadata=pm)
+            return ReasoningPart(text=text, redacted=self.redacted, provider_metadata=pm)
         if self.kind == "tool_call":
             return ToolCallPart(
                 name="".join(self.name_chunks),
