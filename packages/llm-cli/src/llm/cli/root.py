@@ -185,14 +185,17 @@ def cli() -> None:
 
     To use OpenAI's models, store an API key first:
 
+    \b
         $ llm keys set openai
         Enter key: ...
 
     Then run a prompt:
 
+    \b
         llm 'Five outrageous names for a pet pelican'
 
     All prompting options are described by:
 
+    \b
         llm prompt --help
     """
