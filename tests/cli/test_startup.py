@@ -143,7 +143,7 @@ def test_streaming_is_flushed_per_chunk(subprocess_env):
     with scripted(
         subprocess_env,
         chunks,
-        ["-m", "mock", "hi", "-o", "delay", "0.5"],
+        ["-m", "mock", "hi", "-o", "delay", "0.8"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     ) as process:
