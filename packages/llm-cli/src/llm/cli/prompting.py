@@ -185,7 +185,7 @@ def prepare_session(
     from llm.errors import TemplateError
 
     from .model_selection import get_model, select_model
-    from .schema_input import resolve_schema_option
+    from .schema_input import resolve_schema_options
     from .tooling import resolve_tools
 
     logs = logs or LogsDB(request.database)
@@ -250,11 +250,8 @@ def prepare_session(
     session.system_fragments, extra = resolve_fragments(system_fragments, stdin, logs)
     session.attachments.extend(extra)
 
-    if request.schema is not None:
-        session.schema = resolve_schema_option(request.schema, False, logs)
-    elif request.schema_multi is not None:
-        session.schema = resolve_schema_option(request.schema_multi, True, logs)
-    elif template is not None and template.schema_object:
+    session.schema = resolve_schema_options(request.schema, request.schema_multi, logs)
+    if session.schema is None and template is not None and template.schema_object:
         session.schema = template.schema_object
 
     session.tools = resolve_tools(tool_specs, functions)

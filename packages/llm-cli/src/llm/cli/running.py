@@ -7,12 +7,15 @@ including one that failed or was interrupted part way (with what arrived).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import click
 
 from .prompting import Session
+
 
 @dataclass
 class Display:
@@ -166,66 +169,67 @@ def finish_output(
             click.echo(click.style(line, fg="yellow", bold=True), err=True)
 
 
+@contextmanager
+def _log_on_failure(
+    responses: list[Any],
+    session: Session,
+    display: Display,
+    printer: StreamPrinter,
+    interrupts: tuple[type[BaseException], ...],
+) -> Iterator[None]:
+    """If the run stops early, end the output line and log what arrived, then re-raise."""
+    try:
+        yield
+    except interrupts:
+        if responses:
+            mark_interrupted(responses[-1])
+        printer.finish(interrupted=True)
+        log_responses(responses, session, display)
+        raise
+    except BaseException:
+        printer.finish(interrupted=True)
+        log_responses(responses, session, display)
+        raise
+
+
+def _printer(session: Session, display: Display) -> StreamPrinter:
+    return StreamPrinter(
+        show_text=not display.buffered,
+        show_reasoning=not session.hide_reasoning and not display.json,
+    )
+
+
 def run_sync(
     session: Session, prompt: str | None, kwargs: dict[str, Any], display: Display
 ) -> list[Any]:
     """Run a chain on a sync model, printing as configured; returns its responses."""
     chain = session.conversation.chain(prompt, **kwargs)
-    printer = StreamPrinter(
-        show_text=not display.buffered,
-        show_reasoning=not session.hide_reasoning and not display.json,
-    )
+    printer = _printer(session, display)
     responses: list[Any] = []
-    try:
+    with _log_on_failure(responses, session, display, printer, (KeyboardInterrupt,)):
         for response in chain.responses():
             responses.append(response)
             for event in response.stream_events():
                 printer.event(event)
-    except KeyboardInterrupt:
-        if responses:
-            mark_interrupted(responses[-1])
-        printer.finish(interrupted=True)
-        log_responses(responses, session, display)
-        raise
-    except BaseException:
-        printer.finish(interrupted=True)
-        log_responses(responses, session, display)
-        raise
     db = log_responses(responses, session, display)
     finish_output(responses, display, db, printer)
     return responses
 
 
-def _cancelled_error() -> type[BaseException]:
-    import asyncio
-
-    return asyncio.CancelledError
-
-
 async def _run_async(
     session: Session, prompt: str | None, kwargs: dict[str, Any], display: Display
 ) -> list[Any]:
+    import asyncio
+
     chain = session.conversation.chain(prompt, **kwargs)
-    printer = StreamPrinter(
-        show_text=not display.buffered,
-        show_reasoning=not session.hide_reasoning and not display.json,
-    )
+    printer = _printer(session, display)
     responses: list[Any] = []
-    try:
+    interrupts = (KeyboardInterrupt, asyncio.CancelledError)
+    with _log_on_failure(responses, session, display, printer, interrupts):
         async for response in chain.responses():
             responses.append(response)
             async for event in response.astream_events():
                 printer.event(event)
-    except (KeyboardInterrupt, _cancelled_error()):
-        if responses:
-            mark_interrupted(responses[-1])
-        printer.finish(interrupted=True)
-        log_responses(responses, session, display)
-        raise
-    except BaseException:
-        printer.finish(interrupted=True)
-        log_responses(responses, session, display)
-        raise
     db = log_responses(responses, session, display)
     finish_output(responses, display, db, printer)
     return responses

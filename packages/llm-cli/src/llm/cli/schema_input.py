@@ -17,3 +17,14 @@ def resolve_schema_option(value: str | None, multi: bool, logs: Any) -> dict | N
 
     db = logs.get() if SCHEMA_ID_PATTERN.match(value.strip()) else None
     return schema_from_reference(db, value, multi=multi)
+
+
+def resolve_schema_options(
+    schema: str | None, schema_multi: str | None, logs: Any
+) -> dict | None:
+    """The schema from ``--schema``, else from ``--schema-multi``, else None."""
+    if schema is not None:
+        return resolve_schema_option(schema, False, logs)
+    if schema_multi is not None:
+        return resolve_schema_option(schema_multi, True, logs)
+    return None

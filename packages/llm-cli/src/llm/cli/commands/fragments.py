@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import json
 from typing import Any
 
@@ -140,9 +139,6 @@ def loaders() -> None:
     if not found:
         click.echo("No fragment loaders are installed", err=True)
         return
-    blocks = []
-    for prefix, loader in found.items():
-        doc = inspect.getdoc(loader) or "(no description)"
-        body = "\n".join(f"  {line}" if line else "" for line in doc.splitlines())
-        blocks.append(f"{prefix}:\n{body}")
-    click.echo("\n\n".join(blocks))
+    from ..output import describe_loaders
+
+    click.echo(describe_loaders(found))

@@ -205,7 +205,7 @@ def save_template(name: str, request: PromptRequest) -> None:
 
     from ..inputs import LogsDB
     from ..model_selection import select_model
-    from ..schema_input import resolve_schema_option
+    from ..schema_input import resolve_schema_options
 
     validate_template_name(name)
     for flag, value in (
@@ -227,11 +227,7 @@ def save_template(name: str, request: PromptRequest) -> None:
 
         validate_options(model.Options, options)
     logs = LogsDB(request.database)
-    schema = None
-    if request.schema is not None:
-        schema = resolve_schema_option(request.schema, False, logs)
-    elif request.schema_multi is not None:
-        schema = resolve_schema_option(request.schema_multi, True, logs)
+    schema = resolve_schema_options(request.schema, request.schema_multi, logs)
     template = template_from_options(
         prompt=request.prompt,
         system=request.system,
