@@ -66,6 +66,7 @@ def test_in_memory_collection_without_db():
     collection.embed("one", "hello")
     assert isinstance(collection.db, sqlite_utils.Database)
     assert collection.count() == 1
+    collection.db.close()
 
 
 def test_plain_sqlite3_connection_works(tmp_path):
@@ -73,6 +74,7 @@ def test_plain_sqlite3_connection_works(tmp_path):
     collection = Collection("entries", conn, model_id="demo")
     collection.embed("one", "hello")
     assert conn.execute("SELECT count(*) FROM embeddings").fetchone() == (1,)
+    conn.close()
 
 
 def test_embed_stores_vector_content_and_metadata(db):

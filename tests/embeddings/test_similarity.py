@@ -53,6 +53,7 @@ def test_works_with_a_cursor_and_fetchmany():
         [(f"k{i}", blob([1.0, float(i)])) for i in range(CHUNK_ROWS + 5)],
     )
     keys, scores = score_rows(conn.execute("SELECT k, v FROM t"), [0.0, 1.0])
+    conn.close()
     assert len(keys) == CHUNK_ROWS + 5
     assert keys[top_indices(scores, 1)[0]] == f"k{CHUNK_ROWS + 4}"
 

@@ -43,14 +43,28 @@ MIGRATION_NAMES = [
 ]
 
 
+@pytest.fixture
+def opened():
+    """Closes the connections and databases a test opened, at teardown."""
+    connections = []
+
+    def track(conn):
+        connections.append(conn)
+        return conn
+
+    yield track
+    for conn in connections:
+        conn.close()
+
+
 def schema(conn: sqlite3.Connection, table: str) -> str:
     return conn.execute(
         "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", [table]
     ).fetchone()[0]
 
 
-def test_new_database_has_the_documented_schema(tmp_path):
-    conn = connect(tmp_path / "new.db")
+def test_new_database_has_the_documented_schema(tmp_path, opened):
+    conn = opened(connect(tmp_path / "new.db"))
     assert schema(conn, "collections") == DOCUMENTED_COLLECTIONS
     assert schema(conn, "embeddings") == DOCUMENTED_EMBEDDINGS
     indexes = {
@@ -67,16 +81,16 @@ def test_new_database_has_the_documented_schema(tmp_path):
     assert records == [(MIGRATION_SET, name) for name in MIGRATION_NAMES]
 
 
-def test_migrations_apply_once(tmp_path):
+def test_migrations_apply_once(tmp_path, opened):
     path = tmp_path / "again.db"
     connect(path).close()
-    conn = sqlite3.connect(str(path))
+    conn = opened(sqlite3.connect(str(path)))
     assert migrate(conn) == []
     assert conn.execute("SELECT count(*) FROM _sqlite_migrations").fetchone() == (5,)
 
 
-def test_vectors_are_little_endian_float32(tmp_path):
-    db = open_embeddings_db(tmp_path / "vectors.db")
+def test_vectors_are_little_endian_float32(tmp_path, opened):
+    db = opened(open_embeddings_db(tmp_path / "vectors.db"))
     collection = Collection("entries", db, model_id="vectors")
     collection.embed("a", "0.5 -1.25 3")
     (blob,) = db.execute("SELECT embedding FROM embeddings").fetchone()
@@ -127,10 +141,10 @@ def build_documented_file(path, with_records: bool):
 
 
 @pytest.mark.parametrize("with_records", [True, False])
-def test_a_file_written_by_the_original_keeps_working(tmp_path, with_records):
+def test_a_file_written_by_the_original_keeps_working(tmp_path, with_records, opened):
     path = tmp_path / "original.db"
     build_documented_file(path, with_records)
-    db = open_embeddings_db(path)
+    db = opened(open_embeddings_db(path))
     assert schema(db.conn, "embeddings") == DOCUMENTED_EMBEDDINGS
     assert applied_migrations(db) == MIGRATION_NAMES
     collection = Collection("phrases", db)
@@ -159,7 +173,7 @@ def test_cli_uses_a_file_written_by_the_original(tmp_path, run):
     assert result.output == "phrases: vectors\n  3 embeddings\n"
 
 
-def test_oldest_layout_is_migrated_without_losing_rows(tmp_path):
+def test_oldest_layout_is_migrated_without_losing_rows(tmp_path, opened):
     """A file from before content hashes, update times, binary content and the foreign key."""
     path = tmp_path / "old.db"
     conn = sqlite3.connect(str(path))
@@ -189,7 +203,7 @@ def test_oldest_layout_is_migrated_without_losing_rows(tmp_path):
     conn.commit()
     conn.close()
 
-    db = open_embeddings_db(path)
+    db = opened(open_embeddings_db(path))
     assert schema(db.conn, "embeddings") == DOCUMENTED_EMBEDDINGS
     assert applied_migrations(db) == MIGRATION_NAMES
     rows = db.execute(
@@ -208,7 +222,7 @@ def test_oldest_layout_is_migrated_without_losing_rows(tmp_path):
     assert Collection("old", db).similar_by_id("a")[0].id == "b"
 
 
-def test_concurrent_first_use_migrates_once(tmp_path):
+def test_concurrent_first_use_migrates_once(tmp_path, opened):
     path = tmp_path / "shared.db"
     workers = 8
     barrier = threading.Barrier(workers)
@@ -231,7 +245,7 @@ def test_concurrent_first_use_migrates_once(tmp_path):
     for thread in threads:
         thread.join()
     assert errors == []
-    conn = sqlite3.connect(str(path))
+    conn = opened(sqlite3.connect(str(path)))
     assert conn.execute(
         "SELECT name, count(*) FROM _sqlite_migrations GROUP BY name ORDER BY name"
     ).fetchall() == [(name, 1) for name in MIGRATION_NAMES]

@@ -121,13 +121,18 @@ def open_database(database: str | None, *, create: bool) -> sqlite3.Connection |
     """Connect to ``-d`` or the default database.
 
     With ``create=False`` a missing default database gives None (nothing has been
-    stored yet), while a missing ``-d`` path is an error naming it.
+    stored yet), while a missing ``-d`` path is an error naming it. The connection
+    closes when the command finishes.
     """
     from .db import connect, embeddings_db_path
 
     if database is None and not create and not embeddings_db_path().exists():
         return None
-    return connect(database, create=create)
+    conn = connect(database, create=create)
+    context = click.get_current_context(silent=True)
+    if context is not None:
+        context.call_on_close(conn.close)
+    return conn
 
 
 def existing_collection(conn: sqlite3.Connection | None, name: str) -> Collection:

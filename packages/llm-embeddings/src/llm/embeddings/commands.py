@@ -15,6 +15,7 @@ from .cli_support import (
     existing_collection,
     open_database,
     positive_integer,
+    require_model_name,
 )
 from .embed_multi import embed_multi
 
@@ -126,8 +127,6 @@ def embed(
     metadata_value = _parse_metadata(metadata)
     with command_errors(database):
         from llm.registry import get_embedding_model
-
-        from .cli_support import require_model_name
 
         value = read_content(content, input_path, binary)
         if not value:
