@@ -333,6 +333,11 @@ def test_bad_input_stores_nothing(run, db_path, data, message):
         ),
         (["--sql", "select 1"], "at least two columns"),
         (["--files", "{dir}", "*.nothing"], "match *.nothing"),
+        (
+            ["--files", "{dir}", "*", "--encoding", "klingon"],
+            "Unknown encoding: klingon",
+        ),
+        (["--sql", "select 1, 2", "--attach", "main", "{db}"], "Could not attach"),
     ],
 )
 def test_source_errors(run, tmp_path, args, message):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import sqlite3
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -36,7 +37,12 @@ def sql_records(
     a read lock while batches are written to the same database.
     """
     for alias, path in attach:
-        conn.execute(f"ATTACH DATABASE ? AS {_quote_identifier(alias)}", [path])
+        try:
+            conn.execute(f"ATTACH DATABASE ? AS {_quote_identifier(alias)}", [path])
+        except sqlite3.Error as ex:
+            raise click.ClickException(
+                f"Could not attach {path} as {alias}: {ex}"
+            ) from ex
     try:
         cursor = conn.execute(sql)
         rows = cursor.fetchall()
@@ -91,9 +97,6 @@ def _read_file(
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-        except LookupError:
-            click.echo(f"Unknown encoding: {encoding}", err=True)
-            continue
     click.echo(
         f"Could not decode {path} using {', '.join(encodings)}; skipping it", err=True
     )
@@ -118,15 +121,21 @@ def _read_input(input_path: str) -> bytes:
 def _with_progress(
     records: Iterable[tuple[str, str | bytes, Any]], total: int | None
 ) -> Iterator[tuple[str, str | bytes, Any]]:
+    """Pass records through, showing a progress bar on stderr when it is a terminal."""
     import sys
 
     if not progress_enabled() or not total:
         yield from records
         return
     with click.progressbar(length=total, label="Embedding", file=sys.stderr) as bar:
+        done = 0
         for record in records:
             yield record
-            bar.update(1)
+            done += 1
+            if done == 100:  # redrawing per item would cost more than embedding
+                bar.update(done)
+                done = 0
+        bar.update(done)
 
 
 @click.command(name="embed-multi")
@@ -241,6 +250,11 @@ def embed_multi(
         )
     if binary and prepend:
         raise click.ClickException("--prepend cannot be used with --binary content")
+    for encoding in encodings:
+        try:
+            codecs.lookup(encoding)
+        except LookupError as ex:
+            raise click.ClickException(f"Unknown encoding: {encoding}") from ex
     with command_errors(database):
         from .inputs import parse_records
 
