@@ -12,7 +12,8 @@ from .errors import OptionsError
 class Options(BaseModel):
     """Base class for model options; unknown option names are rejected."""
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+    # defer_build: plugins define many option classes at import; build validators on first use
+    model_config = ConfigDict(extra="forbid", protected_namespaces=(), defer_build=True)
 
 
 def options_error_message(ex: ValidationError) -> str:

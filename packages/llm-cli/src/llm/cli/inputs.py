@@ -96,33 +96,9 @@ class LogsDB:
         if self._db is None:
             from llm.logs import open_logs_db
 
-            import_sqlite_utils_lean()
             self._db = open_logs_db(self.path)
         return self._db
 
-
-def import_sqlite_utils_lean() -> None:
-    """Import sqlite_utils without letting it pull in numpy and pandas.
-
-    sqlite_utils imports both, when installed, only to map their scalar types
-    to column types; the logs never store such values, and numpy alone can
-    double the start-up time of a prompt. Skipped when either is already loaded.
-    """
-    if (
-        "sqlite_utils" in sys.modules
-        or "numpy" in sys.modules
-        or "pandas" in sys.modules
-    ):
-        return
-    blocked = {name: sys.modules.get(name) for name in ("numpy", "pandas")}
-    for name in blocked:
-        sys.modules[name] = None  # type: ignore[assignment]  # "import numpy" fails
-    try:
-        import sqlite_utils  # noqa: F401
-    finally:
-        for name in blocked:
-            if sys.modules.get(name) is None:
-                del sys.modules[name]
 
 
 def resolve_fragments(
