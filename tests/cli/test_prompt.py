@@ -176,15 +176,13 @@ FENCED = "Here:\n```python\nprint(1)\n```\nand\n```js\nconsole.log(2)\n```\nbye"
 
 def test_extract(invoke, mock_model, logs_path):
     mock_model.enqueue(FENCED)
-    assert invoke(["-m", "mock", "code", "-x"]).stdout == "print(1)\n\n"
+    assert invoke(["-m", "mock", "code", "-x"]).stdout == "print(1)\n"
     mock_model.enqueue(FENCED)
-    assert invoke(["-m", "mock", "code", "--extract"]).stdout == "print(1)\n\n"
+    assert invoke(["-m", "mock", "code", "--extract"]).stdout == "print(1)\n"
     mock_model.enqueue(FENCED)
-    assert invoke(["-m", "mock", "code", "--xl"]).stdout == "console.log(2)\n\n"
+    assert invoke(["-m", "mock", "code", "--xl"]).stdout == "console.log(2)\n"
     mock_model.enqueue(FENCED)
-    assert (
-        invoke(["-m", "mock", "code", "--extract-last"]).stdout == "console.log(2)\n\n"
-    )
+    assert invoke(["-m", "mock", "code", "--extract-last"]).stdout == "console.log(2)\n"
     mock_model.enqueue("no code here")
     assert invoke(["-m", "mock", "code", "-x"]).stdout == "no code here\n"
     # The whole response is still logged.

@@ -178,3 +178,31 @@ def test_continue_recreates_configured_toolbox(invoke, tools_plugin):
     call = tool_calls({"name": "Memory_recall", "arguments": {"key": "b"}, "id": "2"})
     result = invoke(["-c", call])
     assert echo_output(result.stdout)["tool_results"][-1]["output"] == "p-b:2"
+
+
+def test_server_side_tools_by_class_name(invoke):
+    result = invoke(
+        [
+            "-m",
+            "echo",
+            "-n",
+            "search please",
+            "-T",
+            "EchoSearch(depth=3)",
+            "-T",
+            'ServerSideTool({"type": "browser_search"})',
+        ]
+    )
+    assert result.exit_code == 0, result.stderr
+    output = echo_output(result.stdout)
+    assert output["tools"] == ["echo_search", "browser_search"]
+    assert output["server_tools"] == [
+        {"type": "echo_search", "depth": 3},
+        {"type": "browser_search"},
+    ]
+
+
+def test_server_side_tool_unsupported_by_model_is_unknown(invoke):
+    result = invoke(["-m", "mock", "-n", "x", "-T", "EchoSearch"])
+    assert result.exit_code == 1
+    assert "Unknown tool: EchoSearch" in result.stderr

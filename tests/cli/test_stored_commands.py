@@ -93,7 +93,17 @@ def test_tools_list_functions(invoke):
 
 def test_tools_server_side(invoke):
     data = json.loads(invoke(["tools", "--json", "-m", "echo"]).stdout)
-    assert data["server_side_tools"] == []
+    assert [t["name"] for t in data["server_side_tools"]] == [
+        "EchoSearch",
+        "ServerSideTool",
+    ]
+    assert data["server_side_tools"][0]["signature"] == "(depth: int = 1)"
+    assert (
+        json.loads(invoke(["tools", "--json", "-m", "mock"]).stdout)[
+            "server_side_tools"
+        ]
+        == []
+    )
     result = invoke(["tools", "-m", "nope"])
     assert result.exit_code == 1
     assert "Unknown model: nope" in result.stderr

@@ -129,6 +129,9 @@ def describe(prompt: Any, stream: bool) -> dict[str, Any]:
         ],
         "schema": prompt.schema,
         "tools": [getattr(t, "name", None) for t in prompt.tools],
+        "server_tools": [
+            t.tool_spec(None) for t in prompt.tools if isinstance(t, llm.ServerSideTool)
+        ],
         "tool_results": [
             {"name": r.name, "output": r.output, "tool_call_id": r.tool_call_id}
             for r in prompt.tool_results
@@ -183,8 +186,22 @@ def _echo_events(prompt: Any, stream: bool, response: Any):
     response.response_json = {"echo": True}
 
 
+class EchoSearch(llm.ServerSideTool):
+    """A pretend provider-side search tool the echo model accepts."""
+
+    name = "echo_search"
+
+    def __init__(self, depth: int = 1):
+        super().__init__()
+        self.depth = depth
+
+    def tool_spec(self, model):
+        return {"type": "echo_search", "depth": self.depth}
+
+
 class EchoModel(llm.Model):
     model_id = "echo"
+    supported_server_side_tools = (EchoSearch, llm.ServerSideTool)
     can_stream = True
     supports_schema = True
     supports_tools = True
@@ -199,6 +216,7 @@ class EchoModel(llm.Model):
 
 class AsyncEchoModel(llm.AsyncModel):
     model_id = "echo"
+    supported_server_side_tools = (EchoSearch, llm.ServerSideTool)
     can_stream = True
     supports_schema = True
     supports_tools = True

@@ -100,7 +100,6 @@ class LogsDB:
         return self._db
 
 
-
 def resolve_fragments(
     references: list[str] | tuple[str, ...], stdin: Stdin, logs: LogsDB
 ) -> tuple[list[Any], list[Any]]:

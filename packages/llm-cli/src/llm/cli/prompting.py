@@ -254,7 +254,7 @@ def prepare_session(
     if session.schema is None and template is not None and template.schema_object:
         session.schema = template.schema_object
 
-    session.tools = resolve_tools(tool_specs, functions)
+    session.tools = resolve_tools(tool_specs, functions, model)
     if not session.tools and continued:
         from .tooling import tools_from_logs
 

@@ -160,7 +160,7 @@ def finish_output(
         text = "".join(r.text_or_raise() for r in responses)
         if display.extract or display.extract_last:
             text = extract_fenced_code_block(text, last=display.extract_last) or text
-        click.echo(text)
+        click.echo(text, nl=not text.endswith("\n"))
     else:
         printer.finish()
     if display.usage:

@@ -107,14 +107,23 @@ def functions_from_code(code: str) -> list[Any]:
 
 
 def resolve_tools(
-    specs: list[str] | tuple[str, ...], functions: list[str]
+    specs: list[str] | tuple[str, ...], functions: list[str], model: Any = None
 ) -> list[Any]:
-    """Tools for ``-T`` specs (registered tools or configured toolboxes) plus ``--functions``."""
+    """Tools for ``-T`` specs plus ``--functions``.
+
+    A spec names a registered tool, a configured toolbox (``Files("/tmp")``) or,
+    when ``model`` is given, one of the server-side tool classes that model
+    supports (``WebSearch``, ``ServerSideTool({"type": "browser_search"})``).
+    """
     import llm
 
     tools: list[Any] = []
     if specs:
-        registry = llm.get_tools()
+        registry: dict[str, Any] = {}
+        if model is not None:
+            for cls in model.supported_server_side_tools:
+                registry[cls.__name__] = cls
+        registry.update(llm.get_tools())
         missing = []
         for spec in specs:
             name, args, kwargs = parse_tool_spec(spec)
@@ -122,7 +131,11 @@ def resolve_tools(
             if found is None:
                 missing.append(spec)
                 continue
-            if isinstance(found, type) and issubclass(found, llm.Toolbox):
+            if found is llm.ServerSideTool and kwargs and not args:
+                tools.append(found(kwargs))  # a raw provider spec: the dict itself
+            elif isinstance(found, type) and issubclass(
+                found, (llm.Toolbox, llm.ServerSideTool)
+            ):
                 try:
                     tools.append(found(*args, **kwargs))
                 except TypeError as ex:
