@@ -9,20 +9,9 @@ from typing import Any
 
 def yaml_dump(items: Any) -> str:
     """YAML with multi-line strings as ``|`` blocks and keys in the given order."""
-    import yaml
+    from llm.templates.parsing import dump_yaml
 
-    class _Dumper(yaml.SafeDumper):
-        pass
-
-    def _str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
-        if "\n" in value:
-            return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
-        return dumper.represent_scalar("tag:yaml.org,2002:str", value)
-
-    _Dumper.add_representer(str, _str)
-    return yaml.dump(
-        items, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=1000
-    )
+    return dump_yaml(items)
 
 
 def json_lines(items: Iterable[Any]) -> str:

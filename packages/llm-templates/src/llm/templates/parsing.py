@@ -81,6 +81,13 @@ def template_from_data(data: Any, *, name: str | None, source: str) -> Template:
 
 def template_to_yaml(template: Template, *, include_name: bool = False) -> str:
     """YAML for a template, leaving out empty keys; multi-line text uses ``|`` blocks."""
+    return dump_yaml(template.to_dict(include_name=include_name))
+
+
+def dump_yaml(data: Any) -> str:
+    """Readable YAML: keys in the given order, multi-line strings as ``|`` blocks,
+    long lines unwrapped (so prompts stay editable). Used for templates and by
+    the CLI's YAML listings."""
     import yaml
 
     class _Dumper(yaml.SafeDumper):
@@ -92,12 +99,12 @@ def template_to_yaml(template: Template, *, include_name: bool = False) -> str:
 
     _Dumper.add_representer(str, represent_str)
     return yaml.dump(
-        template.to_dict(include_name=include_name),
+        data,
         Dumper=_Dumper,
         sort_keys=False,
         allow_unicode=True,
         default_flow_style=False,
-        width=1000,  # keep long one-line prompts on one line for editing
+        width=1000,
     )
 
 

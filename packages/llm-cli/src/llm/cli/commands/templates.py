@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import shutil
 from typing import TYPE_CHECKING
 
@@ -139,9 +138,6 @@ def loaders() -> None:
     if not found:
         click.echo("No template loaders are installed", err=True)
         return
-    blocks = []
-    for prefix, loader in found.items():
-        doc = inspect.getdoc(loader) or "(no description)"
-        body = "\n".join(f"  {line}" if line else "" for line in doc.splitlines())
-        blocks.append(f"{prefix}:\n{body}")
-    click.echo("\n\n".join(blocks))
+    from ..output import describe_loaders
+
+    click.echo(describe_loaders(found))
