@@ -42,6 +42,7 @@ def test_save_then_use_with_defaults_and_params(runner, templates_dir):
     saved = yaml.safe_load((templates_dir / "voice.yaml").read_text())
     assert saved["system"] == "Summarize in the voice of $voice"
     assert saved["model"] == "echo" and saved["defaults"] == {"voice": "GlaDOS"}
+    assert saved["options"] == {"temperature": 0.5}  # typed, not the string "0.5"
 
     # System-only template: piped input becomes the prompt; the default fills $voice.
     data = echoed(run(runner, ["-t", "voice"], input="some text"))

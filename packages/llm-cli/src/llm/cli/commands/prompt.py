@@ -225,7 +225,9 @@ def save_template(name: str, request: PromptRequest) -> None:
     if model is not None and options:
         from llm.options import validate_options
 
-        validate_options(model.Options, options)
+        # Store typed values (0.5, not "0.5") so the template reads naturally.
+        typed = validate_options(model.Options, options).model_dump(mode="json")
+        options = {key: typed[key] for key in options}
     logs = LogsDB(request.database)
     schema = resolve_schema_options(request.schema, request.schema_multi, logs)
     template = template_from_options(
