@@ -128,7 +128,7 @@ class ChatStream:
 
     # --- a whole completion ------------------------------------------------
 
-    def feed_completion(self, completion: Any) -> list[StreamEvent]:
+    def feed_whole(self, completion: Any) -> list[StreamEvent]:
         """Events for a non-streamed ``ChatCompletion``."""
         self.full = as_dict(completion)
         self.meta = {

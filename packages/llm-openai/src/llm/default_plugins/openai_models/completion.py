@@ -7,14 +7,14 @@ prompt.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from llm.parts import StreamEvent
 
 from .chat import AsyncChat, Chat
-from .errors import translate_errors
 from .options import CompletionOptions, Options
+from .running import ApiCall
+from .shared import _Shared
 from .utils import as_dict, remove_dict_none_values, set_usage_from_dict
 
 
@@ -58,7 +58,10 @@ class _CompletionStream:
                 events.append(StreamEvent(type="text", chunk=choice.text))
         return events
 
-    def finish(self, response: Any, requested_model: str) -> None:
+    # A whole completion has the same shape as a streamed chunk.
+    feed_whole = feed
+
+    def finish(self, response: Any, requested_model: str | None) -> None:
         set_usage_from_dict(response, self.usage)
         payload: dict[str, Any] = {
             "content": "".join(self.text),
@@ -74,18 +77,7 @@ class _CompletionStream:
             response.set_resolved_model(model)
 
 
-def _request(model: Any, prompt: Any, stream: bool) -> dict[str, Any]:
-    model.check_prompt(prompt)
-    kwargs = model.build_kwargs(prompt, stream)
-    return {
-        "model": model.model_name or model.model_id,
-        "prompt": completion_prompt(prompt.messages),
-        "stream": stream,
-        **kwargs,
-    }
-
-
-class _CompletionMixin:
+class _CompletionMixin(_Shared):
     _base_options: type[Options] = CompletionOptions
     Options: type[Options] = CompletionOptions
     _option_features: tuple[str, ...] = ()
@@ -97,53 +89,23 @@ class _CompletionMixin:
         self.default_max_tokens = default_max_tokens
 
     def __str__(self) -> str:
-        return f"OpenAI Completion: {self.model_id}"  # type: ignore[attr-defined]
+        return f"OpenAI Completion: {self.model_id}"
+
+    def _build_call(self, prompt: Any, stream: bool, conversation: Any) -> ApiCall:
+        """A ``/v1/completions`` call with the conversation flattened into one prompt."""
+        kwargs = self.build_kwargs(prompt, stream)
+        request = {
+            "model": self._request_model(),
+            "prompt": completion_prompt(prompt.messages),
+            "stream": stream,
+            **kwargs,
+        }
+        return ApiCall("completions", request, stream, _CompletionStream())
 
 
 class Completion(_CompletionMixin, Chat):  # type: ignore[misc]
     """A legacy completion model such as gpt-3.5-turbo-instruct."""
 
-    def execute(
-        self,
-        prompt: Any,
-        stream: bool,
-        response: Any,
-        conversation: Any = None,
-        key: str | None = None,
-    ) -> Iterator[StreamEvent]:
-        stream = self._stream(stream)
-        request = _request(self, prompt, stream)
-        state = _CompletionStream()
-        with translate_errors(), self.get_client(key) as client:
-            if stream:
-                for chunk in client.completions.create(**request):
-                    yield from state.feed(chunk)
-            else:
-                yield from state.feed(client.completions.create(**request))
-        state.finish(response, request["model"])
-
 
 class AsyncCompletion(_CompletionMixin, AsyncChat):  # type: ignore[misc]
     """The asyncio version of ``Completion``."""
-
-    async def execute(  # type: ignore[override]
-        self,
-        prompt: Any,
-        stream: bool,
-        response: Any,
-        conversation: Any = None,
-        key: str | None = None,
-    ) -> AsyncIterator[StreamEvent]:
-        stream = self._stream(stream)
-        request = _request(self, prompt, stream)
-        state = _CompletionStream()
-        with translate_errors():
-            async with self.get_client(key, async_=True) as client:
-                if stream:
-                    async for chunk in await client.completions.create(**request):
-                        for event in state.feed(chunk):
-                            yield event
-                else:
-                    for event in state.feed(await client.completions.create(**request)):
-                        yield event
-        state.finish(response, request["model"])

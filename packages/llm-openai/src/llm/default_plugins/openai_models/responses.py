@@ -7,21 +7,16 @@ sends a prompt through Chat Completions instead.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from llm.errors import OptionsError
-from llm.models import AsyncKeyModel, KeyModel
-from llm.parts import StreamEvent
 from llm.tools import ServerSideTool
 
-from .chat import run_chat, run_chat_async
-from .errors import translate_errors
-from .options import ChatOptions, Options
 from .responses_input import build_input, response_tools
 from .responses_stream import ResponsesStream
+from .running import ApiCall
 from .server_tools import CodeInterpreter, WebSearch
-from .shared import _LOCAL_OPTIONS, _Shared
+from .shared import _LOCAL_OPTIONS, _AsyncOpenAIModel, _Shared, _SyncOpenAIModel
 from .utils import not_nulls
 
 # Chat Completions options the Responses API has no equivalent for.
@@ -115,85 +110,23 @@ class _ResponsesMixin(_Shared):
                 tool.prepare_request(self, kwargs)
         return kwargs
 
-    def _responses_request(
-        self, prompt: Any, stream: bool, conversation: Any
-    ) -> dict[str, Any]:
-        self.check_prompt(prompt)
+    def _build_call(self, prompt: Any, stream: bool, conversation: Any) -> ApiCall:
+        """A Responses API call, or Chat Completions for ``-o chat_completions 1``."""
+        if _use_chat(prompt):
+            return super()._build_call(prompt, stream, conversation)
         request: dict[str, Any] = {
-            "model": self.model_name or self.model_id,
+            "model": self._request_model(),
             "input": self.build_input(prompt, conversation),
         }
         if stream:
             request["stream"] = True
         request.update(self.build_kwargs(prompt, stream))
-        return request
+        return ApiCall("responses", request, stream, ResponsesStream())
 
 
-class Responses(_ResponsesMixin, KeyModel):
+class Responses(_ResponsesMixin, _SyncOpenAIModel):
     """An OpenAI model used through the Responses API."""
 
-    needs_key: str | None = "openai"
-    key_env_var: str | None = "OPENAI_API_KEY"
-    _base_options: type[Options] = ChatOptions
-    Options: type[Options] = ChatOptions  # type: ignore[assignment]
 
-    def execute(
-        self,
-        prompt: Any,
-        stream: bool,
-        response: Any,
-        conversation: Any = None,
-        key: str | None = None,
-    ) -> Iterator[StreamEvent]:
-        if _use_chat(prompt):
-            yield from run_chat(self, prompt, stream, response, conversation, key)
-            return
-        stream = self._stream(stream)
-        request = self._responses_request(prompt, stream, conversation)
-        state = ResponsesStream()
-        with translate_errors(), self.get_client(key) as client:
-            if stream:
-                for event in client.responses.create(**request):
-                    yield from state.feed(event)
-            else:
-                yield from state.complete(client.responses.create(**request))
-        state.finish(response, request["model"])
-
-
-class AsyncResponses(_ResponsesMixin, AsyncKeyModel):
+class AsyncResponses(_ResponsesMixin, _AsyncOpenAIModel):
     """The asyncio version of ``Responses``."""
-
-    needs_key: str | None = "openai"
-    key_env_var: str | None = "OPENAI_API_KEY"
-    _base_options: type[Options] = ChatOptions
-    Options: type[Options] = ChatOptions  # type: ignore[assignment]
-
-    async def execute(  # type: ignore[override]
-        self,
-        prompt: Any,
-        stream: bool,
-        response: Any,
-        conversation: Any = None,
-        key: str | None = None,
-    ) -> AsyncIterator[StreamEvent]:
-        if _use_chat(prompt):
-            async for event in run_chat_async(
-                self, prompt, stream, response, conversation, key
-            ):
-                yield event
-            return
-        stream = self._stream(stream)
-        request = self._responses_request(prompt, stream, conversation)
-        state = ResponsesStream()
-        with translate_errors():
-            async with self.get_client(key, async_=True) as client:
-                if stream:
-                    async for event in await client.responses.create(**request):
-                        for item in state.feed(event):
-                            yield item
-                else:
-                    for item in state.complete(
-                        await client.responses.create(**request)
-                    ):
-                        yield item
-        state.finish(response, request["model"])

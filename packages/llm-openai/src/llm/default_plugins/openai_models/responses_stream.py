@@ -150,7 +150,7 @@ class ResponsesStream:
         if kind == "response.output_item.done":
             return self._item_done(index, as_dict(_get(event, "item")))
         if kind in ("response.completed", "response.incomplete"):
-            return self.complete(_get(event, "response"))
+            return self.feed_whole(_get(event, "response"))
         if kind == "response.failed":
             response = as_dict(_get(event, "response")) or {}
             error = response.get("error") or {}
@@ -273,7 +273,7 @@ class ResponsesStream:
 
     # --- the final payload ---------------------------------------------------
 
-    def complete(self, response: Any) -> list[StreamEvent]:
+    def feed_whole(self, response: Any) -> list[StreamEvent]:
         """Events for whatever the final response holds that was not streamed."""
         self.final = as_dict(response) or {}
         self.model = self.final.get("model") or self.model

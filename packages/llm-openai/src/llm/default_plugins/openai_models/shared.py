@@ -8,14 +8,19 @@ what lives here: the constructor arguments, ``get_client(key, async_=)``,
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from llm.errors import UnsupportedFeatureError
 from llm.keys import get_key
+from llm.models import AsyncKeyModel, KeyModel
+from llm.parts import StreamEvent
 
 from .chat_messages import build_chat_messages, chat_tools
+from .chat_stream import ChatStream
 from .client import NO_KEY_PLACEHOLDER, make_client
 from .options import ChatOptions, Options, options_class
+from .running import ApiCall, run_call, run_call_async
 from .utils import not_nulls, set_usage_from_dict
 
 IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/webp", "image/gif"})
@@ -195,3 +200,60 @@ class _Shared:
 
     def _stream(self, stream: bool) -> bool:
         return bool(stream and self.can_stream)
+
+    def _request_model(self) -> str:
+        """The model name sent to the API."""
+        return self.model_name or self.model_id
+
+    def _prepare_call(self, prompt: Any, stream: bool, conversation: Any) -> ApiCall:
+        """Check ``prompt`` and build the call for it, streamed if this model can."""
+        stream = self._stream(stream)
+        self.check_prompt(prompt)
+        return self._build_call(prompt, stream, conversation)
+
+    def _build_call(self, prompt: Any, stream: bool, conversation: Any) -> ApiCall:
+        """A Chat Completions call; the completion and Responses classes send others."""
+        messages = self.build_messages(prompt, conversation)
+        kwargs = self.build_kwargs(prompt, stream)
+        request = {
+            "model": self._request_model(),
+            "messages": messages,
+            "stream": stream,
+            **kwargs,
+        }
+        return ApiCall("chat.completions", request, stream, ChatStream())
+
+
+class _SyncOpenAIModel(_Shared, KeyModel):
+    """A sync model that runs the call ``_build_call`` describes."""
+
+    Options: type[Options] = ChatOptions  # type: ignore[assignment]
+
+    def execute(
+        self,
+        prompt: Any,
+        stream: bool,
+        response: Any,
+        conversation: Any = None,
+        key: str | None = None,
+    ) -> Iterator[StreamEvent]:
+        call = self._prepare_call(prompt, stream, conversation)
+        yield from run_call(self, call, response, key)
+
+
+class _AsyncOpenAIModel(_Shared, AsyncKeyModel):
+    """The asyncio twin of ``_SyncOpenAIModel``."""
+
+    Options: type[Options] = ChatOptions  # type: ignore[assignment]
+
+    async def execute(  # type: ignore[override]
+        self,
+        prompt: Any,
+        stream: bool,
+        response: Any,
+        conversation: Any = None,
+        key: str | None = None,
+    ) -> AsyncIterator[StreamEvent]:
+        call = self._prepare_call(prompt, stream, conversation)
+        async for event in run_call_async(self, call, response, key):
+            yield event
