@@ -113,7 +113,7 @@ def test_save_stores_the_command_line(invoke, user_path, tmp_path):
     assert saved["prompt"] == "Summarize: $input"
     assert saved["system"] == "be $tone"
     assert saved["model"] == "echo"
-    assert saved["options"] == {"temperature": "0.5"}
+    assert saved["options"] == {"temperature": 0.5}
     assert saved["defaults"] == {"tone": "kind"}
     assert saved["extract"] is True
     assert saved["schema_object"]["required"] == ["name", "age"]

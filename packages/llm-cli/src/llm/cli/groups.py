@@ -22,7 +22,11 @@ class DefaultGroup(click.Group):
         default_if_no_args: bool = True,
         **kwargs: Any,
     ) -> None:
-        super().__init__(*args, **kwargs)
+        # -h works everywhere, even when a group is invoked on its own (click
+        # caches each command's help option from the first context it sees).
+        settings = dict(kwargs.pop("context_settings", None) or {})
+        settings.setdefault("help_option_names", ["-h", "--help"])
+        super().__init__(*args, context_settings=settings, **kwargs)
         self.default_command_name = default
         self.default_if_no_args = default_if_no_args
 
