@@ -8,9 +8,7 @@ import textwrap
 import types
 from contextlib import contextmanager
 
-import click
 import pytest
-from click.testing import CliRunner
 
 import llm
 from llm.plugins import call_hook, pm
@@ -90,6 +88,9 @@ def test_failing_hook_raises_with_llm_raise_errors(monkeypatch):
 
 
 def test_register_commands_hook():
+    click = pytest.importorskip("click")  # llm-core itself does not need click
+    from click.testing import CliRunner
+
     def register_commands(cli):
         @cli.command(name="hello-world")
         def hello_world():
