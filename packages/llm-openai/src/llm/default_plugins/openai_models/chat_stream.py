@@ -8,6 +8,7 @@ keeps a combined JSON payload for ``response.json()``.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,10 +16,13 @@ from llm.ids import new_tool_call_id
 from llm.parts import StreamEvent, parse_tool_arguments
 from llm.tools import ToolCall
 
-from .utils import as_dict, remove_dict_none_values, set_usage_from_dict
+from .running import record_result
+from .utils import as_dict, remove_dict_none_values
 
 # Fields OpenAI-compatible servers use for visible reasoning text.
 REASONING_FIELDS = ("reasoning_content", "reasoning")
+# Reply metadata kept in ``response.json()``.
+META_FIELDS = ("id", "object", "model", "created")
 
 
 def _text_field(obj: Any, name: str) -> str | None:
@@ -36,38 +40,90 @@ class _Call:
     arguments: list[str] = field(default_factory=list)
 
 
-class ChatStream:
-    """Accumulates one Chat Completions response, streamed or not."""
+class ChoicesStream:
+    """What Chat Completions and legacy completion replies share: metadata, usage, choice 0."""
 
     def __init__(self) -> None:
-        self.text: list[str] = []
-        self.reasoning: list[str] = []
-        self.calls: dict[Any, _Call] = {}
         self.usage: dict[str, Any] | None = None
         self.finish_reason: str | None = None
-        self.role: str | None = None
-        self.logprobs: list[Any] = []
         self.meta: dict[str, Any] = {}
-        self.full: dict[str, Any] | None = None
 
-    # --- streamed chunks ---------------------------------------------------
-
-    def feed(self, chunk: Any) -> list[StreamEvent]:
-        """Events for one streamed ``ChatCompletionChunk``."""
+    def _record(self, obj: Any) -> None:
+        """Keep the reply's metadata (from its first chunk) and its latest usage."""
         if not self.meta:
-            for key in ("id", "object", "model", "created"):
-                value = getattr(chunk, key, None)
-                if value is not None:
-                    self.meta[key] = value
-        usage = getattr(chunk, "usage", None)
-        if usage:
-            self.usage = as_dict(usage)
-        events: list[StreamEvent] = []
+            self.meta = {
+                key: getattr(obj, key)
+                for key in META_FIELDS
+                if getattr(obj, key, None) is not None
+            }
+        if getattr(obj, "usage", None):
+            self.usage = as_dict(obj.usage)
+
+    def _first_choices(self, chunk: Any) -> Iterator[Any]:
+        """The chunk's entries for choice 0 (others are ignored), noting its finish reason."""
         for choice in getattr(chunk, "choices", None) or []:
             if getattr(choice, "index", 0) not in (0, None):
                 continue
             if choice.finish_reason:
                 self.finish_reason = choice.finish_reason
+            yield choice
+
+    def tool_calls(self) -> list[ToolCall]:
+        return []
+
+    def response_json(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def finish(self, response: Any, requested_model: str | None) -> None:
+        """Record tool calls, usage, payload and resolved model on ``response``."""
+        record_result(
+            response,
+            tool_calls=self.tool_calls(),
+            usage=self.usage,
+            payload=self.response_json(),
+            model=self.meta.get("model"),
+            requested_model=requested_model,
+        )
+
+
+class ChatStream(ChoicesStream):
+    """Accumulates one Chat Completions response, streamed or not."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.text: list[str] = []
+        self.reasoning: list[str] = []
+        self.calls: dict[Any, _Call] = {}
+        self.role: str | None = None
+        self.logprobs: list[Any] = []
+        self.full: dict[str, Any] | None = None
+
+    def _reasoning_events(self, obj: Any) -> list[StreamEvent]:
+        """The first visible-reasoning field a delta or message carries."""
+        for name in REASONING_FIELDS:
+            reasoning = _text_field(obj, name)
+            if reasoning:
+                self.reasoning.append(reasoning)
+                return [StreamEvent(type="reasoning", chunk=reasoning)]
+        return []
+
+    def _text_events(self, obj: Any) -> list[StreamEvent]:
+        """Answer text (content, then any refusal) from a delta or message."""
+        events: list[StreamEvent] = []
+        for name in ("content", "refusal"):
+            text = _text_field(obj, name)
+            if text:
+                self.text.append(text)
+                events.append(StreamEvent(type="text", chunk=text))
+        return events
+
+    # --- streamed chunks ---------------------------------------------------
+
+    def feed(self, chunk: Any) -> list[StreamEvent]:
+        """Events for one streamed ``ChatCompletionChunk``."""
+        self._record(chunk)
+        events: list[StreamEvent] = []
+        for choice in self._first_choices(chunk):
             logprobs = getattr(choice, "logprobs", None)
             if logprobs is not None and getattr(logprobs, "content", None):
                 self.logprobs.extend(as_dict(item) for item in logprobs.content)
@@ -76,21 +132,12 @@ class ChatStream:
                 continue
             if getattr(delta, "role", None):
                 self.role = delta.role
-            for name in REASONING_FIELDS:
-                reasoning = _text_field(delta, name)
-                if reasoning:
-                    self.reasoning.append(reasoning)
-                    events.append(StreamEvent(type="reasoning", chunk=reasoning))
-                    break
+            events.extend(self._reasoning_events(delta))
             for position, tool_call in enumerate(
                 getattr(delta, "tool_calls", None) or []
             ):
                 events.extend(self._tool_call_delta(tool_call, position))
-            for name in ("content", "refusal"):
-                text = _text_field(delta, name)
-                if text:
-                    self.text.append(text)
-                    events.append(StreamEvent(type="text", chunk=text))
+            events.extend(self._text_events(delta))
         return events
 
     def _tool_call_delta(self, delta: Any, position: int) -> list[StreamEvent]:
@@ -131,31 +178,14 @@ class ChatStream:
     def feed_whole(self, completion: Any) -> list[StreamEvent]:
         """Events for a non-streamed ``ChatCompletion``."""
         self.full = as_dict(completion)
-        self.meta = {
-            key: getattr(completion, key)
-            for key in ("id", "object", "model", "created")
-            if getattr(completion, key, None) is not None
-        }
-        if getattr(completion, "usage", None):
-            self.usage = as_dict(completion.usage)
-        events: list[StreamEvent] = []
+        self._record(completion)
         choices = getattr(completion, "choices", None) or []
         if not choices:
-            return events
+            return []
         choice = choices[0]
         self.finish_reason = choice.finish_reason
         message = choice.message
-        for name in REASONING_FIELDS:
-            reasoning = _text_field(message, name)
-            if reasoning:
-                self.reasoning.append(reasoning)
-                events.append(StreamEvent(type="reasoning", chunk=reasoning))
-                break
-        for name in ("content", "refusal"):
-            text = _text_field(message, name)
-            if text:
-                self.text.append(text)
-                events.append(StreamEvent(type="text", chunk=text))
+        events = self._reasoning_events(message) + self._text_events(message)
         for tool_call in getattr(message, "tool_calls", None) or []:
             function = getattr(tool_call, "function", None)
             if function is None:
@@ -223,16 +253,6 @@ class ChatStream:
             combined["logprobs"] = self.logprobs
         combined.update(self.meta)
         return remove_dict_none_values(combined)
-
-    def finish(self, response: Any, requested_model: str | None) -> None:
-        """Record tool calls, usage, payload and resolved model on ``response``."""
-        for call in self.tool_calls():
-            response.add_tool_call(call)
-        set_usage_from_dict(response, self.usage)
-        response.response_json = self.response_json()
-        model = self.meta.get("model")
-        if model and model != requested_model:
-            response.set_resolved_model(model)
 
 
 def combine_chunks(chunks: list[Any]) -> dict[str, Any]:

@@ -12,10 +12,11 @@ from typing import Any
 from llm.parts import StreamEvent
 
 from .chat import AsyncChat, Chat
+from .chat_stream import ChoicesStream
 from .options import CompletionOptions, Options
 from .running import ApiCall
 from .shared import _Shared
-from .utils import as_dict, remove_dict_none_values, set_usage_from_dict
+from .utils import remove_dict_none_values
 
 
 def completion_prompt(messages: list[Any]) -> str:
@@ -27,28 +28,18 @@ def completion_prompt(messages: list[Any]) -> str:
     return "\n".join(lines)
 
 
-class _CompletionStream:
+class _CompletionStream(ChoicesStream):
+    """Accumulates one legacy completion; a whole completion reads like one chunk."""
+
     def __init__(self) -> None:
+        super().__init__()
         self.text: list[str] = []
         self.logprobs: list[dict[str, Any]] = []
-        self.usage: dict[str, Any] | None = None
-        self.meta: dict[str, Any] = {}
-        self.finish_reason: str | None = None
 
     def feed(self, chunk: Any) -> list[StreamEvent]:
-        if not self.meta:
-            for name in ("id", "object", "model", "created"):
-                value = getattr(chunk, name, None)
-                if value is not None:
-                    self.meta[name] = value
-        if getattr(chunk, "usage", None):
-            self.usage = as_dict(chunk.usage)
+        self._record(chunk)
         events = []
-        for choice in getattr(chunk, "choices", None) or []:
-            if getattr(choice, "index", 0) not in (0, None):
-                continue
-            if choice.finish_reason:
-                self.finish_reason = choice.finish_reason
+        for choice in self._first_choices(chunk):
             logprobs = getattr(choice, "logprobs", None)
             if logprobs is not None and logprobs.tokens:
                 for token, top in zip(logprobs.tokens, logprobs.top_logprobs or []):
@@ -58,11 +49,9 @@ class _CompletionStream:
                 events.append(StreamEvent(type="text", chunk=choice.text))
         return events
 
-    # A whole completion has the same shape as a streamed chunk.
     feed_whole = feed
 
-    def finish(self, response: Any, requested_model: str | None) -> None:
-        set_usage_from_dict(response, self.usage)
+    def response_json(self) -> dict[str, Any]:
         payload: dict[str, Any] = {
             "content": "".join(self.text),
             "finish_reason": self.finish_reason,
@@ -71,10 +60,7 @@ class _CompletionStream:
         }
         if self.logprobs:
             payload["logprobs"] = self.logprobs
-        response.response_json = remove_dict_none_values(payload)
-        model = self.meta.get("model")
-        if model and model != requested_model:
-            response.set_resolved_model(model)
+        return remove_dict_none_values(payload)
 
 
 class _CompletionMixin(_Shared):

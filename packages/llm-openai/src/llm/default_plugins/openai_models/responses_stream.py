@@ -20,7 +20,8 @@ from llm.errors import ModelError
 from llm.parts import StreamEvent, parse_tool_arguments
 from llm.tools import ToolCall
 
-from .utils import as_dict, remove_dict_none_values, set_usage_from_dict
+from .running import record_result
+from .utils import as_dict, remove_dict_none_values
 
 
 @dataclass
@@ -345,9 +346,11 @@ class ResponsesStream:
         """Record tool calls, usage, payload and resolved model on ``response``."""
         if self.final is None:
             raise ModelError("The response ended before it was complete")
-        for call in self.tool_calls():
-            response.add_tool_call(call)
-        set_usage_from_dict(response, self.final.get("usage"))
-        response.response_json = remove_dict_none_values(self.final)
-        if self.model and self.model != requested_model:
-            response.set_resolved_model(self.model)
+        record_result(
+            response,
+            tool_calls=self.tool_calls(),
+            usage=self.final.get("usage"),
+            payload=remove_dict_none_values(self.final),
+            model=self.model,
+            requested_model=requested_model,
+        )

@@ -1,4 +1,4 @@
-"""Running one API call: send the request and parse what comes back.
+"""Running one API call: send the request, parse what comes back, record the result.
 
 Chat Completions, legacy completions and the Responses API differ only in the
 SDK endpoint they call, the request they send and the parser that reads the
@@ -8,7 +8,7 @@ handles streaming, errors and the final bookkeeping the same way.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any, Protocol
@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from llm.parts import StreamEvent
 
 from .errors import translate_errors
+from .utils import set_usage_from_dict
 
 
 class Parser(Protocol):
@@ -70,3 +71,25 @@ async def run_call_async(
                 for event in call.parser.feed_whole(result):
                     yield event
     call.parser.finish(response, call.request["model"])
+
+
+def record_result(
+    response: Any,
+    *,
+    tool_calls: Iterable[Any],
+    usage: dict[str, Any] | None,
+    payload: dict[str, Any],
+    model: str | None,
+    requested_model: str | None,
+) -> None:
+    """Store what a finished reply produced on ``response``.
+
+    The resolved model is only recorded when the server names a different one
+    (a dated snapshot of an alias, say).
+    """
+    for call in tool_calls:
+        response.add_tool_call(call)
+    set_usage_from_dict(response, usage)
+    response.response_json = payload
+    if model and model != requested_model:
+        response.set_resolved_model(model)
