@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from llm.attachments import Attachment
@@ -83,24 +85,39 @@ def tool_call_entry(part: ToolCallPart) -> dict[str, Any]:
 
 
 def tool_attachments_message(
-    results: list[ToolResultPart], image_detail: str | None
+    results: list[ToolResultPart],
+    attachment_item: Callable[[Attachment], dict[str, Any]],
+    text_type: str = "text",
 ) -> dict[str, Any] | None:
-    """A user message carrying attachments that tools returned (tool messages cannot)."""
+    """A user message carrying attachments that tools returned (tool outputs are text only).
+
+    ``attachment_item`` makes one content item in the API's own format.
+    """
     content: list[dict[str, Any]] = []
     for result in results:
         if not result.attachments:
             continue
         content.append(
             {
-                "type": "text",
+                "type": text_type,
                 "text": f"Attachments returned by the {result.name} tool call "
                 f"{result.tool_call_id}:",
             }
         )
-        content.extend(_attachment(a, image_detail) for a in result.attachments)
+        content.extend(attachment_item(a) for a in result.attachments)
     if not content:
         return None
     return {"role": "user", "content": content}
+
+
+def append_system(
+    out: list[dict[str, Any]], text: str, current_system: str | None
+) -> str | None:
+    """Append a system message unless it repeats the one in force; returns the one in force."""
+    if text and text != current_system:
+        out.append({"role": "system", "content": text})
+        return text
+    return current_system
 
 
 def append_chat_message(
@@ -132,10 +149,7 @@ def append_chat_message(
     text = "".join(texts)
 
     if message.role == "system":
-        if text and text != current_system:
-            out.append({"role": "system", "content": text})
-            return text
-        return current_system
+        return append_system(out, text, current_system)
 
     if message.role == "assistant":
         entry: dict[str, Any] = {"role": "assistant", "content": text or None}
@@ -161,7 +175,9 @@ def append_chat_message(
                 "content": result.output,
             }
         )
-    extra = tool_attachments_message(results, image_detail)
+    extra = tool_attachments_message(
+        results, partial(_attachment, image_detail=image_detail)
+    )
     if extra is not None:
         out.append(extra)
     if message.role == "tool" and text:
@@ -180,17 +196,21 @@ def build_chat_messages(
     return out
 
 
+def function_definition(tool: Any) -> dict[str, Any]:
+    """A local tool's name, description and parameter schema."""
+    definition: dict[str, Any] = {"name": tool.name}
+    if tool.description:
+        definition["description"] = tool.description
+    definition["parameters"] = tool.input_schema
+    return definition
+
+
 def chat_tools(tools: list[Any]) -> list[dict[str, Any]]:
     """Function definitions for the local tools in ``prompt.tools``."""
     from llm.tools import Tool
 
-    definitions = []
-    for tool in tools:
-        if not isinstance(tool, Tool):
-            continue
-        function: dict[str, Any] = {"name": tool.name}
-        if tool.description:
-            function["description"] = tool.description
-        function["parameters"] = tool.input_schema
-        definitions.append({"type": "function", "function": function})
-    return definitions
+    return [
+        {"type": "function", "function": function_definition(tool)}
+        for tool in tools
+        if isinstance(tool, Tool)
+    ]

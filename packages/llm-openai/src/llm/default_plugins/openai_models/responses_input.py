@@ -8,6 +8,7 @@ assistant text, function calls and their outputs, and reasoning items with the
 from __future__ import annotations
 
 import json
+from functools import partial
 from typing import Any
 
 from llm.attachments import Attachment
@@ -19,7 +20,13 @@ from llm.parts import (
     ToolResultPart,
 )
 
-from .chat_messages import attachment_filename, data_url
+from .chat_messages import (
+    append_system,
+    attachment_filename,
+    data_url,
+    function_definition,
+    tool_attachments_message,
+)
 
 
 def openai_metadata(part: Any) -> dict[str, Any]:
@@ -119,10 +126,8 @@ def _append_assistant(items: list[dict[str, Any]], message: Message) -> None:
 def _append_tool_results(
     items: list[dict[str, Any]], results: list[ToolResultPart], image_detail: str | None
 ) -> None:
-    attachments_content: list[dict[str, Any]] = []
-    for result in results:
-        if result.server_executed:
-            continue
+    local = [result for result in results if not result.server_executed]
+    for result in local:
         items.append(
             {
                 "type": "function_call_output",
@@ -130,19 +135,11 @@ def _append_tool_results(
                 "output": result.output,
             }
         )
-        if result.attachments:
-            attachments_content.append(
-                {
-                    "type": "input_text",
-                    "text": f"Attachments returned by the {result.name} tool call "
-                    f"{result.tool_call_id}:",
-                }
-            )
-            attachments_content.extend(
-                input_attachment(a, image_detail) for a in result.attachments
-            )
-    if attachments_content:
-        items.append({"role": "user", "content": attachments_content})
+    extra = tool_attachments_message(
+        local, partial(input_attachment, image_detail=image_detail), "input_text"
+    )
+    if extra is not None:
+        items.append(extra)
 
 
 def build_input(
@@ -153,10 +150,7 @@ def build_input(
     current_system: str | None = None
     for message in messages:
         if message.role == "system":
-            text = message.text
-            if text and text != current_system:
-                items.append({"role": "system", "content": text})
-                current_system = text
+            current_system = append_system(items, message.text, current_system)
             continue
         if message.role == "assistant":
             _append_assistant(items, message)
@@ -181,12 +175,9 @@ def response_tools(model: Any, tools: list[Any]) -> list[dict[str, Any]]:
     definitions: list[dict[str, Any]] = []
     for tool in tools:
         if isinstance(tool, Tool):
-            definition: dict[str, Any] = {"type": "function", "name": tool.name}
-            if tool.description:
-                definition["description"] = tool.description
-            definition["parameters"] = tool.input_schema
-            definition["strict"] = False
-            definitions.append(definition)
+            definitions.append(
+                {"type": "function", **function_definition(tool), "strict": False}
+            )
         elif isinstance(tool, ServerSideTool):
             definitions.append(tool.tool_spec(model))
     return definitions
