@@ -104,9 +104,9 @@ def _fallback_handle_errors() -> Iterator[None]:
 @contextlib.contextmanager
 def command_errors(database: str | Path | None = None) -> Iterator[None]:
     """Expected failures become ``Error: message`` and exit code 1 (no traceback)."""
-    from llm.errors import LogsDatabaseError
+    from llm.sqlite import database_error
 
-    from .db import describe_sqlite_error, embeddings_db_path
+    from .db import LABEL, embeddings_db_path
 
     handle = _find_handle_errors()
     with handle() if handle is not None else _fallback_handle_errors():
@@ -114,7 +114,7 @@ def command_errors(database: str | Path | None = None) -> Iterator[None]:
             yield
         except sqlite3.Error as ex:
             path = database or embeddings_db_path()
-            raise LogsDatabaseError(describe_sqlite_error(ex, path), path) from ex
+            raise database_error(ex, path, label=LABEL) from ex
 
 
 def open_database(database: str | None, *, create: bool) -> sqlite3.Connection | None:

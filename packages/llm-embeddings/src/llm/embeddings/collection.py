@@ -10,8 +10,8 @@ from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from llm.errors import UnknownModelError
+from llm.sqlite import connection_of, transaction
 
-from .db import connection_of, transaction
 from .migrations import content_hash, migrate
 from .writer import EmbeddingWriter, chunks, placeholders
 

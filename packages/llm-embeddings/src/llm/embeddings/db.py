@@ -1,4 +1,4 @@
-"""Opening the embeddings database and running transactions against it.
+"""Opening the embeddings database (checks, WAL and transactions come from ``llm.sqlite``).
 
 The CLI works on plain ``sqlite3`` connections (importing sqlite-utils costs
 more than a whole ``llm similar`` query); the Python API hands out and accepts
@@ -8,87 +8,26 @@ sqlite-utils ``Database`` objects as the original documents.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from llm.errors import LogsDatabaseError
 from llm.paths import user_dir
+from llm.sqlite import configure, database_error
+from llm.sqlite import connect as connect_file
 
 if TYPE_CHECKING:
     import sqlite_utils
 
-BUSY_TIMEOUT_SECONDS = 30.0
+# Names this database in error messages.
+LABEL = "embeddings database"
 # Reading vectors through a memory map is noticeably faster for large scans.
 MMAP_SIZE = 256 * 1024 * 1024
 CACHE_KIB = 64 * 1024
-_SQLITE_HEADER = b"SQLite format 3\x00"
 
 
 def embeddings_db_path() -> Path:
     """The default embeddings database: ``embeddings.db`` in the user directory."""
     return user_dir() / "embeddings.db"
-
-
-def connection_of(db: Any) -> sqlite3.Connection:
-    """The sqlite3 connection behind a sqlite-utils Database (or the connection itself)."""
-    if isinstance(db, sqlite3.Connection):
-        return db
-    conn = getattr(db, "conn", None)
-    if isinstance(conn, sqlite3.Connection):
-        return conn
-    raise TypeError(
-        f"Expected a sqlite_utils.Database or sqlite3.Connection, got {type(db).__name__}"
-    )
-
-
-def _check_path(path: Path, create: bool) -> None:
-    if path.is_dir():
-        raise LogsDatabaseError(
-            f"{path} is a directory, not an embeddings database", path
-        )
-    if not path.exists():
-        if not create:
-            raise LogsDatabaseError(f"No embeddings database found at {path}", path)
-        if not path.parent.is_dir():
-            raise LogsDatabaseError(
-                f"Cannot create {path}: directory {path.parent} does not exist", path
-            )
-        return
-    try:
-        with path.open("rb") as fp:
-            header = fp.read(len(_SQLITE_HEADER))
-    except OSError as ex:
-        raise LogsDatabaseError(f"Cannot read {path}: {ex.strerror}", path) from ex
-    if header and header != _SQLITE_HEADER:
-        raise LogsDatabaseError(f"{path} is not a SQLite database", path)
-
-
-def describe_sqlite_error(ex: sqlite3.Error, path: Path | str | None) -> str:
-    """A user-facing sentence for a SQLite failure on the embeddings database."""
-    text = str(ex)
-    where = f" {path}" if path is not None else ""
-    if "readonly" in text or "read-only" in text:
-        return f"Cannot write to the embeddings database{where}: it is read-only"
-    if "file is not a database" in text:
-        return f"{path} is not a SQLite database"
-    if "locked" in text:
-        return f"The embeddings database{where} is locked by another process"
-    return f"Embeddings database error{where}: {text}"
-
-
-def _configure(conn: sqlite3.Connection) -> None:
-    """WAL journal with NORMAL sync (one commit per batch stays cheap), bigger caches."""
-    try:
-        if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-            conn.execute("PRAGMA journal_mode = WAL").fetchone()
-    except sqlite3.OperationalError:
-        pass  # a read-only file keeps its journal mode
-    # In WAL mode NORMAL is safe against application crashes.
-    conn.execute("PRAGMA synchronous = NORMAL")
-    conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
-    conn.execute(f"PRAGMA mmap_size = {MMAP_SIZE}")
 
 
 def connect(
@@ -102,17 +41,16 @@ def connect(
     from .migrations import migrate
 
     path = Path(path) if path is not None else embeddings_db_path()
-    _check_path(path, create)
+    # A read-only file is fine as long as nothing needs writing.
+    conn = connect_file(path, create=create, writable=False, label=LABEL)
     try:
-        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_SECONDS)
-    except sqlite3.Error as ex:
-        raise LogsDatabaseError(describe_sqlite_error(ex, path), path) from ex
-    try:
-        _configure(conn)
+        configure(conn)
+        conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+        conn.execute(f"PRAGMA mmap_size = {MMAP_SIZE}")
         migrate(conn)
     except sqlite3.Error as ex:
         conn.close()
-        raise LogsDatabaseError(describe_sqlite_error(ex, path), path) from ex
+        raise database_error(ex, path, label=LABEL) from ex
     return conn
 
 
@@ -123,34 +61,3 @@ def open_embeddings_db(
     import sqlite_utils
 
     return sqlite_utils.Database(connect(path, create=create))
-
-
-@contextmanager
-def transaction(conn: sqlite3.Connection, *, immediate: bool = False) -> Iterator[None]:
-    """Run a block atomically: commit on success, roll back everything on error.
-
-    ``immediate`` takes the write lock up front so concurrent writers queue
-    instead of failing halfway. Inside an already open transaction (one the
-    caller started) a savepoint is used and nothing is committed.
-    """
-    if conn.in_transaction:
-        conn.execute("SAVEPOINT llm_embeddings")
-        try:
-            yield
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK TO SAVEPOINT llm_embeddings")
-                conn.execute("RELEASE SAVEPOINT llm_embeddings")
-            raise
-        else:
-            conn.execute("RELEASE SAVEPOINT llm_embeddings")
-        return
-    conn.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
-    try:
-        yield
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
-    else:
-        conn.execute("COMMIT")

@@ -5,22 +5,27 @@ migration set ``llm.embeddings``, the same bookkeeping (table, set and
 migration names) that databases written by the original LLM carry, so files
 move freely between the two. Every migration also checks the schema itself,
 which makes files that have the documented tables but no records (built by
-hand or by another tool) safe to adopt. Migrations run inside one
-``BEGIN IMMEDIATE`` transaction that re-reads what is pending after taking the
-write lock, so several processes opening a new database at once apply each
-migration exactly once.
+hand or by another tool) safe to adopt. ``llm.sqlite.apply_migrations`` runs
+them inside one ``BEGIN IMMEDIATE`` transaction that re-reads what is pending
+after taking the write lock, so several processes opening a new database at
+once apply each migration exactly once.
 """
 
 from __future__ import annotations
 
-import datetime
 import hashlib
 import sqlite3
 import time
-from collections.abc import Callable
 from typing import Any
 
-from .db import connection_of, transaction
+from llm.sqlite import (
+    Migration,
+    apply_migrations,
+    column_names,
+    connection_of,
+    recorded_migrations,
+    table_names,
+)
 
 MIGRATION_SET = "llm.embeddings"
 MIGRATIONS_TABLE = "_sqlite_migrations"
@@ -54,29 +59,11 @@ EMBEDDINGS_COLUMNS = (
     "updated",
 )
 
-_MIGRATIONS_TABLE_SCHEMA = f"""CREATE TABLE IF NOT EXISTS "{MIGRATIONS_TABLE}" (
-   "migration_set" TEXT,
-   "name" TEXT,
-   "applied_at" TEXT,
-   PRIMARY KEY ("migration_set", "name")
-)"""
-
 
 def content_hash(value: str | bytes) -> bytes:
     """The MD5 digest identifying a piece of content (text is hashed as UTF-8)."""
     data = value.encode("utf-8") if isinstance(value, str) else bytes(value)
     return hashlib.md5(data).digest()
-
-
-def _table_exists(conn: sqlite3.Connection, table: str) -> bool:
-    row = conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [table]
-    ).fetchone()
-    return row is not None
-
-
-def _columns(conn: sqlite3.Connection, table: str) -> list[str]:
-    return [row[1] for row in conn.execute(f'PRAGMA table_info("{table}")')]
 
 
 def _has_collection_foreign_key(conn: sqlite3.Connection) -> bool:
@@ -91,7 +78,7 @@ def _create_indexes(conn: sqlite3.Connection) -> None:
         'CREATE UNIQUE INDEX IF NOT EXISTS "idx_collections_name" '
         'ON "collections" ("name")'
     )
-    if "content_hash" in _columns(conn, "embeddings"):
+    if "content_hash" in column_names(conn, "embeddings"):
         conn.execute(
             'CREATE INDEX IF NOT EXISTS "idx_embeddings_content_hash" '
             'ON "embeddings" ("content_hash")'
@@ -100,7 +87,7 @@ def _create_indexes(conn: sqlite3.Connection) -> None:
 
 def _rebuild_embeddings(conn: sqlite3.Connection) -> None:
     """Recreate the embeddings table in the documented form, keeping every row."""
-    present = [c for c in EMBEDDINGS_COLUMNS if c in _columns(conn, "embeddings")]
+    present = [c for c in EMBEDDINGS_COLUMNS if c in column_names(conn, "embeddings")]
     column_list = ", ".join(f'"{c}"' for c in present)
     conn.execute('DROP TABLE IF EXISTS "embeddings_new"')
     conn.execute(_EMBEDDINGS_SCHEMA.format(table="embeddings_new"))
@@ -114,9 +101,10 @@ def _rebuild_embeddings(conn: sqlite3.Connection) -> None:
 
 
 def m001_create_tables(conn: sqlite3.Connection) -> None:
-    if not _table_exists(conn, "collections"):
+    tables = table_names(conn)
+    if "collections" not in tables:
         conn.execute(COLLECTIONS_SCHEMA)
-    if not _table_exists(conn, "embeddings"):
+    if "embeddings" not in tables:
         conn.execute(EMBEDDINGS_SCHEMA)
     _create_indexes(conn)
 
@@ -127,7 +115,7 @@ def m002_foreign_key(conn: sqlite3.Connection) -> None:
 
 
 def m003_add_updated(conn: sqlite3.Connection) -> None:
-    if "updated" not in _columns(conn, "embeddings"):
+    if "updated" not in column_names(conn, "embeddings"):
         conn.execute('ALTER TABLE "embeddings" ADD COLUMN "updated" INTEGER')
     # Rows from before this column existed count as updated now.
     conn.execute(
@@ -137,7 +125,7 @@ def m003_add_updated(conn: sqlite3.Connection) -> None:
 
 
 def m004_store_content_hash(conn: sqlite3.Connection) -> None:
-    if "content_hash" not in _columns(conn, "embeddings"):
+    if "content_hash" not in column_names(conn, "embeddings"):
         conn.execute('ALTER TABLE "embeddings" ADD COLUMN "content_hash" BLOB')
     rows = conn.execute(
         'SELECT rowid, "content" FROM "embeddings" '
@@ -151,13 +139,13 @@ def m004_store_content_hash(conn: sqlite3.Connection) -> None:
 
 
 def m005_add_content_blob(conn: sqlite3.Connection) -> None:
-    if "content_blob" not in _columns(conn, "embeddings"):
+    if "content_blob" not in column_names(conn, "embeddings"):
         conn.execute('ALTER TABLE "embeddings" ADD COLUMN "content_blob" BLOB')
-    if tuple(_columns(conn, "embeddings")) != EMBEDDINGS_COLUMNS:
+    if tuple(column_names(conn, "embeddings")) != EMBEDDINGS_COLUMNS:
         _rebuild_embeddings(conn)
 
 
-MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
+MIGRATIONS: list[Migration] = [
     ("m001_create_tables", m001_create_tables),
     ("m002_foreign_key", m002_foreign_key),
     ("m003_add_updated", m003_add_updated),
@@ -168,42 +156,14 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
 
 def applied_migrations(db: Any) -> list[str]:
     """Names of the embeddings migrations recorded as applied in this database."""
-    conn = connection_of(db)
-    if not _table_exists(conn, MIGRATIONS_TABLE):
-        return []
-    rows = conn.execute(
-        f'SELECT "name" FROM "{MIGRATIONS_TABLE}" WHERE "migration_set" = ?',
-        [MIGRATION_SET],
-    )
-    return [row[0] for row in rows]
-
-
-def _pending(conn: sqlite3.Connection) -> list[str]:
-    done = set(applied_migrations(conn))
-    return [name for name, _ in MIGRATIONS if name not in done]
+    return recorded_migrations(connection_of(db), MIGRATIONS_TABLE, MIGRATION_SET)
 
 
 def migrate(db: Any) -> list[str]:
     """Bring an embeddings database up to date; returns the migrations it applied."""
-    conn = connection_of(db)
-    if not _pending(conn):
-        return []
-    applied = []
-    with transaction(conn, immediate=True):
-        conn.execute(_MIGRATIONS_TABLE_SCHEMA)
-        pending = set(_pending(conn))  # another process may have just done them
-        for name, function in MIGRATIONS:
-            if name not in pending:
-                continue
-            function(conn)
-            conn.execute(
-                f'INSERT INTO "{MIGRATIONS_TABLE}" ("migration_set", "name", "applied_at") '
-                "VALUES (?, ?, ?)",
-                [
-                    MIGRATION_SET,
-                    name,
-                    str(datetime.datetime.now(datetime.timezone.utc)),
-                ],
-            )
-            applied.append(name)
-    return applied
+    return apply_migrations(
+        connection_of(db),
+        MIGRATIONS,
+        table=MIGRATIONS_TABLE,
+        migration_set=MIGRATION_SET,
+    )

@@ -20,7 +20,8 @@ from functools import lru_cache
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from .db import transaction
+from llm.sqlite import transaction
+
 from .migrations import content_hash
 
 if TYPE_CHECKING:

@@ -13,8 +13,9 @@ from typing import Any
 
 from llm.errors import AttachmentError, FragmentNotFound
 from llm.fragments import Fragment, fragment_hash
+from llm.sqlite import write_transaction
 
-from .db import ensure_ready, write_transaction
+from .db import ensure_ready
 from .writer import now_utc
 
 HASH_PATTERN = re.compile(r"^[0-9a-f]{64}$")

@@ -7,8 +7,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from llm.errors import LogsDatabaseError
-
-from .db import BUSY_TIMEOUT_MS, check_sqlite_header, database_error, table_names
+from llm.sqlite import (
+    BUSY_TIMEOUT_SECONDS,
+    check_sqlite_header,
+    database_error,
+    table_names,
+)
 
 
 @dataclass
@@ -28,7 +32,7 @@ def _readonly_connection(path: Path) -> sqlite3.Connection:
     check_sqlite_header(path)
     try:
         conn = sqlite3.connect(
-            f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000
+            f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_SECONDS
         )
         conn.execute("select count(*) from sqlite_master").fetchone()
     except sqlite3.Error as ex:

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .db import table_names
+from llm.sqlite import table_names
 
 if TYPE_CHECKING:
     from llm.messages import Message

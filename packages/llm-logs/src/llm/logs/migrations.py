@@ -1,7 +1,8 @@
 """The logs database schema, built by an ordered list of forward-only migrations.
 
-Each migration runs once, inside a ``BEGIN IMMEDIATE`` transaction, and is
-recorded in ``_llm_logs_migrations``. Migrations look at the tables that are
+Each migration runs once and is recorded in ``_llm_logs_migrations``; the
+pending ones run together in one ``BEGIN IMMEDIATE`` transaction (see
+``llm.sqlite.apply_migrations``). Migrations look at the tables that are
 actually there rather than trusting history, so a database created by any
 version of the original LLM (which records its own migrations elsewhere) is
 brought up to date by adding what is missing: tables, columns, indexes. Nothing
@@ -11,12 +12,16 @@ is ever dropped or rewritten, and the content-addressed ``threads``/``turns``/
 
 from __future__ import annotations
 
-import datetime
 import sqlite3
-from collections.abc import Callable
 from typing import Any
 
-from .db import column_names, connection, table_names, write_transaction
+from llm.sqlite import (
+    Migration,
+    apply_migrations,
+    column_names,
+    connection_of,
+    table_names,
+)
 
 MIGRATIONS_TABLE = "_llm_logs_migrations"
 
@@ -300,7 +305,7 @@ def m009_reading_indexes(conn: sqlite3.Connection) -> None:
     _index(conn, "idx_responses_schema_id", "responses", '"schema_id", "id"')
 
 
-MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
+MIGRATIONS: list[Migration] = [
     ("m001_conversations_responses", m001_conversations_responses),
     ("m002_responses_fts", m002_responses_fts),
     ("m003_attachments", m003_attachments),
@@ -313,43 +318,6 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
 ]
 
 
-def applied_migrations(conn: sqlite3.Connection) -> set[str]:
-    """Names of migrations already recorded in this database."""
-    try:
-        return {
-            row[0] for row in conn.execute(f'select name from "{MIGRATIONS_TABLE}"')
-        }
-    except sqlite3.OperationalError as ex:
-        if "no such table" in str(ex):
-            return set()
-        raise
-
-
 def migrate(db: Any) -> None:
-    """Create or upgrade the logs schema; safe to call on every open, from many processes.
-
-    The fast path is one read of the migrations table. Otherwise each pending
-    migration takes the write lock, re-checks that no other process has applied
-    it meanwhile, runs, and is recorded in the same transaction.
-    """
-    conn = connection(db)
-    applied = applied_migrations(conn)
-    if all(name in applied for name, _ in MIGRATIONS):
-        return
-    for name, function in MIGRATIONS:
-        if name in applied:
-            continue
-        with write_transaction(conn):
-            conn.execute(
-                f'CREATE TABLE IF NOT EXISTS "{MIGRATIONS_TABLE}" '
-                '("name" TEXT PRIMARY KEY, "applied_at" TEXT)'
-            )
-            if conn.execute(
-                f'select 1 from "{MIGRATIONS_TABLE}" where name = ?', (name,)
-            ).fetchone():
-                continue
-            function(conn)
-            conn.execute(
-                f'insert into "{MIGRATIONS_TABLE}" (name, applied_at) values (?, ?)',
-                (name, datetime.datetime.now(datetime.timezone.utc).isoformat()),
-            )
+    """Create or upgrade the logs schema; safe to call on every open, from many processes."""
+    apply_migrations(connection_of(db), MIGRATIONS, table=MIGRATIONS_TABLE)

@@ -10,8 +10,9 @@ from typing import Any
 
 from llm.errors import SchemaError
 from llm.schemas import make_schema_id, multi_schema, schema_dsl, schema_summary
+from llm.sqlite import write_transaction
 
-from .db import ensure_ready, write_transaction
+from .db import ensure_ready
 from .message_store import has_message_store
 
 SCHEMA_ID_PATTERN = re.compile(r"^[0-9a-f]{32}$")

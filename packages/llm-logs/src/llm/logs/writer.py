@@ -15,10 +15,11 @@ from typing import Any
 from llm.fragments import fragment_hash
 from llm.parts import Part, ReasoningPart, TextPart, ToolCallPart
 from llm.schemas import make_schema_id
+from llm.sqlite import write_transaction
 from llm.tools import Tool, Toolbox
 from llm.utils import truncate_string
 
-from .db import ensure_ready, write_transaction
+from .db import ensure_ready
 
 CONVERSATION_NAME_LENGTH = 50
 
