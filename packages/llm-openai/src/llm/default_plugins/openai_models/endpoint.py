@@ -232,28 +232,10 @@ def _chat_loop(
 )
 def endpoint(
     url: str,
-    prompt: str | None,
-    model_id: str | None,
-    system: str | None,
-    template: str | None,
-    params: tuple[tuple[str, str], ...],
-    options: tuple[tuple[str, str], ...],
-    schema: str | None,
-    schema_multi: str | None,
-    attachments: tuple[str, ...],
-    attachment_types: tuple[tuple[str, str], ...],
-    tools: tuple[str, ...],
-    functions: tuple[str, ...],
-    tools_debug: bool,
-    tools_approve: bool,
-    chain_limit: int,
     key: str | None,
     headers: tuple[tuple[str, str], ...],
-    responses: bool,
-    chat: bool,
     list_models: bool,
-    no_stream: bool,
-    hide_reasoning: bool,
+    **options: Any,
 ) -> None:
     """Run against an OpenAI-compatible endpoint without logging.
 
@@ -269,30 +251,7 @@ def endpoint(
             for model_name in list_endpoint_models(url, key, dict(headers)):
                 click.echo(model_name)
             return
-        _run_endpoint(
-            url=url,
-            prompt=prompt,
-            model_id=model_id,
-            system=system,
-            template=template,
-            params=params,
-            options=options,
-            schema=schema,
-            schema_multi=schema_multi,
-            attachments=attachments,
-            attachment_types=attachment_types,
-            tools=tools,
-            functions=functions,
-            tools_debug=tools_debug,
-            tools_approve=tools_approve,
-            chain_limit=chain_limit,
-            key=key,
-            headers=headers,
-            responses=responses,
-            chat=chat,
-            no_stream=no_stream,
-            hide_reasoning=hide_reasoning,
-        )
+        _run_endpoint(url=url, key=key, headers=headers, **options)
 
 
 def _run_endpoint(
