@@ -20,6 +20,36 @@ Verbosity = Literal["low", "medium", "high"]
 ImageDetail = Literal["low", "high", "auto", "original"]
 
 
+def _penalty(effect: str) -> Any:
+    """A -2..2 penalty option; positive values penalize tokens ``effect``."""
+    return Field(
+        description=(
+            f"Number between -2.0 and 2.0. Positive values penalize tokens {effect}"
+        ),
+        ge=-2,
+        le=2,
+        default=None,
+    )
+
+
+def _token_bias(token: Any, value: Any) -> int:
+    """One logit_bias value as an int from -100 to 100."""
+    message = (
+        f"logit_bias value for token {token} must be a number between -100 and 100"
+    )
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise ValueError(message)
+    try:
+        bias = int(value)
+    except ValueError as ex:
+        raise ValueError(message) from ex
+    if not -100 <= bias <= 100:
+        raise ValueError(
+            f"logit_bias value for token {token} must be between -100 and 100, got {bias}"
+        )
+    return bias
+
+
 class SharedOptions(Options):
     """Sampling options every OpenAI chat and completion model accepts."""
 
@@ -46,23 +76,11 @@ class SharedOptions(Options):
         le=1,
         default=None,
     )
-    frequency_penalty: Optional[float] = Field(
-        description=(
-            "Number between -2.0 and 2.0. Positive values penalize tokens by how "
-            "often they already appeared, making verbatim repetition less likely."
-        ),
-        ge=-2,
-        le=2,
-        default=None,
+    frequency_penalty: Optional[float] = _penalty(
+        "by how often they already appeared, making verbatim repetition less likely."
     )
-    presence_penalty: Optional[float] = Field(
-        description=(
-            "Number between -2.0 and 2.0. Positive values penalize tokens that "
-            "already appeared at all, nudging the model towards new topics."
-        ),
-        ge=-2,
-        le=2,
-        default=None,
+    presence_penalty: Optional[float] = _penalty(
+        "that already appeared at all, nudging the model towards new topics."
     )
     stop: Optional[str] = Field(
         description="A string at which the API will stop generating further tokens.",
@@ -100,21 +118,7 @@ class SharedOptions(Options):
                 raise ValueError(
                     f"logit_bias keys must be integer token IDs, got {key!r}"
                 ) from ex
-            if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-                raise ValueError(
-                    f"logit_bias value for token {key} must be a number between -100 and 100"
-                )
-            try:
-                bias = int(value)
-            except (TypeError, ValueError) as ex:
-                raise ValueError(
-                    f"logit_bias value for token {key} must be a number between -100 and 100"
-                ) from ex
-            if not -100 <= bias <= 100:
-                raise ValueError(
-                    f"logit_bias value for token {key} must be between -100 and 100, got {bias}"
-                )
-            validated[token] = bias
+            validated[token] = _token_bias(key, value)
         return validated
 
 
