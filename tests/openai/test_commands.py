@@ -30,6 +30,18 @@ def invoke(cli, args, **kwargs):
     return CliRunner().invoke(cli, args, catch_exceptions=False, **kwargs)
 
 
+@pytest.fixture
+def endpoint(cli, server):
+    """Run ``llm openai endpoint <fake server> -m <model> ARGS`` (model ``m`` unless given)."""
+
+    def run(*args, model="m", **kwargs):
+        return invoke(
+            cli, ["openai", "endpoint", server.base_url, "-m", model, *args], **kwargs
+        )
+
+    return run
+
+
 def test_help(cli):
     result = invoke(cli, ["openai", "--help"])
     assert result.exit_code == 0
@@ -72,11 +84,11 @@ def test_models_json_and_key(server, cli, store_keys):
 
 def test_models_errors(server, cli, monkeypatch):
     server.enqueue("models", error_reply(401, "Invalid API key"))
-    result = CliRunner().invoke(cli, ["openai", "models"])
+    result = invoke(cli, ["openai", "models"])
     assert result.exit_code == 1
     assert result.output.strip() == "Error: Invalid API key (HTTP 401)"
     monkeypatch.delenv("OPENAI_API_KEY")
-    result = CliRunner().invoke(cli, ["openai", "models"])
+    result = invoke(cli, ["openai", "models"])
     assert result.exit_code == 1
     assert "llm keys set openai" in result.output
     assert "Traceback" not in result.output
@@ -91,13 +103,10 @@ def test_endpoint_models(server, cli, store_keys):
     assert server.last.authorization == "Bearer none"
 
 
-def test_endpoint_prompt_without_key(server, cli, store_keys):
+def test_endpoint_prompt_without_key(server, endpoint, store_keys):
     store_keys(openai="sk-secret-openai")
     server.chat(chat_reply("Paris"))
-    result = invoke(
-        cli,
-        ["openai", "endpoint", server.base_url, "-m", "my-model", "Capital of France?"],
-    )
+    result = endpoint("Capital of France?", model="my-model")
     assert result.exit_code == 0
     assert result.output == "Paris\n"
     request = server.last
@@ -116,32 +125,12 @@ def server_user_path():
     return llm.user_dir()
 
 
-def test_endpoint_key_header_system_options(server, cli, store_keys):
+def test_endpoint_key_header_system_options(server, endpoint, store_keys):
     store_keys(custom="sk-custom")
-    result = invoke(
-        cli,
-        [
-            "openai",
-            "endpoint",
-            server.base_url,
-            "-m",
-            "m",
-            "--key",
-            "custom",
-            "-H",
-            "X-Extra",
-            "yes",
-            "-s",
-            "Be brief",
-            "-o",
-            "temperature",
-            "0.3",
-            "-o",
-            "reasoning_effort",
-            "high",
-            "--no-stream",
-            "hi",
-        ],
+    result = endpoint(
+        *("--key", "custom", "-H", "X-Extra", "yes", "-s", "Be brief"),
+        *("-o", "temperature", "0.3", "-o", "reasoning_effort", "high"),
+        *("--no-stream", "hi"),
     )
     assert result.exit_code == 0, result.output
     request = server.last
@@ -153,12 +142,9 @@ def test_endpoint_key_header_system_options(server, cli, store_keys):
     assert request.body["stream"] is False
 
 
-def test_endpoint_responses_api(server, cli):
+def test_endpoint_responses_api(server, endpoint):
     server.responses(responses_reply(reasoning_item("Hmm"), message_item("Answer")))
-    result = invoke(
-        cli,
-        ["openai", "endpoint", server.base_url, "-m", "m", "--responses", "Question"],
-    )
+    result = endpoint("--responses", "Question")
     assert result.exit_code == 0
     assert result.stdout == "Answer\n"
     assert "Hmm" in result.stderr
@@ -168,45 +154,16 @@ def test_endpoint_responses_api(server, cli):
     assert "reasoning" not in body and "include" not in body and "store" not in body
 
     server.responses(responses_reply(reasoning_item("Secret"), message_item("Answer")))
-    result = invoke(
-        cli,
-        [
-            "openai",
-            "endpoint",
-            server.base_url,
-            "-m",
-            "m",
-            "--responses",
-            "-o",
-            "reasoning_effort",
-            "low",
-            "-R",
-            "Question",
-        ],
-    )
+    result = endpoint("--responses", "-o", "reasoning_effort", "low", "-R", "Question")
     assert "Secret" not in result.stderr
     assert server.last_body["reasoning"] == {"effort": "low"}
 
 
-def test_endpoint_schema_and_attachment(server, cli, tmp_path):
+def test_endpoint_schema_and_attachment(server, endpoint, tmp_path):
     image = tmp_path / "pixel.png"
     image.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 16)
     server.chat(chat_reply('{"name": "Rex"}'))
-    result = invoke(
-        cli,
-        [
-            "openai",
-            "endpoint",
-            server.base_url,
-            "-m",
-            "m",
-            "--schema",
-            "name",
-            "-a",
-            str(image),
-            "Invent a dog",
-        ],
-    )
+    result = endpoint("--schema", "name", "-a", str(image), "Invent a dog")
     assert result.exit_code == 0, result.output
     body = server.last_body
     assert body["response_format"]["json_schema"]["schema"]["properties"] == {
@@ -217,7 +174,7 @@ def test_endpoint_schema_and_attachment(server, cli, tmp_path):
     assert content[1]["image_url"]["url"].startswith("data:image/png;base64,")
 
 
-def test_endpoint_functions_tool_loop(server, cli):
+def test_endpoint_functions_tool_loop(server, endpoint):
     server.chat(
         chat_reply(
             None, tool_calls=[{"id": "t1", "name": "double", "arguments": {"n": 21}}]
@@ -225,20 +182,7 @@ def test_endpoint_functions_tool_loop(server, cli):
         chat_reply("It is 42"),
     )
     code = "def double(n: int) -> int:\n    'Double a number'\n    return n * 2\n"
-    result = invoke(
-        cli,
-        [
-            "openai",
-            "endpoint",
-            server.base_url,
-            "-m",
-            "m",
-            "--functions",
-            code,
-            "--td",
-            "Double 21",
-        ],
-    )
+    result = endpoint("--functions", code, "--td", "Double 21")
     assert result.exit_code == 0, result.output
     assert result.stdout.strip() == "It is 42"
     assert "double" in result.stderr and "42" in result.stderr
@@ -251,20 +195,12 @@ def test_endpoint_functions_tool_loop(server, cli):
     }
 
 
-def test_endpoint_server_side_tool_spec(server, cli):
-    result = invoke(
-        cli,
-        [
-            "openai",
-            "endpoint",
-            server.base_url,
-            "-m",
-            "m",
-            "--responses",
-            "-T",
-            'ServerSideTool(spec={"type": "openrouter:web_search", "parameters": {"max_results": 2}})',
-            "Search",
-        ],
+def test_endpoint_server_side_tool_spec(server, endpoint):
+    result = endpoint(
+        "--responses",
+        "-T",
+        'ServerSideTool(spec={"type": "openrouter:web_search", "parameters": {"max_results": 2}})',
+        "Search",
     )
     assert result.exit_code == 0, result.output
     assert server.last_body["tools"] == [
@@ -272,21 +208,15 @@ def test_endpoint_server_side_tool_spec(server, cli):
     ]
 
 
-def test_endpoint_stdin_prompt(server, cli):
-    result = invoke(
-        cli, ["openai", "endpoint", server.base_url, "-m", "m"], input="From stdin"
-    )
+def test_endpoint_stdin_prompt(server, endpoint):
+    result = endpoint(input="From stdin")
     assert result.exit_code == 0
     assert server.last_body["messages"] == [{"role": "user", "content": "From stdin"}]
 
 
-def test_endpoint_chat(server, cli):
+def test_endpoint_chat(server, endpoint):
     server.chat(chat_reply("One"), chat_reply("Two"))
-    result = invoke(
-        cli,
-        ["openai", "endpoint", server.base_url, "-m", "m", "--chat"],
-        input="first\nsecond\nquit\n",
-    )
+    result = endpoint("--chat", input="first\nsecond\nquit\n")
     assert result.exit_code == 0
     assert "One" in result.output and "Two" in result.output
     assert server.last_body["messages"] == [
@@ -296,37 +226,22 @@ def test_endpoint_chat(server, cli):
     ]
 
 
-def test_endpoint_errors(server, cli, closed_port):
-    result = CliRunner().invoke(cli, ["openai", "endpoint", server.base_url, "hi"])
+def test_endpoint_errors(server, cli, endpoint, closed_port):
+    result = invoke(cli, ["openai", "endpoint", server.base_url, "hi"])
     assert result.exit_code == 1
     assert "Missing -m/--model" in result.output
 
-    result = CliRunner().invoke(
-        cli,
-        [
-            "openai",
-            "endpoint",
-            server.base_url,
-            "-m",
-            "m",
-            "-o",
-            "temperature",
-            "9",
-            "hi",
-        ],
-    )
+    result = endpoint("-o", "temperature", "9", "hi")
     assert result.exit_code == 1
     assert result.output.startswith("Error: ")
     assert "temperature" in result.output
 
     server.chat(error_reply(404, "The model `m` does not exist"))
-    result = CliRunner().invoke(
-        cli, ["openai", "endpoint", server.base_url, "-m", "m", "hi"]
-    )
+    result = endpoint("hi")
     assert result.exit_code == 1
     assert "Error: The model `m` does not exist (HTTP 404)" in result.output
 
-    result = CliRunner().invoke(
+    result = invoke(
         cli,
         ["openai", "endpoint", f"http://127.0.0.1:{closed_port}/v1", "-m", "m", "hi"],
         env={"LLM_OPENAI_MAX_RETRIES": "0"},
@@ -336,10 +251,7 @@ def test_endpoint_errors(server, cli, closed_port):
         f"Error: Could not connect to http://127.0.0.1:{closed_port}" in result.output
     )
 
-    result = CliRunner().invoke(
-        cli,
-        ["openai", "endpoint", server.base_url, "-m", "m", "-T", "no_such_tool", "hi"],
-    )
+    result = endpoint("-T", "no_such_tool", "hi")
     assert result.exit_code == 1
     assert "no_such_tool" in result.output
     assert "Traceback" not in result.output
