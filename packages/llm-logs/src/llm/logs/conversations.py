@@ -13,28 +13,36 @@ import json
 import sqlite3
 from typing import Any
 
-from .db import ensure_ready
+from .db import dict_rows, ensure_ready
 from .message_store import MessageStore, has_message_store, thread_turns, to_message
+
+
+def _newest(
+    conn: sqlite3.Connection,
+    responses_sql: str,
+    turns_sql: str,
+    params: tuple[Any, ...] = (),
+) -> Any:
+    """The second column of whichever ``(id, value)`` row has the highest ID.
+
+    One row comes from the ``responses`` query and, when the database has the
+    original's message store, one from the ``turns`` query. None if neither
+    finds a row.
+    """
+    rows = [conn.execute(responses_sql, params).fetchone()]
+    if has_message_store(conn):
+        rows.append(conn.execute(turns_sql, params).fetchone())
+    found = [row for row in rows if row]
+    return max(found)[1] if found else None
 
 
 def latest_conversation_id(db: Any) -> str | None:
     """The conversation of the most recently logged response (or turn), if any."""
-    conn = ensure_ready(db)
-    candidates = []
-    row = conn.execute(
-        "select id, conversation_id from responses order by id desc limit 1"
-    ).fetchone()
-    if row:
-        candidates.append(row)
-    if has_message_store(conn):
-        row = conn.execute(
-            "select id, thread_id from turns order by id desc limit 1"
-        ).fetchone()
-        if row:
-            candidates.append(row)
-    if not candidates:
-        return None
-    return max(candidates)[1]
+    return _newest(
+        ensure_ready(db),
+        "select id, conversation_id from responses order by id desc limit 1",
+        "select id, thread_id from turns order by id desc limit 1",
+    )
 
 
 def _conversation_model_id(
@@ -45,21 +53,13 @@ def _conversation_model_id(
     ).fetchone()
     if row and row[0]:
         return str(row[0])
-    found = []
-    row = conn.execute(
-        "select id, model from responses where conversation_id = ? order by id desc limit 1",
+    return _newest(
+        conn,
+        "select id, model from responses where conversation_id = ? "
+        "order by id desc limit 1",
+        "select id, model from turns where thread_id = ? order by id desc limit 1",
         (conversation_id,),
-    ).fetchone()
-    if row:
-        found.append(row)
-    if has_message_store(conn):
-        row = conn.execute(
-            "select id, model from turns where thread_id = ? order by id desc limit 1",
-            (conversation_id,),
-        ).fetchone()
-        if row:
-            found.append(row)
-    return max(found)[1] if found else None
+    )
 
 
 def _conversation_name(conn: sqlite3.Connection, conversation_id: str) -> str | None:
@@ -73,13 +73,23 @@ def _conversation_name(conn: sqlite3.Connection, conversation_id: str) -> str | 
     return row[0] if row else None
 
 
-def _attachment(row: tuple[Any, ...]) -> Any:
+def _attachments(
+    conn: sqlite3.Connection, table: str, owner_column: str, owner: Any
+) -> list[Any]:
+    """Attachments linked to ``owner`` through ``table``, in their stored order."""
     from llm.attachments import Attachment
 
-    attachment_id, attachment_type, path, url, content = row
-    return Attachment(
-        type=attachment_type, path=path, url=url, content=content, _id=attachment_id
-    )
+    return [
+        Attachment(
+            type=attachment_type, path=path, url=url, content=content, _id=attachment_id
+        )
+        for attachment_id, attachment_type, path, url, content in conn.execute(
+            f'select a.id, a.type, a.path, a.url, a.content from "{table}" link '
+            "join attachments a on a.id = link.attachment_id "
+            f'where link."{owner_column}" = ? order by link."order"',
+            (owner,),
+        )
+    ]
 
 
 def _fragments(conn: sqlite3.Connection, table: str, response_id: str) -> list[Any]:
@@ -104,15 +114,9 @@ def _tool_results(conn: sqlite3.Connection, response_id: str) -> list[Any]:
         "where response_id = ? order by id",
         (response_id,),
     ):
-        attachments = [
-            _attachment(row)
-            for row in conn.execute(
-                "select a.id, a.type, a.path, a.url, a.content "
-                "from tool_results_attachments tra join attachments a "
-                'on a.id = tra.attachment_id where tra.tool_result_id = ? order by tra."order"',
-                (result_id,),
-            )
-        ]
+        attachments = _attachments(
+            conn, "tool_results_attachments", "tool_result_id", result_id
+        )
         results.append(
             ToolResult(
                 name=name or "",
@@ -183,21 +187,15 @@ def _restore_response(
             messages = [Message.from_dict(m) for m in json.loads(row["input_messages"])]
         except (ValueError, TypeError, KeyError):
             messages = None
-    attachments = [
-        _attachment(r)
-        for r in conn.execute(
-            "select a.id, a.type, a.path, a.url, a.content from prompt_attachments pa "
-            'join attachments a on a.id = pa.attachment_id where pa.response_id = ? order by pa."order"',
-            (response_id,),
-        )
-    ]
     prompt = Prompt(
         None if messages else row["prompt"],
         model,
         system=None if messages else row["system"],
         fragments=_fragments(conn, "prompt_fragments", response_id),
         system_fragments=_fragments(conn, "system_fragments", response_id),
-        attachments=attachments,
+        attachments=_attachments(
+            conn, "prompt_attachments", "response_id", response_id
+        ),
         tool_results=_tool_results(conn, response_id),
         messages=messages,
     )
@@ -288,9 +286,8 @@ def load_conversation(
         "where r.conversation_id = ? order by r.id",
         (conversation_id,),
     )
-    names = [d[0] for d in cursor.description]
     entries: list[tuple[str, str, dict[str, Any]]] = [
-        (values[0], "response", dict(zip(names, values))) for values in cursor
+        (row["id"], "response", row) for row in dict_rows(cursor)
     ]
     store = None
     if has_message_store(conn):

@@ -62,10 +62,7 @@ class LogsDatabase:
 
     def query(self, sql: str, parameters: Any = None) -> Iterator[dict[str, Any]]:
         """Rows of a query as dicts, streamed."""
-        cursor = self.conn.execute(sql, parameters or ())
-        names = [d[0] for d in cursor.description]
-        for row in cursor:
-            yield dict(zip(names, row))
+        return dict_rows(self.conn.execute(sql, parameters or ()))
 
     def close(self) -> None:
         self.conn.close()
@@ -101,6 +98,13 @@ def open_logs_db(
         conn.close()
         raise database_error(ex, path) from ex
     return db
+
+
+def dict_rows(cursor: sqlite3.Cursor) -> Iterator[dict[str, Any]]:
+    """The rows of an executed query as dicts keyed by column name, streamed."""
+    names = [d[0] for d in cursor.description]
+    for values in cursor:
+        yield dict(zip(names, values))
 
 
 def ensure_ready(db: Any) -> sqlite3.Connection:

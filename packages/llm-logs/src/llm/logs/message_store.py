@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from llm.sqlite import table_names
 
+from .db import dict_rows
+
 if TYPE_CHECKING:
     from llm.messages import Message
 
@@ -119,13 +121,9 @@ class MessageStore:
                 )
             ]
         if not ids:
-            for key in ("attachment_id", "attachment"):
-                value = payload.get(key)
-                if isinstance(value, str):
-                    ids.append(value)
-                elif isinstance(value, dict) and isinstance(value.get("id"), str):
-                    ids.append(value["id"])
-            for value in payload.get("attachments") or []:
+            # Older payloads name attachments inline: an ID, or an object with one.
+            candidates = [payload.get("attachment_id"), payload.get("attachment")]
+            for value in candidates + list(payload.get("attachments") or []):
                 if isinstance(value, str):
                     ids.append(value)
                 elif isinstance(value, dict) and isinstance(value.get("id"), str):
@@ -289,12 +287,11 @@ def turn_rows(
     limit: int | None,
 ) -> Iterator[tuple[Any, dict[str, Any]]]:
     """(sort key, record) for matching turns, in the order ``reader.iter_logs`` merges."""
-    from .reader import PROMPT_WEIGHT, add_column_filters, fts_query
+    from .reader import PROMPT_WEIGHT, add_column_filters, fts_query, keyed_rows
 
     tables = table_names(conn)
     where: list[str] = []
     params: list[Any] = []
-    relevance = bool(filt.query) and not filt.latest
     source = "turns t"
     rank = "t.id"
     if filt.query:
@@ -332,24 +329,12 @@ def turn_rows(
         "left join threads th on th.id = t.thread_id "
         "left join schemas s on s.id = t.schema_id"
     )
-    if where:
-        sql += " where " + " and ".join(where)
-    if relevance:
-        sql += " order by _key" + ("" if best_first else " desc")
-    else:
-        sql += " order by t.id" + (" desc" if best_first else "")
-    if limit:
-        sql += f" limit {int(limit)}"
     store = MessageStore(conn)
-    cursor = conn.execute(sql, params)
-    names = [d[0] for d in cursor.description]
-    for values in cursor:
-        turn = dict(zip(names, values))
-        key = turn.pop("_key")
-        yield (
-            (key if relevance else turn["id"]),
-            turn_record(store, turn, filt.expand_fragments),
-        )
+    turns = keyed_rows(
+        conn, sql, where, params, "t.id", filt, best_first=best_first, limit=limit
+    )
+    for key, turn in turns:
+        yield key, turn_record(store, turn, filt.expand_fragments)
 
 
 def _turn_fragments(
@@ -582,5 +567,4 @@ def thread_turns(conn: sqlite3.Connection, thread_id: str) -> list[dict[str, Any
         "where t.thread_id = ? order by t.id",
         (thread_id,),
     )
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, values)) for values in cursor]
+    return list(dict_rows(cursor))

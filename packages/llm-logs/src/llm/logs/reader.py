@@ -16,13 +16,22 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from .db import ensure_ready
+from .db import dict_rows, ensure_ready
 
 # Matches in the prompt count this many times more than matches in the response.
 PROMPT_WEIGHT = 5.0
 # Unexpanded fragment content is cut to this many characters.
 FRAGMENT_PREVIEW = 200
 
+# Columns that aggregate related rows into JSON arrays (empty arrays when none).
+AGGREGATE_COLUMNS = (
+    "prompt_fragments",
+    "system_fragments",
+    "tools",
+    "tool_calls",
+    "tool_results",
+    "attachments",
+)
 # The documented key order of a record (``llm logs --json``).
 RECORD_KEYS = (
     "id",
@@ -44,12 +53,7 @@ RECORD_KEYS = (
     "conversation_name",
     "conversation_model",
     "schema_json",
-    "prompt_fragments",
-    "system_fragments",
-    "tools",
-    "tool_calls",
-    "tool_results",
-    "attachments",
+    *AGGREGATE_COLUMNS,
 )
 JSON_COLUMNS = (
     "prompt_json",
@@ -57,15 +61,6 @@ JSON_COLUMNS = (
     "response_json",
     "token_details",
     "schema_json",
-)
-
-AGGREGATE_COLUMNS = (
-    "prompt_fragments",
-    "system_fragments",
-    "tools",
-    "tool_calls",
-    "tool_results",
-    "attachments",
 )
 
 
@@ -288,24 +283,41 @@ def _responses_rows(
         # Rows written twice by the original during its move to turns show once.
         where.append("not exists (select 1 from turns where turns.id = r.id)")
     sql = _responses_select(filt.expand_fragments).format(rank=rank, source=source)
+    rows = keyed_rows(
+        conn, sql, where, params, "r.id", filt, best_first=best_first, limit=limit
+    )
+    for key, row in rows:
+        yield key, _finish_record(row, filt.expand_fragments)
+
+
+def keyed_rows(
+    conn: sqlite3.Connection,
+    sql: str,
+    where: list[str],
+    params: list[Any],
+    id_column: str,
+    filt: LogFilter,
+    *,
+    best_first: bool,
+    limit: int | None,
+) -> Iterator[tuple[Any, dict[str, Any]]]:
+    """Run a select that has a ``_key`` rank column, ordered and limited for ``iter_logs``.
+
+    Yields (sort key, row without ``_key``): the bm25 rank when ordering by
+    relevance, else the ID.
+    """
     if where:
-        sql += "where " + " and ".join(where) + "\n"
-    relevance = bool(filt.query) and not filt.latest
+        sql += " where " + " and ".join(where)
+    relevance = filt.by_relevance
     if relevance:
-        order = "_key" if best_first else "_key desc"
+        sql += " order by _key" + ("" if best_first else " desc")
     else:
-        order = "r.id desc" if best_first else "r.id"
-    sql += f"order by {order}"
+        sql += f" order by {id_column}" + (" desc" if best_first else "")
     if limit:
         sql += f" limit {int(limit)}"
-    cursor = conn.execute(sql, params)
-    names = [d[0] for d in cursor.description]
-    for values in cursor:
-        row = dict(zip(names, values))
-        key = row.pop("_key") if relevance else row["id"]
-        if not relevance:
-            row.pop("_key")
-        yield key, _finish_record(row, filt.expand_fragments)
+    for row in dict_rows(conn.execute(sql, params)):
+        key = row.pop("_key")
+        yield (key if relevance else row["id"]), row
 
 
 def _finish_record(row: dict[str, Any], expand: bool) -> dict[str, Any]:
