@@ -44,10 +44,9 @@ def test_default_command_is_prompt(invoke):
 def test_no_arguments_runs_prompt_with_stdin(invoke):
     result = invoke(["-m", "echo"], input="from stdin")
     assert json.loads(result.stdout)["prompt"] == "from stdin"
+    llm.set_default_model("echo")
     result = invoke([], input="piped only")
-    # The default model (gpt-4o-mini) needs a key: the prompt command ran.
-    assert result.exit_code == 1
-    assert "openai" in result.stderr
+    assert json.loads(result.stdout)["prompt"] == "piped only"
 
 
 def test_help_lists_commands_with_default_marked(invoke):
@@ -137,10 +136,10 @@ def test_help_uses_cache_without_loading_plugins(subprocess_env):
         )
 
     cold = run()
-    assert "embed" in cold.stdout
+    assert "test-plugin-hello" in cold.stdout
     assert cold.stdout.strip().splitlines()[-1] == "LOADED"
     warm = run()
-    assert "embed" in warm.stdout
+    assert "test-plugin-hello" in warm.stdout
     assert warm.stdout.strip().splitlines()[-1] == "NOT-LOADED"
     # A different plugin selection is a different fingerprint: rebuilt.
     subprocess_env["LLM_LOAD_PLUGINS"] = "llm-test-plugin"
@@ -152,3 +151,9 @@ def test_group_class():
 
     assert isinstance(cli, LLMGroup)
     assert cli.default_command_name == "prompt"
+
+
+def test_plugin_command_runs(invoke):
+    result = invoke(["test-plugin-hello", "Ada"])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "Hello, Ada!\n"

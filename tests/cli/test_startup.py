@@ -70,7 +70,7 @@ def test_help_does_not_load_plugins_once_cached(subprocess_env):
     for name in (*HEAVY, "pluggy", "llm_test_plugin"):
         assert name not in loaded, name
     # Plugin commands are still listed, from the cache.
-    assert "embed" in warm.stdout
+    assert "test-plugin-hello" in warm.stdout
 
 
 def test_prompt_to_plugin_model_stays_lean(subprocess_env):

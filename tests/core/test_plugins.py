@@ -259,7 +259,7 @@ def test_get_plugins_reports_distribution_and_version(plugin_env):
     assert json.loads(result.stdout) == [
         {
             "name": "llm-test-plugin",
-            "hooks": ["register_embedding_models", "register_models"],
+            "hooks": ["register_commands", "register_embedding_models", "register_models"],
             "version": "0.1",
         }
     ]

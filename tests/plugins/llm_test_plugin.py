@@ -277,3 +277,14 @@ def register_models(register):
 @llm.hookimpl
 def register_embedding_models(register):
     register(DemoEmbeddingModel(), aliases=("demo",))
+
+
+@llm.hookimpl
+def register_commands(cli):
+    import click
+
+    @cli.command(name="test-plugin-hello")
+    @click.argument("name", default="world")
+    def hello(name):
+        "Say hello (a command added by the test plugin)"
+        click.echo(f"Hello, {name}!")

@@ -137,13 +137,16 @@ class LLMGroup(DefaultGroup):
         cached = dict(plugin_rows)
         rows: list[tuple[str, Any]] = []
         for name in self._ordered_names(plugin_rows):
+            if name in cached:
+                # Plugin commands: the same text whether the cache or the live
+                # command supplied it, so warm and cold help read the same.
+                rows.append((name, cached[name]))
+                continue
             if name in BUILTIN_COMMANDS:
                 command = self.builtin_command(name)
             else:
                 command = self.commands.get(name)
             if command is None:
-                if name in cached:
-                    rows.append((name, cached[name]))
                 continue
             if not command.hidden:
                 rows.append((name, command))

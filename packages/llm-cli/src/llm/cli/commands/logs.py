@@ -247,70 +247,6 @@ def list_logs(
     expand: bool,
 ) -> None:
     """Show logged prompts and their responses"""
-    with handle_errors():
-        if count is not None and count < 0:
-            raise click.ClickException("-n/--count must be 0 or more")
-        if schema and schema_multi:
-            raise click.ClickException("Use --schema or --schema-multi, not both")
-        _list(
-            count=count,
-            database=database or path_option,
-            model=model,
-            query=query,
-            fragments=fragments,
-            tools=tools,
-            any_tools=any_tools,
-            schema=schema or schema_multi,
-            multi=bool(schema_multi),
-            latest=latest,
-            data=data or data_array or bool(data_key) or data_ids,
-            data_array=data_array,
-            data_key=data_key,
-            data_ids=data_ids,
-            truncate=truncate,
-            short=short,
-            usage=usage,
-            response=response,
-            extract=extract,
-            extract_last=extract_last,
-            current=bool(current_conversation),
-            conversation_id=conversation_id,
-            id_gt=id_gt,
-            id_gte=id_gte,
-            json_output=json_output,
-            expand=expand,
-        )
-
-
-def _list(
-    *,
-    count: int | None,
-    database: str | None,
-    model: str | None,
-    query: str | None,
-    fragments: tuple[str, ...],
-    tools: tuple[str, ...],
-    any_tools: bool,
-    schema: str | None,
-    multi: bool,
-    latest: bool,
-    data: bool,
-    data_array: bool,
-    data_key: str | None,
-    data_ids: bool,
-    truncate: bool,
-    short: bool,
-    usage: bool,
-    response: bool,
-    extract: bool,
-    extract_last: bool,
-    current: bool,
-    conversation_id: str | None,
-    id_gt: str | None,
-    id_gte: str | None,
-    json_output: bool,
-    expand: bool,
-) -> None:
     from llm.logs import (
         LogFilter,
         iter_logs,
@@ -322,57 +258,71 @@ def _list(
     from llm.logs.schemas import schema_from_reference
     from llm.schemas import make_schema_id
 
-    db = open_logs_db(database, create=database is None)
-    if current and not conversation_id:
-        conversation_id = latest_conversation_id(db)
-        if conversation_id is None:
-            _emit(render.json_array([]) if json_output else [])
-            return
-    if count is None:
-        count = 0 if (conversation_id or data) else 3
-    model_id = None
-    if model:
-        from llm.registry import resolve_model_id
+    with handle_errors():
+        if count is not None and count < 0:
+            raise click.ClickException("-n/--count must be 0 or more")
+        if schema and schema_multi:
+            raise click.ClickException("Use --schema or --schema-multi, not both")
+        database = database or path_option
+        data = data or data_array or bool(data_key) or data_ids
+        db = open_logs_db(database, create=database is None)
+        if current_conversation and not conversation_id:
+            conversation_id = latest_conversation_id(db)
+            if conversation_id is None:
+                _emit(render.json_array([]) if json_output else [])
+                return
+        if count is None:
+            count = 0 if (conversation_id or data) else 3
+        model_id = None
+        if model:
+            from llm.registry import resolve_model_id
 
-        model_id = resolve_model_id(model)
-    schema_id = None
-    if schema:
-        schema_id, _ = make_schema_id(schema_from_reference(db, schema, multi=multi))
-    filt = LogFilter(
-        count=count,
-        model=model_id,
-        query=query,
-        latest=latest,
-        fragment_hashes=fragment_hashes(db, fragments) if fragments else [],
-        tools=list(tools),
-        any_tools=any_tools,
-        schema_id=schema_id,
-        conversation_id=conversation_id,
-        id_gt=id_gt,
-        id_gte=id_gte,
-        expand_fragments=expand,
-    )
-    records = iter_logs(db, filt)
-    if data:
-        items = render.data_items(records, key=data_key, ids=data_ids)
-        _emit(render.compact_json_array(items) if data_array else render.ndjson(items))
-    elif response:
-        last = collections.deque(records, maxlen=1)
-        if last:
-            last = last[0]
-            text = (
-                render.extract_text(last, extract_last)
-                if extract or extract_last
-                else last.get("response") or ""
+            model_id = resolve_model_id(model)
+        schema_id = None
+        if schema or schema_multi:
+            reference = schema or schema_multi
+            schema_id, _ = make_schema_id(
+                schema_from_reference(db, reference, multi=bool(schema_multi))
             )
-            _emit([text + "\n"])
-    elif extract or extract_last:
-        _emit(render.extract_text(r, extract_last) + "\n" for r in records)
-    elif short:
-        _emit(_short_yaml(records, usage))
-    elif json_output:
-        if truncate:
-            records = (render.truncate_record(r) for r in records)
-        _emit(render.json_array(records))
-    else:
-        _emit(render.markdown(records, expand=expand, usage=usage, truncate=truncate))
+        filt = LogFilter(
+            count=count,
+            model=model_id,
+            query=query,
+            latest=latest,
+            fragment_hashes=fragment_hashes(db, fragments) if fragments else [],
+            tools=list(tools),
+            any_tools=any_tools,
+            schema_id=schema_id,
+            conversation_id=conversation_id,
+            id_gt=id_gt,
+            id_gte=id_gte,
+            expand_fragments=expand,
+        )
+        records = iter_logs(db, filt)
+        if data:
+            items = render.data_items(records, key=data_key, ids=data_ids)
+            _emit(
+                render.compact_json_array(items) if data_array else render.ndjson(items)
+            )
+        elif response:
+            last = collections.deque(records, maxlen=1)
+            if last:
+                last = last[0]
+                text = (
+                    render.extract_text(last, extract_last)
+                    if extract or extract_last
+                    else last.get("response") or ""
+                )
+                _emit([text + "\n"])
+        elif extract or extract_last:
+            _emit(render.extract_text(r, extract_last) + "\n" for r in records)
+        elif short:
+            _emit(_short_yaml(records, usage))
+        elif json_output:
+            if truncate:
+                records = (render.truncate_record(r) for r in records)
+            _emit(render.json_array(records))
+        else:
+            _emit(
+                render.markdown(records, expand=expand, usage=usage, truncate=truncate)
+            )
