@@ -9,7 +9,6 @@ from pathlib import Path
 
 import llm
 import pytest
-from click.testing import CliRunner
 from llm.plugins import pm
 
 
@@ -64,8 +63,9 @@ def templates_dir(user_path) -> Path:
 
 
 @pytest.fixture
-def runner() -> CliRunner:
-    return CliRunner()
+def runner():
+    testing = pytest.importorskip("click.testing")  # only the CLI tests need it
+    return testing.CliRunner()
 
 
 @pytest.fixture

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
+
+pytest.importorskip("llm.cli", reason="needs llm-cli")
 import yaml
-from llm.cli import cli
+from llm.cli import cli  # noqa: E402
 
 FENCED = "Here you go:\n```python\nprint('hi')\n```\nand\n```js\nalert(1)\n```\n"
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 import yaml
-from llm.cli.commands.templates import templates
+
+pytest.importorskip("llm.cli", reason="needs llm-cli")
+from llm.cli.commands.templates import templates  # noqa: E402
 
 
 def _write(templates_dir, name, text):
