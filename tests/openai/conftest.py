@@ -1,4 +1,4 @@
-"""Fixtures for the OpenAI plugin tests: a fake OpenAI server and a clean environment."""
+"""Fixtures and helpers for the OpenAI plugin tests: a fake OpenAI server, a clean environment, a sample tool."""
 
 from __future__ import annotations
 
@@ -88,3 +88,8 @@ def store_keys(user_path):
 
 def run_async(coroutine):
     return asyncio.run(coroutine)
+
+
+def add(a: int, b: int) -> int:
+    "Add two numbers"
+    return a + b

@@ -5,7 +5,7 @@ from __future__ import annotations
 import llm
 from llm.parts import ReasoningPart, ToolCallPart
 
-from .conftest import run_async
+from .conftest import add, run_async
 from .fake_server import (
     chat_reply,
     chat_usage,
@@ -14,11 +14,6 @@ from .fake_server import (
     reasoning_item,
     responses_reply,
 )
-
-
-def add(a: int, b: int) -> int:
-    "Add"
-    return a + b
 
 
 async def async_add(a: int, b: int) -> int:

@@ -22,13 +22,15 @@ def test_bad_key(server):
     assert response.error is info.value
 
 
+def rate_limited(message):
+    """A 429 reply that tells the SDK to retry after a millisecond."""
+    return error_reply(429, message, headers={"retry-after-ms": "1"})
+
+
 def test_rate_limit_is_retried_then_succeeds(server, monkeypatch):
     monkeypatch.setenv("LLM_OPENAI_MAX_RETRIES", "2")
-    fast_retry = {"retry-after-ms": "1"}
     server.chat(
-        error_reply(429, "Slow down", headers=fast_retry),
-        error_reply(429, "Slow down", headers=fast_retry),
-        chat_reply("Finally"),
+        rate_limited("Slow down"), rate_limited("Slow down"), chat_reply("Finally")
     )
     assert llm.get_model("gpt-4o-mini").prompt("hi").text() == "Finally"
     assert len(server.requests_to("chat/completions")) == 3
@@ -36,11 +38,8 @@ def test_rate_limit_is_retried_then_succeeds(server, monkeypatch):
 
 def test_rate_limit_after_retries(server, monkeypatch):
     monkeypatch.setenv("LLM_OPENAI_MAX_RETRIES", "1")
-    fast_retry = {"retry-after-ms": "1"}
-    server.chat(
-        error_reply(429, "Rate limit reached for gpt-4o-mini", headers=fast_retry),
-        error_reply(429, "Rate limit reached for gpt-4o-mini", headers=fast_retry),
-    )
+    message = "Rate limit reached for gpt-4o-mini"
+    server.chat(rate_limited(message), rate_limited(message))
     with pytest.raises(ModelError) as info:
         llm.get_model("gpt-4o-mini").prompt("hi").text()
     assert str(info.value) == "Rate limit reached for gpt-4o-mini (HTTP 429)"

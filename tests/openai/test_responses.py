@@ -7,6 +7,7 @@ import pytest
 from llm.errors import ModelError, OptionsError, UnsupportedFeatureError
 from llm.parts import ReasoningPart, TextPart, ToolCallPart, ToolResultPart
 
+from .conftest import add
 from .fake_server import (
     chat_reply,
     function_call_item,
@@ -15,11 +16,6 @@ from .fake_server import (
     responses_reply,
     responses_usage,
 )
-
-
-def add(a: int, b: int) -> int:
-    "Add two numbers"
-    return a + b
 
 
 def test_request_shape(server):
