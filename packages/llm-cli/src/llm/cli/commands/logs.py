@@ -279,8 +279,8 @@ def list_logs(
 
             model_id = resolve_model_id(model)
         schema_id = None
-        if schema or schema_multi:
-            reference = schema or schema_multi
+        reference = schema or schema_multi
+        if reference:
             schema_id, _ = make_schema_id(
                 schema_from_reference(db, reference, multi=bool(schema_multi))
             )
@@ -307,11 +307,11 @@ def list_logs(
         elif response:
             last = collections.deque(records, maxlen=1)
             if last:
-                last = last[0]
+                record = last[0]
                 text = (
-                    render.extract_text(last, extract_last)
+                    render.extract_text(record, extract_last)
                     if extract or extract_last
-                    else last.get("response") or ""
+                    else record.get("response") or ""
                 )
                 _emit([text + "\n"])
         elif extract or extract_last:
