@@ -19,7 +19,27 @@ import json
 import sqlite3
 from pathlib import Path
 
-EARLY_SQL = """
+# The responses table before token usage was recorded; later versions added
+# three columns at the end.
+RESPONSES_COLUMNS = """
+  [id] TEXT PRIMARY KEY,
+  [model] TEXT,
+  [prompt] TEXT,
+  [system] TEXT,
+  [prompt_json] TEXT,
+  [options_json] TEXT,
+  [response] TEXT,
+  [response_json] TEXT,
+  [conversation_id] TEXT REFERENCES [conversations]([id]),
+  [duration_ms] INTEGER,
+  [datetime_utc] TEXT"""
+TOKEN_COLUMNS = """,
+  [input_tokens] INTEGER,
+  [output_tokens] INTEGER,
+  [token_details] TEXT"""
+
+EARLY_SQL = (
+    """
 CREATE TABLE [_llm_migrations] ([name] TEXT PRIMARY KEY, [applied_at] TEXT);
 INSERT INTO _llm_migrations VALUES ('m001_initial', '2023-07-01 10:00:00');
 CREATE TABLE [logs] (
@@ -31,18 +51,9 @@ CREATE TABLE [logs] (
 INSERT INTO logs VALUES (1, 'gpt-3.5-turbo', 'ancient prompt', NULL, NULL, NULL,
   'ancient reply', NULL, NULL, NULL, 5, '2023-06-01T10:00:00');
 CREATE TABLE [conversations] ([id] TEXT PRIMARY KEY, [name] TEXT, [model] TEXT);
-CREATE TABLE [responses] (
-  [id] TEXT PRIMARY KEY,
-  [model] TEXT,
-  [prompt] TEXT,
-  [system] TEXT,
-  [prompt_json] TEXT,
-  [options_json] TEXT,
-  [response] TEXT,
-  [response_json] TEXT,
-  [conversation_id] TEXT REFERENCES [conversations]([id]),
-  [duration_ms] INTEGER,
-  [datetime_utc] TEXT
+CREATE TABLE [responses] ("""
+    + RESPONSES_COLUMNS
+    + """
 );
 CREATE VIRTUAL TABLE [responses_fts] USING FTS5 ([prompt], [response], content=[responses]);
 INSERT INTO conversations VALUES ('01h80000000000000000000000', 'Names for a walrus', 'mock');
@@ -53,8 +64,10 @@ INSERT INTO responses VALUES ('01h80000000000000000000002', 'mock',
   'More walrus names', NULL, NULL, '{"temperature": 0.5}', 'Tusker', NULL,
   '01h80000000000000000000000', 80, '2023-08-01T10:01:00.000001');
 """
+)
 
-SPEC_SQL = """
+SPEC_SQL = (
+    """
 CREATE TABLE [_llm_migrations] ([name] TEXT PRIMARY KEY, [applied_at] TEXT);
 INSERT INTO _llm_migrations VALUES ('m010_create_new_log_tables', '2024-01-01 10:00:00');
 CREATE TABLE [conversations] (
@@ -62,21 +75,10 @@ CREATE TABLE [conversations] (
   [name] TEXT,
   [model] TEXT
 );
-CREATE TABLE [responses] (
-  [id] TEXT PRIMARY KEY,
-  [model] TEXT,
-  [prompt] TEXT,
-  [system] TEXT,
-  [prompt_json] TEXT,
-  [options_json] TEXT,
-  [response] TEXT,
-  [response_json] TEXT,
-  [conversation_id] TEXT REFERENCES [conversations]([id]),
-  [duration_ms] INTEGER,
-  [datetime_utc] TEXT,
-  [input_tokens] INTEGER,
-  [output_tokens] INTEGER,
-  [token_details] TEXT
+CREATE TABLE [responses] ("""
+    + RESPONSES_COLUMNS
+    + TOKEN_COLUMNS
+    + """
 );
 CREATE VIRTUAL TABLE [responses_fts] USING FTS5 (
   [prompt],
@@ -108,6 +110,7 @@ CREATE TABLE [prompt_attachments] (
   [attachment_id])
 );
 """
+)
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
 SPEC_CONVERSATION = "01j00000000000000000000000"

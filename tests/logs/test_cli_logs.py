@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from pathlib import Path
 
 import llm
 import pytest
@@ -85,35 +86,18 @@ def test_count_and_all(five, run_logs):
     assert ids(run_logs("--count", "2", "--json")) == [r.id for r in five[3:]]
 
 
+def documented_record() -> dict:
+    """The example record that docs/logging.md prints under "The JSON shape"."""
+    text = (Path(__file__).parents[2] / "docs" / "logging.md").read_text()
+    section = text.split("### The JSON shape", 1)[1]
+    block = section.split("```json\n", 1)[1].split("```", 1)[0]
+    [record] = json.loads(block)
+    return record
+
+
 def test_json_shape(five, run_logs):
     [record] = json.loads(run_logs("-n", "1", "--json").output)
-    assert list(record) == [
-        "id",
-        "model",
-        "resolved_model",
-        "prompt",
-        "system",
-        "prompt_json",
-        "options_json",
-        "response",
-        "reasoning",
-        "response_json",
-        "conversation_id",
-        "duration_ms",
-        "datetime_utc",
-        "input_tokens",
-        "output_tokens",
-        "token_details",
-        "conversation_name",
-        "conversation_model",
-        "schema_json",
-        "prompt_fragments",
-        "system_fragments",
-        "tools",
-        "tool_calls",
-        "tool_results",
-        "attachments",
-    ]
+    assert list(record) == list(documented_record())
     assert record["options_json"] == {}
 
 
