@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import threading
+from pathlib import Path
 
 import llm
 import numpy as np
@@ -17,23 +18,17 @@ from llm_test_plugin import DemoEmbeddingModel
 
 from .conftest import VectorsModel, assert_error
 
-# The schema as the embeddings documentation prints it.
-DOCUMENTED_COLLECTIONS = """CREATE TABLE "collections" (
-   "id" INTEGER PRIMARY KEY,
-   "name" TEXT,
-   "model" TEXT
-)"""
-DOCUMENTED_EMBEDDINGS = """CREATE TABLE "embeddings" (
-   "collection_id" INTEGER REFERENCES "collections"("id"),
-   "id" TEXT,
-   "embedding" BLOB,
-   "content" TEXT,
-   "content_blob" BLOB,
-   "content_hash" BLOB,
-   "metadata" TEXT,
-   "updated" INTEGER,
-   PRIMARY KEY ("collection_id", "id")
-)"""
+
+def documented_schema() -> tuple[str, str]:
+    """The CREATE TABLE statements docs/embeddings.md prints: collections, embeddings."""
+    text = (Path(__file__).parents[2] / "docs" / "embeddings.md").read_text()
+    section = text.split("Everything lives in two tables", 1)[1]
+    block = section.split("```sql\n", 1)[1].split("\n```", 1)[0]
+    collections, embeddings = block.split("\nCREATE TABLE")
+    return collections, "CREATE TABLE" + embeddings
+
+
+DOCUMENTED_COLLECTIONS, DOCUMENTED_EMBEDDINGS = documented_schema()
 MIGRATION_NAMES = [
     "m001_create_tables",
     "m002_foreign_key",
@@ -99,6 +94,18 @@ def test_vectors_are_little_endian_float32(tmp_path, opened):
     assert llm.decode(blob) == (0.5, -1.25, 3.0)
 
 
+def record_migrations(conn, names, applied_at):
+    """Bookkeeping as the original's sqlite-migrate writes it."""
+    conn.execute(
+        'CREATE TABLE "_sqlite_migrations" ("migration_set" TEXT, "name" TEXT, '
+        '"applied_at" TEXT, PRIMARY KEY ("migration_set", "name"))'
+    )
+    conn.executemany(
+        "INSERT INTO _sqlite_migrations VALUES (?, ?, ?)",
+        [(MIGRATION_SET, name, applied_at) for name in names],
+    )
+
+
 def build_documented_file(path, with_records: bool):
     """An embeddings.db as the original writes it: documented tables, md5 hashes."""
     conn = sqlite3.connect(str(path))
@@ -109,14 +116,7 @@ def build_documented_file(path, with_records: bool):
         'CREATE INDEX "idx_embeddings_content_hash" ON "embeddings" ("content_hash")'
     )
     if with_records:
-        conn.execute(
-            'CREATE TABLE "_sqlite_migrations" ("migration_set" TEXT, "name" TEXT, '
-            '"applied_at" TEXT, PRIMARY KEY ("migration_set", "name"))'
-        )
-        conn.executemany(
-            "INSERT INTO _sqlite_migrations VALUES (?, ?, '2024-01-01 00:00:00+00:00')",
-            [(MIGRATION_SET, name) for name in MIGRATION_NAMES],
-        )
+        record_migrations(conn, MIGRATION_NAMES, "2024-01-01 00:00:00+00:00")
     conn.execute(
         "INSERT INTO collections (id, name, model) VALUES (7, 'phrases', 'vectors')"
     )
@@ -183,14 +183,7 @@ def test_oldest_layout_is_migrated_without_losing_rows(tmp_path, opened):
         '"embedding" BLOB, "content" TEXT, "metadata" TEXT, '
         'PRIMARY KEY ("collection_id", "id"))'
     )
-    conn.execute(
-        'CREATE TABLE "_sqlite_migrations" ("migration_set" TEXT, "name" TEXT, '
-        '"applied_at" TEXT, PRIMARY KEY ("migration_set", "name"))'
-    )
-    conn.execute(
-        "INSERT INTO _sqlite_migrations VALUES (?, 'm001_create_tables', 'then')",
-        [MIGRATION_SET],
-    )
+    record_migrations(conn, ["m001_create_tables"], "then")
     conn.execute("INSERT INTO collections VALUES (1, 'old', 'vectors')")
     conn.execute(
         "INSERT INTO embeddings VALUES (1, 'a', ?, 'stored text', '{\"k\": 1}')",
