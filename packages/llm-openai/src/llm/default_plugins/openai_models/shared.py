@@ -1,5 +1,8 @@
 """``_Shared``: configuration and request building common to every OpenAI model class.
 
+``_SyncOpenAIModel`` and ``_AsyncOpenAIModel`` add the ``execute()`` that sends
+whatever call ``_build_call`` describes (Chat Completions unless overridden).
+
 Third-party plugins subclass ``Chat``/``AsyncChat``/``Completion`` and rely on
 what lives here: the constructor arguments, ``get_client(key, async_=)``,
 ``build_messages(prompt, conversation)``, ``build_kwargs(prompt, stream)`` and
