@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import json
 from typing import Any
 
@@ -20,6 +21,16 @@ from .cli_support import (
 from .embed_multi import embed_multi
 
 DATABASE_FILE = click.Path(file_okay=True, dir_okay=False, allow_dash=False)
+
+
+# ``-i/--input``: a file (or ``-`` for standard input) that ``read_content`` reads.
+input_option = functools.partial(
+    click.option,
+    "-i",
+    "--input",
+    "input_path",
+    type=click.Path(exists=True, allow_dash=True),
+)
 
 
 def read_content(
@@ -83,13 +94,7 @@ def _output_vector(vector: Any, format_: str) -> None:
 @click.command()
 @click.argument("collection", required=False)
 @click.argument("id", required=False)
-@click.option(
-    "-i",
-    "--input",
-    "input_path",
-    type=click.Path(exists=True, allow_dash=True),
-    help="File to embed",
-)
+@input_option(help="File to embed")
 @click.option("-m", "--model", help="Embedding model to use")
 @click.option("--store", is_flag=True, help="Store the text itself in the database")
 @click.option("-d", "--database", type=DATABASE_FILE)
@@ -149,13 +154,7 @@ def embed(
 @click.command()
 @click.argument("collection")
 @click.argument("id", required=False)
-@click.option(
-    "-i",
-    "--input",
-    "input_path",
-    type=click.Path(exists=True, allow_dash=True),
-    help="File to embed for comparison",
-)
+@input_option(help="File to embed for comparison")
 @click.option("-c", "--content", help="Content to embed for comparison")
 @click.option("--binary", is_flag=True, help="Treat input as binary data")
 @click.option(
