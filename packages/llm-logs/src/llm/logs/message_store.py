@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from llm.sqlite import table_names
+from llm.utils import truncate_string
 
 from .db import dict_rows
 
@@ -252,8 +253,8 @@ def _fragment_record(fragment: dict[str, Any], expand: bool) -> dict[str, Any]:
     from .reader import FRAGMENT_PREVIEW
 
     content = fragment.get("content") or ""
-    if not expand and len(content) > FRAGMENT_PREVIEW:
-        content = content[: FRAGMENT_PREVIEW - 3] + "..."
+    if not expand:
+        content = truncate_string(content, FRAGMENT_PREVIEW)
     return {
         "hash": fragment.get("hash"),
         "content": content,

@@ -16,6 +16,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from llm.utils import truncate_string
+
 from .db import dict_rows, ensure_ready
 
 # Matches in the prompt count this many times more than matches in the response.
@@ -331,9 +333,10 @@ def _finish_record(row: dict[str, Any], expand: bool) -> dict[str, Any]:
     if not expand:
         for name in ("prompt_fragments", "system_fragments"):
             for fragment in row[name]:
-                content = fragment.get("content") or ""
-                if len(content) > FRAGMENT_PREVIEW:
-                    fragment["content"] = content[: FRAGMENT_PREVIEW - 3] + "..."
+                if fragment.get("content"):
+                    fragment["content"] = truncate_string(
+                        fragment["content"], FRAGMENT_PREVIEW
+                    )
     for result in row["tool_results"]:
         if result.get("attachments") is None:
             result["attachments"] = []
