@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 
 import click
@@ -16,6 +17,12 @@ from .fake_server import (
     models_reply,
     reasoning_item,
     responses_reply,
+)
+
+# `llm openai endpoint` runs prompts with llm-cli's machinery; the command only
+# exists inside the llm CLI, so without llm-cli these tests have nothing to run.
+needs_cli = pytest.mark.skipif(
+    importlib.util.find_spec("llm.cli") is None, reason="needs llm-cli"
 )
 
 
@@ -94,6 +101,7 @@ def test_models_errors(server, cli, monkeypatch):
     assert "Traceback" not in result.output
 
 
+@needs_cli
 def test_endpoint_models(server, cli, store_keys):
     store_keys(openai="sk-secret-openai")
     server.enqueue("models", models_reply(["local-a", "local-b"]))
@@ -103,6 +111,7 @@ def test_endpoint_models(server, cli, store_keys):
     assert server.last.authorization == "Bearer none"
 
 
+@needs_cli
 def test_endpoint_prompt_without_key(server, endpoint, store_keys):
     store_keys(openai="sk-secret-openai")
     server.chat(chat_reply("Paris"))
@@ -125,6 +134,7 @@ def server_user_path():
     return llm.user_dir()
 
 
+@needs_cli
 def test_endpoint_key_header_system_options(server, endpoint, store_keys):
     store_keys(custom="sk-custom")
     result = endpoint(
@@ -142,6 +152,7 @@ def test_endpoint_key_header_system_options(server, endpoint, store_keys):
     assert request.body["stream"] is False
 
 
+@needs_cli
 def test_endpoint_responses_api(server, endpoint):
     server.responses(responses_reply(reasoning_item("Hmm"), message_item("Answer")))
     result = endpoint("--responses", "Question")
@@ -159,6 +170,7 @@ def test_endpoint_responses_api(server, endpoint):
     assert server.last_body["reasoning"] == {"effort": "low"}
 
 
+@needs_cli
 def test_endpoint_schema_and_attachment(server, endpoint, tmp_path):
     image = tmp_path / "pixel.png"
     image.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 16)
@@ -174,6 +186,7 @@ def test_endpoint_schema_and_attachment(server, endpoint, tmp_path):
     assert content[1]["image_url"]["url"].startswith("data:image/png;base64,")
 
 
+@needs_cli
 def test_endpoint_functions_tool_loop(server, endpoint):
     server.chat(
         chat_reply(
@@ -195,6 +208,7 @@ def test_endpoint_functions_tool_loop(server, endpoint):
     }
 
 
+@needs_cli
 def test_endpoint_server_side_tool_spec(server, endpoint):
     result = endpoint(
         "--responses",
@@ -208,12 +222,14 @@ def test_endpoint_server_side_tool_spec(server, endpoint):
     ]
 
 
+@needs_cli
 def test_endpoint_stdin_prompt(server, endpoint):
     result = endpoint(input="From stdin")
     assert result.exit_code == 0
     assert server.last_body["messages"] == [{"role": "user", "content": "From stdin"}]
 
 
+@needs_cli
 def test_endpoint_chat(server, endpoint):
     server.chat(chat_reply("One"), chat_reply("Two"))
     result = endpoint("--chat", input="first\nsecond\nquit\n")
@@ -226,6 +242,7 @@ def test_endpoint_chat(server, endpoint):
     ]
 
 
+@needs_cli
 def test_endpoint_errors(server, cli, endpoint, closed_port):
     result = invoke(cli, ["openai", "endpoint", server.base_url, "hi"])
     assert result.exit_code == 1
@@ -257,6 +274,7 @@ def test_endpoint_errors(server, cli, endpoint, closed_port):
     assert "Traceback" not in result.output
 
 
+@needs_cli
 def test_endpoint_template(server, cli, user_path):
     templates = user_path / "templates"
     templates.mkdir()
