@@ -488,6 +488,26 @@ def test_backup(user_path, tmp_path, run_logs, logs_db, mock_model):
     assert again.exit_code == 1 and "already exists" in again.output
 
 
+def test_backup_and_status_refuse_what_is_not_a_logs_database(
+    user_path, tmp_path, run_logs
+):
+    destination = tmp_path / "backup.db"
+    missing = run_logs("backup", str(destination))
+    assert missing.exit_code == 1
+    assert f"Error: No database found at {user_path / 'logs.db'}" in missing.output
+    assert not destination.exists()
+    (user_path / "logs.db").mkdir()
+    directory = run_logs("status")
+    assert directory.exit_code == 1 and "is a directory" in directory.output
+    (user_path / "logs.db").rmdir()
+    (user_path / "logs.db").write_text("my notes")
+    for result in (run_logs("status"), run_logs("backup", str(destination))):
+        assert result.exit_code == 1
+        assert "is not a SQLite database" in result.output
+    assert (user_path / "logs.db").read_text() == "my notes"
+    assert not destination.exists()
+
+
 def test_help_lists_every_documented_option(run_logs):
     help_text = run_logs("list", "--help").output
     for option in (

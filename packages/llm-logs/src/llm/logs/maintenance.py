@@ -9,7 +9,7 @@ from pathlib import Path
 from llm.errors import LogsDatabaseError
 from llm.sqlite import (
     BUSY_TIMEOUT_SECONDS,
-    check_sqlite_header,
+    check_database_file,
     database_error,
     table_names,
 )
@@ -29,7 +29,8 @@ class LogsStatus:
 
 
 def _readonly_connection(path: Path) -> sqlite3.Connection:
-    check_sqlite_header(path)
+    """Open an existing logs database read-only (LogsDatabaseError if it is not one)."""
+    check_database_file(path, create=False, writable=False)
     try:
         conn = sqlite3.connect(
             f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_SECONDS
@@ -44,10 +45,6 @@ def logs_status(path: Path) -> LogsStatus:
     """How much a logs database holds, without changing it."""
     if not path.exists():
         return LogsStatus(path=path, exists=False)
-    if path.is_dir():
-        raise LogsDatabaseError(
-            f"{path} is a directory, not a SQLite database file", path
-        )
     conn = _readonly_connection(path)
     try:
         tables = table_names(conn)
@@ -82,20 +79,18 @@ def backup_logs(source: Path, destination: Path) -> int:
 
     Refuses to overwrite an existing file.
     """
-    if not source.exists():
-        raise LogsDatabaseError(f"No database found at {source}", source)
-    destination = destination.expanduser()
-    if destination.exists():
-        raise LogsDatabaseError(
-            f"{destination} already exists - choose a new file for the backup",
-            destination,
-        )
-    if not destination.parent.is_dir():
-        raise LogsDatabaseError(
-            f"Directory {destination.parent} does not exist", destination
-        )
     conn = _readonly_connection(source)
+    destination = destination.expanduser()
     try:
+        if destination.exists():
+            raise LogsDatabaseError(
+                f"{destination} already exists - choose a new file for the backup",
+                destination,
+            )
+        if not destination.parent.is_dir():
+            raise LogsDatabaseError(
+                f"Directory {destination.parent} does not exist", destination
+            )
         conn.execute("vacuum into ?", (str(destination),))
     except sqlite3.Error as ex:
         raise database_error(ex, source) from ex

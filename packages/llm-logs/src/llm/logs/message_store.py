@@ -230,12 +230,10 @@ class MessageStore:
 
 
 def _arguments(value: Any) -> Any:
-    if isinstance(value, str):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value
-    return value if value is not None else {}
+    """Decoded JSON arguments (or input schema); ``{}`` when there are none."""
+    from .reader import decode_json
+
+    return decode_json(value) if value is not None else {}
 
 
 def _attachment_record(attachment: dict[str, Any]) -> dict[str, Any]:
