@@ -17,6 +17,7 @@ def test_history_is_threaded():
     first = conversation.prompt("one", system="be kind")
     first.text()
     second = conversation.prompt("two")
+    assert conversation.responses == [first]  # only finished turns
     roles = [m["role"] for m in echo_messages(second)]
     assert roles == ["system", "user", "assistant", "user"]
     assert conversation.responses == [first, second]
@@ -99,3 +100,34 @@ def test_to_dict_from_dict_and_reply(mock_model):
 def test_conversation_ids_are_unique_ulids(mock_model):
     a, b = mock_model.conversation(), mock_model.conversation()
     assert a.id != b.id and len(a.id) == 26
+
+
+def test_plugin_walking_responses_never_sees_the_running_response():
+    """The pattern from the plugin docs: history from conversation.responses."""
+    seen = []
+
+    class SpecChat(llm.Model):
+        model_id = "specchat"
+
+        def execute(self, prompt, stream, response, conversation):
+            history = []
+            if conversation is not None:
+                for previous in conversation.responses:
+                    history.append((previous.prompt.prompt, previous.text_or_raise()))
+            seen.append(history)
+            yield f"reply to {prompt.prompt}"
+
+    conversation = SpecChat().conversation()
+    conversation.prompt("one").text()
+    conversation.prompt("two").text()
+    assert seen == [[], [("one", "reply to one")]]
+
+
+def test_failed_turn_is_not_history():
+    conversation = llm.get_model("keyed").conversation()
+    response = conversation.prompt("hi")
+    try:
+        response.text()
+    except llm.NeedsKeyException:
+        pass
+    assert conversation.responses == []

@@ -245,7 +245,7 @@ class LegacyModel(llm.Model):
     def execute(self, prompt, stream, response, conversation):
         turns = []
         if conversation is not None:
-            for previous in conversation.responses[:-1]:
+            for previous in conversation.responses:
                 turns.append(f"{previous.prompt.prompt}->{previous.text()}")
         return [f"legacy:{prompt.prompt}", f" history={turns}"]
 

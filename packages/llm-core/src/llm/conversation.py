@@ -37,15 +37,16 @@ class _BaseConversation:
         self.chain_limit = chain_limit
 
     def history_before(self, response: Any) -> list[Message]:
-        """Messages from every earlier response in this conversation, in order."""
+        """Messages from the finished responses of this conversation, in order.
+
+        ``responses`` only ever holds completed turns: a response joins it when
+        it finishes, so plugins that walk ``conversation.responses`` inside
+        ``execute()`` never see the response being executed.
+        """
         messages: list[Message] = []
         for earlier in self.responses:
             if earlier is response:
                 break
-            if not earlier._done:
-                raise ValueError(
-                    "An earlier response in this conversation has not been executed yet"
-                )
             messages = merge_history(
                 messages, earlier.prompt.turn_messages() + earlier._messages()
             )
@@ -66,7 +67,6 @@ class _BaseConversation:
         )
         response.before_call = self.before_call
         response.after_call = self.after_call
-        self.responses.append(response)
         return response
 
     def __repr__(self) -> str:
@@ -80,8 +80,6 @@ class Conversation(_BaseConversation):
         """Prompt the model with the conversation's history included."""
         from .response import Response
 
-        if self.responses and not self.responses[-1]._done:
-            self.responses[-1].text()
         return self._make_response(Response, prompt, kwargs)
 
     def chain(self, prompt: str | None = None, **kwargs: Any) -> ChainResponse:

@@ -122,6 +122,12 @@ class BaseResponse:
         self._end = time.monotonic()
         self._done = True
         self._parts = merge_tool_calls(self._assembler.parts(), self._tool_calls)
+        conversation = self.conversation
+        if conversation is not None and self not in conversation.responses:
+            # A finished turn joins the history; a call that failed before any
+            # output arrived does not (there is nothing to continue from).
+            if not (self.error is not None and not self._events):
+                conversation.responses.append(self)
 
     def _abort(self, ex: BaseException) -> None:
         """Keep what arrived when execution fails or is interrupted midway."""

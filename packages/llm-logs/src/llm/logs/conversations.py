@@ -316,5 +316,6 @@ def load_conversation(
             response = _restore_response(
                 conn, data, model, conversation, response_class
             )
-        conversation.responses.append(response)
+        # restore() completes the response, which adds it to conversation.responses
+        assert response in conversation.responses
     return conversation
