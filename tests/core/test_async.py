@@ -104,7 +104,7 @@ def test_async_text_or_raise_and_to_sync(async_mock_model):
 
     response = run(go())
     assert response.text_or_raise() == "x"
-    sync = response.to_sync_response()
+    sync = run(response.to_sync_response())
     assert isinstance(sync, llm.Response)
     assert sync.text() == "x"
     assert sync.id == response.id
@@ -115,3 +115,9 @@ def test_get_async_model_errors():
         llm.get_async_model("legacy")
     with pytest.raises(llm.UnknownModelError, match="Unknown model"):
         llm.get_async_model("nope")
+
+
+def test_to_sync_response_runs_the_response(async_mock_model):
+    async_mock_model.enqueue("forced")
+    sync = run(async_mock_model.prompt("hi").to_sync_response())
+    assert isinstance(sync, llm.Response) and sync.text() == "forced"

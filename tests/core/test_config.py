@@ -154,3 +154,17 @@ def test_encode_decode_round_trip():
     assert len(blob) == 12
     assert blob[:4] == b"\x00\x00\x00?"  # little-endian float32
     assert list(llm.decode(blob)) == values
+
+
+def test_set_alias_resolves_embedding_model_aliases(user_path):
+    llm.set_alias("emb", "demo")
+    assert json.loads((user_path / "aliases.json").read_text()) == {"emb": "embed-demo"}
+    assert llm.get_embedding_model("emb").model_id == "embed-demo"
+
+
+def test_compatibility_names():
+    from llm.keys import load_keys
+    from llm.plugins import pm
+
+    assert llm.pm is pm
+    assert llm.load_keys is load_keys

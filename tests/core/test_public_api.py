@@ -111,3 +111,20 @@ def test_every_hook_is_documented():
         assert re.search(rf"`{hook}\(", text), (
             f"{hook} is not documented in docs/plugins.md"
         )
+
+
+def test_instantiate_from_spec():
+    from llm.utils import instantiate_from_spec
+
+    class Files(llm.Toolbox):
+        def __init__(self, root: str, readonly: bool = False):
+            self.root, self.readonly = root, readonly
+
+    made = instantiate_from_spec({"Files": Files}, 'Files("/tmp", readonly=true)')
+    assert (made.root, made.readonly) == ("/tmp", True)
+    made = instantiate_from_spec({"Files": Files}, 'Files({"root": "/x"})')
+    assert made.root == "/x"
+    with pytest.raises(ValueError, match="Unknown class"):
+        instantiate_from_spec({}, "Nope()")
+    with pytest.raises(ValueError, match="Could not configure"):
+        instantiate_from_spec({"Files": Files}, "Files(1, 2, 3)")

@@ -105,6 +105,8 @@ _EXPORTS: dict[str, str] = {
     "hookimpl": "hookspecs",
     "get_plugins": "plugins",
     "load_plugins": "plugins",
+    "pm": "plugins",
+    "load_keys": "keys",
     # utilities
     "schema_dsl": "schemas",
     "encode": "encoding",
@@ -179,13 +181,13 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     )
     from .fragments import Fragment
     from .hookspecs import hookimpl
-    from .keys import get_key
+    from .keys import get_key, load_keys
     from .messages import Message, assistant, system, tool_message, user
     from .models import AsyncKeyModel, AsyncModel, KeyModel, Model, ModelWithAliases
     from .options import Options
     from .parts import StreamEvent
     from .paths import user_dir
-    from .plugins import get_plugins, load_plugins
+    from .plugins import get_plugins, load_plugins, pm
     from .prompt import Prompt
     from .registry import (
         get_async_model,

@@ -190,10 +190,9 @@ class AsyncResponse(BaseResponse):
         kwargs.setdefault("key", self._key)
         return conversation.prompt(prompt, tool_results=tool_results, **kwargs)
 
-    def to_sync_response(self) -> Response:
-        """A completed sync Response carrying the same data (for logging code)."""
-        if not self._done:
-            raise ValueError("Response not yet awaited")
+    async def to_sync_response(self) -> Response:
+        """A completed sync Response with the same data, running this one first if needed."""
+        await self._force()
         response = Response(
             self.prompt, self.model, self.stream, self.conversation, self._key
         )

@@ -280,7 +280,9 @@ class _Building:
         if self.kind == "text":
             return TextPart(text=text, provider_metadata=pm)
         if self.kind == "reasoning":
-            return ReasoningPart(text=text, redacted=self.redacted, provider_metadata=pm)
+            return ReasoningPart(
+                text=text, redacted=self.redacted, provider_metadata=pm
+            )
         if self.kind == "tool_call":
             return ToolCallPart(
                 name="".join(self.name_chunks),

@@ -153,9 +153,13 @@ def get_async_models() -> list[Any]:
 
 
 def resolve_model_id(name: str) -> str:
-    """The model ID an ID or alias points at; unknown names are returned unchanged."""
+    """The model ID an ID or alias points at (chat or embedding model);
+    unknown names are returned unchanged."""
     entry = _lookup(name)
-    return entry.model_id if entry is not None else name
+    if entry is not None:
+        return entry.model_id
+    embedding = get_embedding_model_aliases().get(name)
+    return embedding.model_id if embedding is not None else name
 
 
 # --- embedding models ------------------------------------------------------

@@ -12,12 +12,14 @@ from .attachments import mimetype_from_bytes as mimetype_from_string
 from .attachments import mimetype_from_path
 from .ids import monotonic_ulid
 from .schemas import make_schema_id, multi_schema, schema_dsl, schema_summary
+from .toolspec import instantiate_from_spec
 from .usage import simplify_usage_dict, token_usage_string
 
 __all__ = [
     "dicts_to_table_string",
     "extract_fenced_code_block",
     "find_unused_key",
+    "instantiate_from_spec",
     "make_schema_id",
     "mimetype_from_path",
     "mimetype_from_string",
