@@ -96,6 +96,7 @@ def cli_group():
         return cli
     except ImportError:
         import click
+
         from llm.embeddings.plugin import register_commands
 
         group = click.Group()
@@ -173,6 +174,7 @@ def main() -> None:
         os.environ["LLM_USER_PATH"] = str(user_dir)
         sys.path.insert(0, str(plugin_dir))
         import llm_embeddings_bench_plugin
+
         from llm.embeddings import Collection, open_embeddings_db
         from llm.plugins import pm
 

@@ -1,6 +1,6 @@
 """How long `import llm` takes: median wall time of fresh processes, beside bare Python.
 
-    uv run python bench/import_time.py [--runs N] [--quick]
+uv run python bench/import_time.py [--runs N] [--quick]
 """
 
 from __future__ import annotations

@@ -207,7 +207,11 @@ def test_message_rejects_unknown_role():
 
 def test_redacted_reasoning_event():
     parts, _ = assemble(
-        StreamEvent("reasoning", "", redacted=True, provider_metadata={"p": {"data": "opaque"}}),
+        StreamEvent(
+            "reasoning", "", redacted=True, provider_metadata={"p": {"data": "opaque"}}
+        ),
         StreamEvent("text", "answer"),
     )
-    assert parts[0] == ReasoningPart(text="", redacted=True, provider_metadata={"p": {"data": "opaque"}})
+    assert parts[0] == ReasoningPart(
+        text="", redacted=True, provider_metadata={"p": {"data": "opaque"}}
+    )

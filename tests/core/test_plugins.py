@@ -207,6 +207,15 @@ def plugin_env(subprocess_env, tmp_path):
         "Metadata-Version: 2.1\nName: bad-plugin\nVersion: 0.1\n"
     )
     (dist / "entry_points.txt").write_text("[llm]\nbad_plugin = bad_plugin\n")
+    (site / "hook_fail.py").write_text(
+        "import llm\n\n@llm.hookimpl\ndef register_tools(register):\n    raise RuntimeError('no tools today')\n"
+    )
+    dist = site / "llm_hookfail-0.2.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: llm-hookfail\nVersion: 0.2\n"
+    )
+    (dist / "entry_points.txt").write_text("[llm]\nhook_fail = hook_fail\n")
     env = dict(subprocess_env)
     env["PYTHONPATH"] = os.pathsep.join([str(site), env["PYTHONPATH"]])
     env.pop("LLM_LOAD_PLUGINS", None)
@@ -238,6 +247,16 @@ def test_plugin_import_failure_warns_and_continues(plugin_env):
     )
 
 
+def test_hook_failure_names_the_distribution(plugin_env):
+    result = run_python("import llm; print(sorted(llm.get_tools()))", plugin_env)
+    assert result.returncode == 0, result.stderr
+    assert "llm_version" in result.stdout
+    assert (
+        "Warning: plugin llm-hookfail failed in register_tools: no tools today"
+        in result.stderr
+    )
+
+
 def test_plugin_import_failure_fatal_with_raise_errors(plugin_env):
     result = run_python(MODEL_IDS, {**plugin_env, "LLM_RAISE_ERRORS": "1"})
     assert result.returncode != 0
@@ -250,7 +269,7 @@ def test_llm_load_plugins_selects(plugin_env):
     assert none.stderr == ""  # the broken plugin was not even imported
     only = run_python(MODEL_IDS, {**plugin_env, "LLM_LOAD_PLUGINS": "llm-test-plugin"})
     assert "mock" in json.loads(only.stdout)
-    assert "bad-plugin" not in only.stderr
+    assert "bad-plugin" not in only.stderr and "hookfail" not in only.stderr
 
 
 def test_get_plugins_reports_distribution_and_version(plugin_env):
@@ -259,7 +278,11 @@ def test_get_plugins_reports_distribution_and_version(plugin_env):
     assert json.loads(result.stdout) == [
         {
             "name": "llm-test-plugin",
-            "hooks": ["register_commands", "register_embedding_models", "register_models"],
+            "hooks": [
+                "register_commands",
+                "register_embedding_models",
+                "register_models",
+            ],
             "version": "0.1",
         }
     ]

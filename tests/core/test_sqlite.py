@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import pytest
+
 from llm.errors import LogsDatabaseError
 from llm.sqlite import (
     apply_migrations,

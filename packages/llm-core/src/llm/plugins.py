@@ -105,6 +105,12 @@ def load_plugins() -> None:
     _load_group(ENTRY_POINT_GROUP, only, default=False)
 
 
+def _display_name(plugin_name: str) -> str:
+    """The distribution name for an installed plugin (as in load errors), else its name."""
+    dist_name = _plugin_sources.get(plugin_name, (None, None, False))[0]
+    return dist_name or plugin_name
+
+
 def call_hook(name: str, **kwargs: Any) -> None:
     """Call every implementation of a hook, isolating failures plugin by plugin."""
     load_plugins()
@@ -117,7 +123,7 @@ def call_hook(name: str, **kwargs: Any) -> None:
         except PluginError:
             raise
         except Exception as ex:
-            report_plugin_error(impl.plugin_name, f"in {name}", ex)
+            report_plugin_error(_display_name(impl.plugin_name), f"in {name}", ex)
 
 
 def get_plugins(all: bool = False) -> list[dict[str, Any]]:
