@@ -8,6 +8,7 @@ import pytest
 
 pytest.importorskip("llm.cli", reason="needs llm-cli")
 import yaml
+
 from llm.cli import cli  # noqa: E402
 
 FENCED = "Here you go:\n```python\nprint('hi')\n```\nand\n```js\nalert(1)\n```\n"
@@ -212,14 +213,29 @@ def test_extract_from_template(runner, templates_dir, mock_model):
     assert run(runner, ["-t", "last"]).output.strip() == "alert(1)"
 
 
-def test_save_keeps_backup_when_overwriting(runner, templates_dir):
+def test_save_keeps_backup_when_overwriting_and_says_where(runner, templates_dir):
     (templates_dir / "t.yaml").write_text("# hand written\nprompt: old\n")
     result = runner.invoke(cli, ["new prompt", "--save", "t"])
     assert result.exit_code == 0, result.output
     assert yaml.safe_load((templates_dir / "t.yaml").read_text()) == {
         "prompt": "new prompt"
     }
-    assert (templates_dir / "t.yaml.bak").read_text() == "# hand written\nprompt: old\n"
+    backup = templates_dir / "t.yaml.bak"
+    assert backup.read_text() == "# hand written\nprompt: old\n"
+    assert result.stdout == ""
+    assert result.stderr == (
+        f"Template t replaced; the previous version is in {backup}\n"
+    )
+    # Saving the same thing again replaces nothing, so says nothing.
+    result = runner.invoke(cli, ["new prompt", "--save", "t"])
+    assert (result.exit_code, result.output) == (0, "")
+    assert sorted(p.name for p in templates_dir.iterdir()) == ["t.yaml", "t.yaml.bak"]
+
+
+def test_save_new_template_is_quiet(runner, templates_dir):
+    result = runner.invoke(cli, ["a prompt", "--save", "fresh"])
+    assert (result.exit_code, result.output) == (0, "")
+    assert (templates_dir / "fresh.yaml").read_text() == "prompt: a prompt\n"
 
 
 def test_save_rejects_bad_names(runner, templates_dir):

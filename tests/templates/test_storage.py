@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import os
+import stat
+import sys
+
 import pytest
 import yaml
+
 from llm.errors import TemplateError
 from llm.templates import (
     Template,
     list_templates,
     load_template,
     parse_template,
+    replace_template,
     save_template,
     scan_templates,
     template_path,
@@ -186,6 +192,50 @@ def test_overwrite_keeps_a_backup_of_different_content(templates_dir):
     assert sorted(p.name for p in templates_dir.iterdir()) == ["t.yaml", "t.yaml.bak"]
     save_template("t", {"prompt": "third"})
     assert (templates_dir / "t.yaml.bak1").read_text() == "prompt: second\n"
+
+
+def test_replace_template_reports_the_backup(templates_dir):
+    first = replace_template("t", {"prompt": "first"})
+    assert first == (templates_dir / "t.yaml", None)
+    # Identical text: nothing replaced, no backup.
+    assert replace_template("t", {"prompt": "first"}).backup is None
+    second = replace_template("t", {"prompt": "second"})
+    assert second.backup == templates_dir / "t.yaml.bak"
+    assert second.backup.read_text() == "prompt: first\n"
+    assert replace_template("t", {"prompt": "third"}).backup == (
+        templates_dir / "t.yaml.bak1"
+    )
+
+
+def _mode(path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX permission bits")
+def test_new_template_gets_umask_permissions(templates_dir):
+    old_umask = os.umask(0o022)
+    try:
+        path = save_template("fresh", {"prompt": "x"})
+    finally:
+        os.umask(old_umask)
+    assert _mode(path) == 0o644
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX permission bits")
+def test_replacing_keeps_the_permission_bits(templates_dir):
+    path = templates_dir / "shared.yaml"
+    path.write_text("prompt: old\n")
+    path.chmod(0o664)
+    save_template("shared", {"prompt": "new"})
+    assert _mode(path) == 0o664
+    private = templates_dir / "private.yaml"
+    private.write_text("prompt: secret\n")
+    private.chmod(0o600)
+    saved = replace_template("private", {"prompt": "still secret"})
+    assert _mode(private) == 0o600
+    # The old text is no easier to read than it was.
+    assert _mode(saved.backup) == 0o600
+    assert not [p for p in templates_dir.iterdir() if p.name.startswith(".")]
 
 
 def test_list_templates_sorted_and_skips_broken(templates_dir):

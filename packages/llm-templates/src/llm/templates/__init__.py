@@ -14,7 +14,9 @@ from .from_options import template_from_options
 from .loading import load_template
 from .parsing import TEMPLATE_KEYS, parse_template, template_to_yaml
 from .storage import (
+    SavedTemplate,
     list_templates,
+    replace_template,
     save_template,
     scan_templates,
     template_path,
@@ -26,11 +28,13 @@ from .template import AttachmentType, Template
 __all__ = [
     "TEMPLATE_KEYS",
     "AttachmentType",
+    "SavedTemplate",
     "Template",
     "TemplateError",
     "list_templates",
     "load_template",
     "parse_template",
+    "replace_template",
     "save_template",
     "scan_templates",
     "template_from_options",

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import os
-import tempfile
+import stat
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from llm.errors import TemplateError
 from llm.paths import user_dir
@@ -93,6 +93,13 @@ def list_templates() -> list[Template]:
     return [item for _, item in scan_templates() if isinstance(item, Template)]
 
 
+class SavedTemplate(NamedTuple):
+    """Where save_template() wrote a template, and where the text it replaced went."""
+
+    path: Path
+    backup: Path | None
+
+
 def save_template(
     name: str, template: Template | Mapping[str, Any], *, overwrite: bool = True
 ) -> Path:
@@ -100,7 +107,27 @@ def save_template(
 
     With ``overwrite=False`` an existing template raises TemplateError. When an
     existing file with different content is replaced, its old text is kept
-    next to it as ``NAME.yaml.bak`` (``.bak1``, ``.bak2`` ...) so nothing is lost.
+    next to it as ``NAME.yaml.bak`` (``.bak1``, ``.bak2`` ...) so nothing is
+    lost; replace_template() says where.
+    """
+    path = template_path(name)
+    if not overwrite and path.exists():
+        raise TemplateError(
+            f"Template {name!r} already exists at {path}: choose another name, "
+            f"or change it with 'llm templates edit {name}'"
+        )
+    return replace_template(name, template).path
+
+
+def replace_template(
+    name: str, template: Template | Mapping[str, Any]
+) -> SavedTemplate:
+    """Write ``template`` as the saved template ``name``, keeping what it replaces.
+
+    If ``NAME.yaml`` exists with different text, that text is copied to the
+    first free ``NAME.yaml.bak``/``.bakN`` first, and the result names the copy
+    (``backup`` is None when nothing was replaced or the text was identical).
+    A replaced file keeps its permission bits.
     """
     path = template_path(name)
     if not isinstance(template, Template):
@@ -108,16 +135,22 @@ def save_template(
             dict(template), name=name, source=f"Template {name!r}"
         )
     text = template_to_yaml(template)
-    if path.exists():
-        if not overwrite:
-            raise TemplateError(
-                f"Template {name!r} already exists at {path}: choose another name, "
-                f"or change it with 'llm templates edit {name}'"
-            )
-        if _read_bytes(path) != text.encode("utf-8"):
-            _backup(path)
-    _write_atomic(path, text)
-    return path
+    mode = _mode(path)
+    backup = None
+    if mode is not None and _read_bytes(path) != text.encode("utf-8"):
+        backup = _backup(path, mode)
+    _write_atomic(path, text, mode)
+    return SavedTemplate(path, backup)
+
+
+def _mode(path: Path) -> int | None:
+    """The permission bits of ``path``, or None if it does not exist."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        return None
+    except OSError as ex:
+        raise TemplateError(f"Could not read template file {path}: {ex}") from ex
 
 
 def _read_bytes(path: Path) -> bytes | None:
@@ -127,22 +160,34 @@ def _read_bytes(path: Path) -> bytes | None:
         return None
 
 
-def _backup(path: Path) -> Path | None:
+def _backup(path: Path, mode: int) -> Path:
     from llm.jsonfiles import backup_file
 
     try:
-        return backup_file(path)
+        backup = backup_file(path)
+        if backup is None:  # removed meanwhile: nothing left to keep
+            raise FileNotFoundError(path)
+        # A private template's old text stays as private as it was.
+        os.chmod(backup, mode)
     except OSError as ex:
         raise TemplateError(
             f"Could not keep a backup of {path} before replacing it: {ex}"
         ) from ex
+    return backup
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+def _write_atomic(path: Path, text: str, mode: int | None) -> None:
+    """Write through a temporary file and rename it over ``path``.
+
+    The file gets ``mode`` (the replaced file's bits) or, for a new file, the
+    usual permissions the umask allows, as with an ordinary open().
+    """
+    tmp = _create_temporary(path)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fp:
+        with open(tmp, "w", encoding="utf-8") as fp:
             fp.write(text)
+        if mode is not None:
+            os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException as ex:
         try:
@@ -152,3 +197,21 @@ def _write_atomic(path: Path, text: str) -> None:
         if isinstance(ex, OSError):
             raise TemplateError(f"Could not write template {path}: {ex}") from ex
         raise
+
+
+def _create_temporary(path: Path) -> Path:
+    """A new empty hidden file beside ``path``, created with umask permissions.
+
+    tempfile.mkstemp() would make it 0600, which the saved template would keep.
+    """
+    for _ in range(100):
+        candidate = path.with_name(f".{path.name}.{os.urandom(4).hex()}")
+        try:
+            fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except FileExistsError:
+            continue
+        except OSError as ex:
+            raise TemplateError(f"Could not write template {path}: {ex}") from ex
+        os.close(fd)
+        return candidate
+    raise TemplateError(f"Could not write template {path}: no free temporary name")

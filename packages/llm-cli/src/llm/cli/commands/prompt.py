@@ -199,9 +199,16 @@ def run_prompt(
 
 
 def save_template(name: str, request: PromptRequest) -> None:
-    """``--save NAME``: store the prompt options as a template instead of running them."""
-    from llm.templates import save_template as save
-    from llm.templates import template_from_options, validate_template_name
+    """``--save NAME``: store the prompt options as a template instead of running them.
+
+    Replacing a different saved template keeps its old text in a ``.bak`` file
+    and says so on stderr.
+    """
+    from llm.templates import (
+        replace_template,
+        template_from_options,
+        validate_template_name,
+    )
 
     from ..inputs import LogsDB
     from ..model_selection import select_model
@@ -247,7 +254,12 @@ def save_template(name: str, request: PromptRequest) -> None:
         functions=request.functions,
         name=name,
     )
-    save(name, template)
+    saved = replace_template(name, template)
+    if saved.backup is not None:
+        click.echo(
+            f"Template {name} replaced; the previous version is in {saved.backup}",
+            err=True,
+        )
 
 
 def show_model_options(request: PromptRequest) -> None:
