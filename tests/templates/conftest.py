@@ -7,8 +7,9 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import llm
 import pytest
+
+import llm
 from llm.plugins import pm
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import yaml
+
 from llm.attachments import Attachment
 from llm.errors import TemplateError
 from llm.templates import load_template, save_template, template_from_options

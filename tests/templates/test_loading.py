@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import llm
 import pytest
+
+import llm
 from llm.errors import TemplateError
 from llm.templates import load_template
 

@@ -12,8 +12,9 @@ import string
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from llm.errors import TemplateError
 from pydantic import BaseModel, ConfigDict, PrivateAttr, field_validator
+
+from llm.errors import TemplateError
 
 if TYPE_CHECKING:
     from llm.attachments import Attachment
