@@ -68,7 +68,9 @@ def test_local_templates_may_carry_functions(templates_dir, tmp_path):
     assert "def reverse" in load_template("rev").function_code()
     path = tmp_path / "rev.yaml"
     path.write_text(FUNCTIONS_YAML)
-    assert "def reverse" in load_template(str(path)).function_code()
+    local = load_template(str(path))
+    assert "def reverse" in local.function_code()
+    assert local.functions_ignored is False
 
 
 def test_url_template(web_server):
@@ -96,19 +98,15 @@ def test_url_errors(web_server):
         load_template(f"{base}/binary.yaml")
 
 
-def test_url_template_with_functions_is_refused(web_server):
+def test_url_template_with_functions_loads_without_them(web_server):
     base, pages = web_server
     pages["/code.yaml"] = (200, FUNCTIONS_YAML.encode())
-    url = f"{base}/code.yaml"
-    with pytest.raises(TemplateError) as info:
-        load_template(url)
-    message = str(info.value)
-    assert "will not be run" in message and "llm templates path" in message
-    # For display only, it loads but still will not hand out the code.
-    template = load_template(url, allow_untrusted_functions=True)
+    template = load_template(f"{base}/code.yaml")
+    assert template.prompt == "hi"
+    # The code is there to read, but it is never handed out to run.
     assert "def reverse" in template.functions
-    with pytest.raises(TemplateError):
-        template.function_code()
+    assert template.functions_ignored is True
+    assert template.function_code() is None
 
 
 def test_loader_plugin(loader_plugin):
@@ -143,12 +141,10 @@ def test_loader_returning_a_dict_or_junk(loader_plugin):
         load_template("raw:other")
 
 
-def test_loader_template_with_functions_is_refused(loader_plugin):
-    with pytest.raises(TemplateError, match="will not be run"):
-        load_template("demo:code")
-    template = load_template("demo:code", allow_untrusted_functions=True)
-    with pytest.raises(TemplateError):
-        template.function_code()
+def test_loader_template_with_functions_loads_without_them(loader_plugin):
+    template = load_template("demo:code")
+    assert (template.prompt, template.functions_ignored) == ("hi", True)
+    assert template.function_code() is None
 
 
 def test_unknown_loader_prefix(loader_plugin):

@@ -20,7 +20,7 @@ def run(runner, args, input=None):
 
 def echoed(result) -> dict:
     assert result.exit_code == 0, result.output
-    return json.loads(result.output)
+    return json.loads(result.stdout)
 
 
 def test_save_then_use_with_defaults_and_params(runner, templates_dir):
@@ -144,16 +144,26 @@ def test_template_from_url(runner, web_server):
     )
 
 
-def test_url_template_with_functions_is_refused(runner, web_server):
+IGNORED_FUNCTIONS = (
+    "Warning: the functions: of template {spec!r} were not loaded, because it "
+    "came from a URL or a plugin loader (save a local copy to use them)\n"
+)
+
+
+def test_url_template_with_functions_runs_without_them(runner, web_server):
     base, pages = web_server
     pages["/code.yaml"] = (
         200,
-        b"model: echo\nprompt: hi\nfunctions: |\n  def shout(s: str) -> str:\n"
-        b"      return s.upper()\n",
+        b"model: echo\nprompt: 'Shout: $input'\nfunctions: |\n"
+        b"  def shout(s: str) -> str:\n      return s.upper()\n",
     )
-    result = run(runner, ["-t", f"{base}/code.yaml"])
-    assert result.exit_code == 1
-    assert "will not be run" in result.output
+    url = f"{base}/code.yaml"
+    result = run(runner, ["-t", url, "hi", "-T", "llm_version"])
+    data = echoed(result)
+    assert data["prompt"] == "Shout: hi"
+    # The template's own tools would be there; its functions are not.
+    assert data["tools"] == ["llm_version"]
+    assert result.stderr == IGNORED_FUNCTIONS.format(spec=url)
 
 
 def test_local_template_functions_become_tools(runner, templates_dir):
@@ -161,7 +171,9 @@ def test_local_template_functions_become_tools(runner, templates_dir):
         "model: echo\nprompt: hi\nfunctions: |\n  def shout(s: str) -> str:\n"
         "      return s.upper()\n"
     )
-    assert echoed(run(runner, ["-t", "fn"]))["tools"] == ["shout"]
+    result = run(runner, ["-t", "fn"])
+    assert echoed(result)["tools"] == ["shout"]
+    assert result.stderr == ""
 
 
 def test_loader_plugin_template(runner, loader_plugin):
@@ -172,7 +184,9 @@ def test_loader_plugin_template(runner, loader_plugin):
     assert result.exit_code == 1
     assert "Error: Could not load template 'demo:unknown'" in result.output
     result = run(runner, ["-t", "demo:code", "-m", "echo"])
-    assert result.exit_code == 1 and "will not be run" in result.output
+    data = echoed(result)
+    assert (data["prompt"], data.get("tools", [])) == ("hi", [])
+    assert result.stderr == IGNORED_FUNCTIONS.format(spec="demo:code")
 
 
 def test_schema_extract_attachments_and_fragments(runner, templates_dir, tmp_path):
@@ -266,6 +280,15 @@ def test_chat_with_template(runner, templates_dir):
     assert result.output.count('"prompt": "Translate to Spanish: hello"') == 1
     assert result.output.count('"prompt": "Translate to Spanish: bye"') == 1
     assert '"system": "You teach Spanish"' in result.output
+
+
+def test_chat_with_loader_template_ignores_its_functions(runner, loader_plugin):
+    result = runner.invoke(
+        cli, ["chat", "-t", "demo:code", "-m", "echo"], input="one\nquit\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert '"prompt": "hi\\none"' in result.stdout
+    assert result.stderr == IGNORED_FUNCTIONS.format(spec="demo:code")
 
 
 def test_chat_with_unknown_template(runner, templates_dir):

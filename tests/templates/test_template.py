@@ -143,11 +143,13 @@ def test_attachment_objects(tmp_path):
 def test_function_code_requires_trust():
     template = Template(name="t", functions="def f():\n    return 1\n")
     # Built in Python (for example by a plugin loader): not trusted by default.
-    with pytest.raises(TemplateError, match="will not be run"):
-        template.function_code()
+    assert template.function_code() is None
+    assert template.functions_ignored is True
     template._functions_trusted = True
     assert template.function_code() == "def f():\n    return 1\n"
+    assert template.functions_ignored is False
     assert Template(prompt="x").function_code() is None
+    assert Template(prompt="x").functions_ignored is False
 
 
 def test_to_dict_leaves_out_empty_keys():

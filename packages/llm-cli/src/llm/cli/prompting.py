@@ -119,7 +119,11 @@ class Session:
 
 
 def load_template(spec: str | None) -> Any:
-    """The template named by ``-t`` (via llm-templates), or None."""
+    """The template named by ``-t`` (via llm-templates), or None.
+
+    A template from a URL or a plugin loader is used without its
+    ``functions:`` code; a warning on stderr says so.
+    """
     if not spec:
         return None
     try:
@@ -128,7 +132,14 @@ def load_template(spec: str | None) -> Any:
         raise click.ClickException(
             "Templates need the llm-templates package: pip install llm-templates"
         ) from ex
-    return load(spec)
+    template = load(spec)
+    if template.functions_ignored:
+        click.echo(
+            f"Warning: the functions: of template {spec!r} were not loaded, because "
+            "it came from a URL or a plugin loader (save a local copy to use them)",
+            err=True,
+        )
+    return template
 
 
 def resolve_options(model: Any, template: Any, typed: dict[str, Any]) -> dict[str, Any]:

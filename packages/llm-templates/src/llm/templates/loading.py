@@ -16,29 +16,24 @@ from .storage import (
     templates_path,
     validate_template_name,
 )
-from .template import Template, is_url, untrusted_functions_message
+from .template import Template, is_url
 
 _PREFIX = re.compile(r"^[A-Za-z0-9_.\-]+$")
 
 
-def load_template(spec: str, *, allow_untrusted_functions: bool = False) -> Template:
+def load_template(spec: str) -> Template:
     """Load a template from a saved name, a .yaml path, an http(s) URL or ``prefix:name``.
 
     Saved templates and local files are trusted to carry ``functions:`` code.
-    A template from a URL or a plugin loader that has ``functions:`` raises
-    TemplateError, unless ``allow_untrusted_functions`` is set (for display):
-    the result is then marked untrusted and ``function_code()`` refuses it.
+    A template from a URL or a plugin loader is marked untrusted: it loads
+    and works, but its ``functions`` are ignored (``function_code()`` gives
+    None and ``functions_ignored`` is True), so remote code never runs.
     """
     if not spec:
         raise TemplateError("No template name given")
     if is_url(spec):
-        template = _load_url(spec)
-    else:
-        template = _load_local_or_plugin(spec)
-    if template.functions and not template._functions_trusted:
-        if not allow_untrusted_functions:
-            raise TemplateError(untrusted_functions_message(spec))
-    return template
+        return _load_url(spec)
+    return _load_local_or_plugin(spec)
 
 
 def _load_local_or_plugin(spec: str) -> Template:

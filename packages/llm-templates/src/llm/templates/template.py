@@ -164,18 +164,21 @@ class Template(BaseModel):
         return result
 
     def function_code(self) -> str | None:
-        """The ``functions`` code, if this template is trusted to run it.
+        """The ``functions`` code, or None if there is none or it must be ignored.
 
-        load_template() trusts saved templates and local files only. Anything
-        else (a URL, a plugin loader, a Template built in code without setting
-        ``_functions_trusted``) raises TemplateError rather than run code that
-        did not come from this machine.
+        load_template() trusts saved templates and local files only. The
+        ``functions`` of anything else (a URL, a plugin loader, a Template built
+        in code without setting ``_functions_trusted``) are ignored, so code that
+        did not come from this machine never runs; see ``functions_ignored``.
         """
-        if not self.functions:
+        if not self.functions or not self._functions_trusted:
             return None
-        if not self._functions_trusted:
-            raise TemplateError(untrusted_functions_message(self.name or "template"))
         return self.functions
+
+    @property
+    def functions_ignored(self) -> bool:
+        """True if this template has ``functions`` code that function_code() withholds."""
+        return bool(self.functions) and not self._functions_trusted
 
     def to_dict(self, *, include_name: bool = False) -> dict[str, Any]:
         """The template as plain data, leaving out keys that are unset or empty."""
@@ -188,17 +191,6 @@ class Template(BaseModel):
             if value not in ("", [], {})
             and not (key in ("extract", "extract_last") and value is False)
         }
-
-
-def untrusted_functions_message(label: str) -> str:
-    """Explain why a remote template's ``functions:`` code will not run, and what to do."""
-    return (
-        f"Template {label!r} defines Python code in its functions: key, but it was "
-        "loaded from a URL or a plugin loader, so that code will not be run. "
-        "If you trust it, save a copy of the template on this machine (a .yaml file "
-        "used with -t path/to/file.yaml, or a file in the directory shown by "
-        "'llm templates path') and use that instead."
-    )
 
 
 def _attachment(cls: type[Attachment], value: str, type_: str | None) -> Attachment:

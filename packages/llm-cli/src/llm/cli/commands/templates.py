@@ -84,7 +84,7 @@ def show(name: str) -> None:
     from llm.templates import load_template, template_to_yaml
 
     with handle_errors():
-        template = load_template(name, allow_untrusted_functions=True)
+        template = load_template(name)
     click.echo(template_to_yaml(template, include_name=True), nl=False)
 
 
