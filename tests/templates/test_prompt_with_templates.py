@@ -166,6 +166,72 @@ def test_url_template_with_functions_runs_without_them(runner, web_server):
     assert result.stderr == IGNORED_FUNCTIONS.format(spec=url)
 
 
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        (
+            "options:\n  temperature: hot\n",
+            "Error: Template 'bad', options: temperature: Input should be a valid number",
+        ),
+        (
+            "functions: |\n  def broken(:\n",
+            "Error: Template 'bad', functions: syntax error in the code: invalid syntax",
+        ),
+        (
+            "functions: |\n  raise RuntimeError('boom')\n",
+            "Error: Template 'bad', functions: the code failed to run: "
+            "RuntimeError: boom",
+        ),
+        (
+            "fragments:\n- no-such-fragment\n",
+            "Error: Template 'bad', fragments: Fragment 'no-such-fragment' not found",
+        ),
+        (
+            "system_fragments:\n- no-such-fragment\n",
+            "Error: Template 'bad', system_fragments: Fragment 'no-such-fragment'",
+        ),
+        ("tools:\n- no_such_tool\n", "Error: Template 'bad', tools: Unknown tool"),
+        ("model: no-such-model\n", "Error: Template 'bad', model: Unknown model"),
+    ],
+)
+def test_errors_in_template_contents_name_the_template(
+    runner, templates_dir, body, message
+):
+    model = "" if body.startswith("model:") else "model: echo\n"
+    (templates_dir / "bad.yaml").write_text(f"{model}prompt: hi\n{body}")
+    for args in (["-t", "bad"], ["chat", "-t", "bad"]):
+        result = runner.invoke(cli, args, input="quit\n")
+        assert result.exit_code == 1, result.output
+        assert result.stderr.startswith(message), result.stderr
+        assert "Traceback" not in result.output
+
+
+def test_option_errors_blame_the_template_only_when_it_set_the_value(
+    runner, templates_dir
+):
+    (templates_dir / "hot.yaml").write_text(
+        "model: echo\nprompt: hi\noptions:\n  temperature: hot\n"
+    )
+    # -o replaces the template's bad value: it runs.
+    result = run(runner, ["-t", "hot", "-o", "temperature", "0.5"])
+    assert echoed(result)["options"] == {"temperature": 0.5}
+    # A bad value typed on the command line is the command line's mistake.
+    (templates_dir / "fine.yaml").write_text("model: echo\nprompt: hi\n")
+    result = run(runner, ["-t", "fine", "-o", "temperature", "cold"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: temperature: Input should be")
+
+
+def test_url_template_errors_name_the_url(runner, web_server):
+    base, pages = web_server
+    pages["/frag.yaml"] = (200, b"model: echo\nprompt: hi\nfragments: [nope]\n")
+    result = run(runner, ["-t", f"{base}/frag.yaml"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        f"Error: Template '{base}/frag.yaml', fragments: Fragment 'nope' not found"
+    )
+
+
 def test_local_template_functions_become_tools(runner, templates_dir):
     (templates_dir / "fn.yaml").write_text(
         "model: echo\nprompt: hi\nfunctions: |\n  def shout(s: str) -> str:\n"

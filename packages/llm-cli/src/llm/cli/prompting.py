@@ -9,6 +9,8 @@ attachments, fragments, schema, tools and the tool-call hooks.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -142,20 +144,72 @@ def load_template(spec: str | None) -> Any:
     return template
 
 
-def resolve_options(model: Any, template: Any, typed: dict[str, Any]) -> dict[str, Any]:
-    """Stored defaults, then the template's options, then ``-o``; validated for ``model``."""
+@contextlib.contextmanager
+def from_template(spec: str, key: str) -> Iterator[None]:
+    """Make errors raised while using a template's ``key:`` name the template.
+
+    Without this, ``Error: temperature: ...`` leaves the user looking for a
+    mistake on a command line that does not have one.
+    """
+    from llm.errors import PluginError, TemplateError
+
+    from .errors import error_message
+
+    try:
+        yield
+    except TemplateError:
+        raise
+    except (ValueError, KeyError, OSError, PluginError) as ex:
+        raise TemplateError(f"Template {spec!r}, {key}: {error_message(ex)}") from ex
+
+
+def resolve_options(
+    model: Any, template: Any, typed: dict[str, Any], spec: str | None = None
+) -> dict[str, Any]:
+    """Stored defaults, then the template's options, then ``-o``; validated for ``model``.
+
+    A bad value the template sets (and ``-o`` does not replace) is reported as
+    the template's, named by ``spec``.
+    """
     from llm.options import validate_options
 
     from .model_options import defaults_for
 
     merged = dict(defaults_for(model.model_id))
+    options_class = getattr(model, "Options", None)
     if template is not None and template.options:
         merged.update(template.options)
+        own = {k: v for k, v in template.options.items() if k not in typed}
+        if options_class is not None and own:
+            with from_template(spec or template.name or "", "options"):
+                validate_options(options_class, own)
     merged.update(typed)
-    options_class = getattr(model, "Options", None)
     if options_class is not None and merged:
         validate_options(options_class, merged)
     return merged
+
+
+def template_function_tools(template: Any, spec: str) -> list[Any]:
+    """Tools for the template's trusted ``functions:`` code; errors name the template."""
+    from llm.errors import TemplateError
+
+    from .tooling import functions_from_code
+
+    code = template.function_code()
+    if not code:
+        return []
+    try:
+        return functions_from_code(code)
+    except ValueError as ex:
+        # functions_from_code() words its errors for --functions; say what broke here.
+        cause = ex.__cause__
+        if isinstance(cause, SyntaxError):
+            problem = f"syntax error in the code: {cause}"
+        elif cause is not None:
+            problem = f"the code failed to run: {type(cause).__name__}: {cause}"
+        else:
+            problem = str(ex)
+        raise TemplateError(f"Template {spec!r}, functions: {problem}") from ex
 
 
 def tool_hooks(request: PromptRequest, approve_from_stdin: bool) -> tuple[Any, Any]:
@@ -206,11 +260,13 @@ def prepare_session(
         request.fragments,
         request.system_fragments,
     )
+    spec = request.template or ""
     template = load_template(request.template)
 
     model = select_model(request.model_id, request.queries, async_=request.async_)
     if model is None and template is not None and template.model:
-        model = get_model(template.model, async_=request.async_)
+        with from_template(spec, "model"):
+            model = get_model(template.model, async_=request.async_)
     conversation = _continue_conversation(request, logs, model)
     if conversation is not None:
         model = conversation.model
@@ -234,38 +290,52 @@ def prepare_session(
         extract_last=request.extract_last,
         continued=continued,
     )
-    session.options = resolve_options(model, template, dict(request.options))
+    session.options = resolve_options(model, template, dict(request.options), spec)
 
-    fragments = list(request.fragments)
-    system_fragments = list(request.system_fragments)
-    tool_specs = list(request.tools)
-    functions = list(request.functions)
+    if template is None and request.params:
+        raise TemplateError("-p/--param needs a template (-t) or --save")
+    fragment_attachments: list[Any] = []
     if template is not None:
-        fragments = list(template.fragments or []) + fragments
-        system_fragments = list(template.system_fragments or []) + system_fragments
-        tool_specs = list(template.tools or []) + tool_specs
-        code = template.function_code()
-        if code:
-            functions.insert(0, code)
         session.attachments.extend(template.attachment_objects())
         session.extract = session.extract or bool(template.extract)
         session.extract_last = session.extract_last or bool(template.extract_last)
-    elif request.params:
-        raise TemplateError("-p/--param needs a template (-t) or --save")
+        with from_template(spec, "fragments"):
+            session.fragments, extra = resolve_fragments(
+                template.fragments or [], stdin, logs
+            )
+            fragment_attachments.extend(extra)
+        with from_template(spec, "system_fragments"):
+            session.system_fragments, extra = resolve_fragments(
+                template.system_fragments or [], stdin, logs
+            )
+            fragment_attachments.extend(extra)
 
     session.attachments.extend(
         resolve_attachments(request.attachments, request.attachment_types, stdin)
     )
-    session.fragments, extra = resolve_fragments(fragments, stdin, logs)
-    session.attachments.extend(extra)
-    session.system_fragments, extra = resolve_fragments(system_fragments, stdin, logs)
-    session.attachments.extend(extra)
+    fragments, extra = resolve_fragments(request.fragments, stdin, logs)
+    session.fragments.extend(fragments)
+    fragment_attachments.extend(extra)
+    system_fragments, extra = resolve_fragments(request.system_fragments, stdin, logs)
+    session.system_fragments.extend(system_fragments)
+    session.attachments.extend(fragment_attachments + extra)
 
     session.schema = resolve_schema_options(request.schema, request.schema_multi, logs)
     if session.schema is None and template is not None and template.schema_object:
         session.schema = template.schema_object
 
-    session.tools = resolve_tools(tool_specs, functions, model)
+    template_tools: list[Any] = []
+    template_functions: list[Any] = []
+    if template is not None:
+        with from_template(spec, "tools"):
+            template_tools = resolve_tools(template.tools or [], [], model)
+        template_functions = template_function_tools(template, spec)
+    session.tools = (
+        template_tools
+        + resolve_tools(request.tools, [], model)
+        + template_functions
+        + resolve_tools([], list(request.functions), model)
+    )
     if not session.tools and continued:
         from .tooling import tools_from_logs
 
