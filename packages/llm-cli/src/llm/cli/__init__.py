@@ -11,6 +11,8 @@ import sys
 
 __all__ = ["cli", "main"]
 
+BROKEN_PIPE_EXIT_CODE = 141  # 128 + SIGPIPE
+
 
 def main() -> None:
     """Run the ``llm`` command."""
@@ -24,12 +26,14 @@ def main() -> None:
     try:
         cli(prog_name="llm")
     except BrokenPipeError:
-        # The reader went away (``llm ... | head``): stop quietly, as other tools do.
-        _silence_stdout()
-        sys.exit(1)
+        # The reader went away (``llm ... | head``): stop quietly with the status
+        # of a process ended by SIGPIPE, as Ctrl-C exits with 128 + SIGINT.
+        silence_stdout()
+        sys.exit(BROKEN_PIPE_EXIT_CODE)
 
 
-def _silence_stdout() -> None:
+def silence_stdout() -> None:
+    """Point stdout at the null device, so nothing fails writing to a closed pipe."""
     import os
 
     try:

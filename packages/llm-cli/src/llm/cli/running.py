@@ -49,20 +49,21 @@ class StreamPrinter:
                 click.echo(click.style(event.chunk, dim=True), nl=False, err=True)
                 self.in_reasoning = True
         elif event.type == "text":
-            self._end_reasoning()
+            self.end_reasoning()
             if self.show_text and event.chunk:
                 click.echo(event.chunk, nl=False)
                 self.text_started = True
                 self.last_text = event.chunk
 
-    def _end_reasoning(self) -> None:
+    def end_reasoning(self) -> None:
+        """Close a reasoning block, so what follows (text, ``--td`` tool calls) starts a line."""
         if self.in_reasoning:
             click.echo("\n", err=True)
             self.in_reasoning = False
 
     def finish(self, interrupted: bool = False) -> None:
         """End the output with a newline (after an interruption, only mid-line)."""
-        self._end_reasoning()
+        self.end_reasoning()
         if not self.show_text:
             return
         if not interrupted or (self.text_started and not self.last_text.endswith("\n")):
@@ -74,11 +75,12 @@ def _is_finished(response: Any) -> bool:
 
 
 def mark_interrupted(response: Any) -> None:
-    """Record that Ctrl-C stopped ``response``, keeping the text that arrived.
+    """Record that ``response`` was stopped early, keeping the text that arrived.
 
-    Core marks this itself when the interrupt lands inside the model's
-    generator; when it lands between chunks (in our printing code) the
-    response is still open, so finish it the same way.
+    Ctrl-C, SIGTERM/SIGHUP and a closed output pipe all end up here. Core
+    marks this itself when an interrupt lands inside the model's generator;
+    when it lands between chunks (in our printing code) the response is still
+    open, so finish it the same way.
     """
     if not _is_finished(response):
         response._abort(KeyboardInterrupt())
@@ -113,6 +115,7 @@ def json_records(responses: list[Any], db: Any) -> list[dict[str, Any]]:
 
     if db is None:
         import sqlite_utils
+
         from llm.logs import migrate
 
         db = sqlite_utils.Database(memory=True)
@@ -180,6 +183,13 @@ def _log_on_failure(
     """If the run stops early, end the output line and log what arrived, then re-raise."""
     try:
         yield
+    except BrokenPipeError:
+        # The reader went away (``llm ... | head``): writing anything more to
+        # stdout would fail again, so keep what arrived and let main() exit.
+        if responses:
+            mark_interrupted(responses[-1])
+        log_responses(responses, session, display)
+        raise
     except interrupts:
         if responses:
             mark_interrupted(responses[-1])
@@ -211,6 +221,8 @@ def run_sync(
             responses.append(response)
             for event in response.stream_events():
                 printer.event(event)
+            # The chain runs tool calls (and the --td/--ta output) next.
+            printer.end_reasoning()
     db = log_responses(responses, session, display)
     finish_output(responses, display, db, printer)
     return responses
@@ -230,6 +242,7 @@ async def _run_async(
             responses.append(response)
             async for event in response.astream_events():
                 printer.event(event)
+            printer.end_reasoning()
     db = log_responses(responses, session, display)
     finish_output(responses, display, db, printer)
     return responses
@@ -244,12 +257,81 @@ def run_async(
     return asyncio.run(_run_async(session, prompt, kwargs, display))
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP arrived: stop like Ctrl-C, then exit with 128 + its number.
+
+    A KeyboardInterrupt so every place that keeps what arrived on Ctrl-C
+    (core marking the response, ``_log_on_failure``) does the same here.
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + self.signum
+
+
+STOP_SIGNALS = ("SIGTERM", "SIGHUP")
+
+
+@contextmanager
+def stop_signals_interrupt() -> Iterator[None]:
+    """While running a prompt, turn SIGTERM and SIGHUP into ``Terminated``.
+
+    Only signals still at their default action are taken over, so ``nohup``
+    (which ignores SIGHUP) and handlers set by the caller keep working. Once
+    one has arrived, repeats are ignored until logging has finished.
+    """
+    import signal
+
+    stopping = False
+
+    def handler(signum: int, frame: Any) -> None:
+        nonlocal stopping
+        if stopping:
+            return
+        stopping = True
+        raise Terminated(signum)
+
+    previous: dict[int, Any] = {}
+    for name in STOP_SIGNALS:
+        number = getattr(signal, name, None)
+        if number is None or signal.getsignal(number) is not signal.SIG_DFL:
+            continue
+        try:
+            previous[number] = signal.signal(number, handler)
+        except ValueError:  # not the main thread: leave signals alone
+            break
+    try:
+        yield
+    finally:
+        for number, action in previous.items():
+            signal.signal(number, action)
+
+
 def run(
     session: Session, prompt: str | None, kwargs: dict[str, Any], display: Display
 ) -> list[Any]:
-    """Run the prompt with the session's (sync or async) model."""
+    """Run the prompt with the session's (sync or async) model.
+
+    SIGTERM and SIGHUP stop it the way Ctrl-C does (what arrived is logged as
+    interrupted), then exit with the usual 128 + signal number; so does a
+    closed output pipe (141, as for SIGPIPE).
+    """
     from llm.models import AsyncKeyModel, AsyncModel
 
-    if isinstance(session.model, (AsyncModel, AsyncKeyModel)):
-        return run_async(session, prompt, kwargs, display)
-    return run_sync(session, prompt, kwargs, display)
+    with stop_signals_interrupt():
+        try:
+            if isinstance(session.model, (AsyncModel, AsyncKeyModel)):
+                return run_async(session, prompt, kwargs, display)
+            return run_sync(session, prompt, kwargs, display)
+        except Terminated as ex:
+            raise SystemExit(ex.exit_code) from None
+        except BrokenPipeError:
+            # Click would report a closed pipe as status 1; exit as SIGPIPE would.
+            from . import BROKEN_PIPE_EXIT_CODE, silence_stdout
+
+            silence_stdout()
+            raise SystemExit(BROKEN_PIPE_EXIT_CODE) from None
