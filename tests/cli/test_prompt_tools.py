@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 
-import llm
 import pytest
+
+import llm
 from llm.plugins import pm
 from llm.versions import llm_version
 
@@ -136,6 +137,20 @@ def test_tools_debug(invoke, monkeypatch):
     assert "Tool call" not in invoke(["-m", "echo", call, "-T", "llm_version"]).stderr
     monkeypatch.setenv("LLM_TOOLS_DEBUG", "1")
     assert "Tool call" in invoke(["-m", "echo", call, "-T", "llm_version"]).stderr
+
+
+@pytest.mark.parametrize("async_", [False, True])
+def test_tools_debug_starts_on_its_own_line_after_reasoning(invoke, async_):
+    prompt = json.dumps(
+        {"reasoning": "thinking about it", "tool_calls": [{"name": "llm_version"}]}
+    )
+    args = ["-m", "echo", prompt, "-T", "llm_version", "--td"]
+    result = invoke(args + (["--async"] if async_ else []))
+    assert result.exit_code == 0, result.stderr
+    lines = result.stderr.splitlines()
+    assert lines[0] == "thinking about it "
+    assert "Tool call: llm_version({})" in lines
+    assert lines[lines.index("Tool call: llm_version({})") + 1] == f"  {llm_version()}"
 
 
 def test_chain_limit(invoke, mock_model):
