@@ -14,7 +14,14 @@ def test_chat_conversation(invoke, mock_model, logs_path):
     mock_model.enqueue("Still here")
     result = invoke(["chat", "-m", "mock"], input="hello\nhow are you?\nquit\n")
     assert result.exit_code == 0
-    assert result.stdout.startswith("Chatting with mock\nType 'exit' or 'quit'")
+    assert result.stdout.startswith(
+        "Chatting with mock\n"
+        "Type 'exit' or 'quit' to exit\n"
+        "Type '!multi' to enter multiple lines, then '!end' to finish\n"
+        "Type '!edit' to open your default editor and modify the prompt\n"
+        "Type '!fragment <my_fragment> [<another_fragment> ...]' to insert one or "
+        "more fragments\n> "
+    )
     assert "> Hi there\n> Still here\n> " in result.stdout
     second = mock_model.prompts[1]
     assert [(m.role, m.text) for m in second.messages] == [

@@ -95,16 +95,18 @@ def read_multi(reader: LineReader, first_line: str) -> str | None:
         lines.append(line)
 
 
+# Worded as the original's banner, which users and scripts may already know.
+BANNER_LINES = (
+    "Type 'exit' or 'quit' to exit",
+    "Type '!multi' to enter multiple lines, then '!end' to finish",
+    "Type '!edit' to open your default editor and modify the prompt",
+    "Type '!fragment <my_fragment> [<another_fragment> ...]' to insert one or more "
+    "fragments",
+)
+
+
 def _header(model_id: str) -> str:
-    return "\n".join(
-        [
-            f"Chatting with {model_id}",
-            "Type 'exit' or 'quit' to leave",
-            "Type '!multi' for several lines, then '!end' to send them",
-            "Type '!edit' to write the prompt in your editor",
-            "Type '!fragment <fragment> [<fragment> ...]' to add fragments",
-        ]
-    )
+    return "\n".join([f"Chatting with {model_id}", *BANNER_LINES])
 
 
 @click.command()
