@@ -163,6 +163,33 @@ _TOOLBOX_RESERVED = {
 }
 
 
+def _capture_init_arguments(cls: type) -> None:
+    """Wrap ``cls.__init__`` so each instance keeps its arguments in ``_config``.
+
+    The outermost constructor call wins, so a subclass calling
+    ``super().__init__()`` does not overwrite what the caller passed.
+    """
+    original_init = cls.__dict__.get("__init__")
+    if original_init is None:
+        return
+
+    def __init__(self: Any, *args: Any, **kw: Any) -> None:
+        if not hasattr(self, "_config"):
+            try:
+                bound = inspect.signature(original_init).bind(self, *args, **kw)
+                bound.apply_defaults()
+                config = dict(bound.arguments)
+                config.pop("self", None)
+            except TypeError:
+                config = {"args": list(args), **kw}
+            self._config = config
+        original_init(self, *args, **kw)
+
+    __init__.__wrapped__ = original_init  # type: ignore[attr-defined]
+    __init__.__doc__ = original_init.__doc__
+    cls.__init__ = __init__  # type: ignore[misc]
+
+
 class Toolbox:
     """A class whose public methods become tools named ``ClassName_method``.
 
@@ -179,25 +206,7 @@ class Toolbox:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        original_init = cls.__dict__.get("__init__")
-        if original_init is None:
-            return
-
-        def __init__(self: Toolbox, *args: Any, **kw: Any) -> None:
-            if not hasattr(self, "_config"):
-                try:
-                    bound = inspect.signature(original_init).bind(self, *args, **kw)
-                    bound.apply_defaults()
-                    config = dict(bound.arguments)
-                    config.pop("self", None)
-                except TypeError:
-                    config = {"args": list(args), **kw}
-                self._config = config
-            original_init(self, *args, **kw)
-
-        __init__.__wrapped__ = original_init  # type: ignore[attr-defined]
-        __init__.__doc__ = original_init.__doc__
-        cls.__init__ = __init__  # type: ignore[method-assign,assignment]
+        _capture_init_arguments(cls)
 
     @classmethod
     def toolbox_name(cls) -> str:
@@ -316,11 +325,23 @@ class ServerSideTool:
     """
 
     name: str = "server_side_tool"
+    _config: dict[str, Any]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        _capture_init_arguments(cls)
 
     def __init__(self, spec: dict[str, Any] | None = None) -> None:
+        if not hasattr(self, "_config"):
+            self._config = {"spec": spec} if spec else {}
         self.spec = spec or {}
         if spec and isinstance(spec.get("type"), str):
             self.name = spec["type"]
+
+    def config(self) -> dict[str, Any]:
+        """The constructor arguments this tool was made with: ``type(tool)(**config)``
+        makes the same tool again (logs record them so ``-c`` can)."""
+        return dict(getattr(self, "_config", {}))
 
     def tool_spec(self, model: Any) -> dict[str, Any]:
         """The provider-specific tool definition to put in the request."""
