@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import click
+
 import llm
 from llm.cli import plugin_cache
 from llm.cli.root import BUILTIN_COMMANDS, LLMGroup
@@ -144,6 +147,100 @@ def test_help_uses_cache_without_loading_plugins(subprocess_env):
     # A different plugin selection is a different fingerprint: rebuilt.
     subprocess_env["LLM_LOAD_PLUGINS"] = "llm-test-plugin"
     assert run().stdout.strip().splitlines()[-1] == "LOADED"
+
+
+PLUGIN_COMMAND = """
+@cli.command(name="{name}")
+def {function}():
+    "{help}"
+"""
+
+
+def _write_plugin(path: Path, names: list[str], header: str = "") -> None:
+    """A plugin module adding one command per name (``llm install -e`` style source)."""
+    body = "".join(
+        PLUGIN_COMMAND.format(
+            name=name, function=name.replace("-", "_"), help=f"Command {name}"
+        ).replace("\n", "\n    ")
+        for name in names
+    )
+    path.write_text(
+        f"import llm\n{header}\n\n@llm.hookimpl\ndef register_commands(cli):\n"
+        f"    pass{body}\n",
+        encoding="utf-8",
+    )
+
+
+def _install_fake(site: Path, dist: str, entry_point: str) -> None:
+    info = site / f"{dist}-0.1.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(
+        f"Metadata-Version: 2.1\nName: {dist}\nVersion: 0.1\n", encoding="utf-8"
+    )
+    (info / "entry_points.txt").write_text(
+        f"[llm]\n{dist} = {entry_point}\n", encoding="utf-8"
+    )
+
+
+def _help_with(site: Path, subprocess_env) -> tuple[str, bool]:
+    """(``llm --help`` output, whether the plugin module was imported)."""
+    env = dict(subprocess_env)
+    env["PYTHONPATH"] = os.pathsep.join([str(site), env["PYTHONPATH"]])
+    result = subprocess.run(
+        [sys.executable, "-c", HELP_PROBE.replace("llm_test_plugin", "llm_edited")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=True,
+    )
+    *lines, marker = result.stdout.strip().splitlines()
+    return "\n".join(lines), marker == "LOADED"
+
+
+def test_help_cache_notices_edited_plugin_module(tmp_path, subprocess_env):
+    """Editing an editable-installed plugin, with no new version, refreshes the cache."""
+    site = tmp_path / "site"
+    site.mkdir()
+    _install_fake(site, "llm_edited", "llm_edited")
+    module = site / "llm_edited.py"
+    _write_plugin(module, ["edited-one"])
+    text, loaded = _help_with(site, subprocess_env)
+    assert loaded and "edited-one" in text and "edited-two" not in text
+    assert _help_with(site, subprocess_env) == (text, False)
+    _write_plugin(module, ["edited-one", "edited-two"])
+    text, loaded = _help_with(site, subprocess_env)
+    assert loaded, "the stale cache was used"
+    assert "edited-two" in text and "Command edited-two" in text
+    # The refreshed cache is used again.
+    assert _help_with(site, subprocess_env) == (text, False)
+
+
+def test_help_cache_notices_edited_module_beside_the_entry_point(
+    tmp_path, subprocess_env
+):
+    """A plugin package's entry point module imports its commands from a sibling."""
+    site = tmp_path / "site"
+    package = site / "llm_edited"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    (package / "plugin.py").write_text(
+        "from .commands import register_commands  # noqa: F401\n", encoding="utf-8"
+    )
+    _install_fake(site, "llm_edited", "llm_edited.plugin")
+    _write_plugin(package / "commands.py", ["edited-one"])
+    first, _ = _help_with(site, subprocess_env)
+    assert "edited-one" in first
+    assert _help_with(site, subprocess_env) == (first, False)
+    # Same size, only the modification time differs: still a change.
+    source = (package / "commands.py").read_text(encoding="utf-8")
+    (package / "commands.py").write_text(
+        source.replace("edited-one", "edited-uno"), encoding="utf-8"
+    )
+    stat = (package / "commands.py").stat()
+    os.utime(package / "commands.py", ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    text, loaded = _help_with(site, subprocess_env)
+    assert loaded and "edited-uno" in text and "edited-one" not in text
 
 
 def test_group_class():

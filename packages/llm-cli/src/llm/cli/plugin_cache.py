@@ -3,8 +3,11 @@
 ``llm --help`` should list the commands plugins add without paying for loading
 every plugin. The cache is keyed by a fingerprint of the installed entry points
 in the ``llm`` and ``llm_default_plugins`` groups (distribution directory names
-carry the versions) plus ``LLM_LOAD_PLUGINS``; any change gives a new
-fingerprint, and a missing entry means the plugins get loaded once to rebuild it.
+carry the versions), the size and modification time of each plugin module's
+source files (so editing an editable install, ``llm install -e``, counts as a
+change even without a new version) and ``LLM_LOAD_PLUGINS``. Any change gives a
+new fingerprint, and a missing entry means the plugins get loaded once to
+rebuild it.
 """
 
 from __future__ import annotations
@@ -34,7 +37,8 @@ def _plugin_sections(text: str) -> str:
 
 
 def fingerprint() -> str:
-    """A hash of every installed distribution offering llm plugins, with versions."""
+    """A hash of every installed distribution offering llm plugins, with versions
+    and the state of the plugin modules' source files."""
     found: list[str] = []
     for entry in sys.path:
         directory = entry or "."
@@ -55,10 +59,104 @@ def fingerprint() -> str:
             sections = _plugin_sections(text)
             if sections:
                 found.append(f"{directory}/{name}\n{sections}")
+                found.extend(
+                    _source_state(module) for module in _entry_modules(sections)
+                )
     found.append(f"LLM_LOAD_PLUGINS={os.environ.get('LLM_LOAD_PLUGINS')!r}")
     data = "\n\n".join(found).encode("utf-8")
     # Not a security boundary, just change detection: a CRC plus the length is plenty.
     return f"{zlib.crc32(data):08x}-{len(data)}"
+
+
+def _entry_modules(sections: str) -> list[str]:
+    """The modules named by ``name = module:attr [extras]`` lines."""
+    modules = []
+    for line in sections.splitlines():
+        if line.startswith("[") or "=" not in line:
+            continue
+        value = line.split("=", 1)[1]
+        module = value.split(":", 1)[0].split("[", 1)[0].strip()
+        if module:
+            modules.append(module)
+    return modules
+
+
+def _source_state(module: str) -> str:
+    """Path, size and mtime of the source files of ``module``, found without importing it.
+
+    A module in a package stands for every ``.py`` file beside it, since a
+    plugin's entry point usually imports its siblings; a lone top-level module
+    is just its own file.
+    """
+    lines = [module]
+    for path in _source_files(module):
+        try:
+            info = os.stat(path)
+        except OSError:
+            continue
+        lines.append(f"{path} {info.st_size} {info.st_mtime_ns}")
+    return "\n".join(lines)
+
+
+def _source_files(module: str) -> list[str]:
+    parts = module.split(".")
+    locations, origin = _top_level(parts[0])
+    for part in parts[1:]:
+        locations, origin = _child(locations, part)
+        if not locations and origin is None:
+            return []
+    if locations:  # a package: every module directly in it
+        return [path for location in locations for path in _python_files(location)]
+    if origin is None:
+        return []
+    if len(parts) > 1:
+        return _python_files(os.path.dirname(origin))
+    return [origin]
+
+
+def _top_level(name: str) -> tuple[list[str], str | None]:
+    """(package directories, module file) for a top-level module name.
+
+    importlib.util.find_spec() only locates a top-level name (through the path
+    and any editable-install finders); it does not import it.
+    """
+    loaded = sys.modules.get(name)
+    if loaded is not None:
+        return list(getattr(loaded, "__path__", None) or []), getattr(
+            loaded, "__file__", None
+        )
+    from importlib.util import find_spec
+
+    try:
+        spec = find_spec(name)
+    except (ImportError, ValueError):
+        return [], None
+    if spec is None:
+        return [], None
+    locations = list(spec.submodule_search_locations or [])
+    return locations, spec.origin if spec.has_location else None
+
+
+def _child(locations: list[str], name: str) -> tuple[list[str], str | None]:
+    """Look ``name`` up in package directories the way the import system would."""
+    namespace = []
+    for location in locations:
+        path = os.path.join(location, name)
+        if os.path.isfile(os.path.join(path, "__init__.py")):
+            return [path], os.path.join(path, "__init__.py")
+        if os.path.isfile(path + ".py"):
+            return [], path + ".py"
+        if os.path.isdir(path):
+            namespace.append(path)
+    return namespace, None
+
+
+def _python_files(directory: str) -> list[str]:
+    try:
+        names = sorted(os.listdir(directory))
+    except OSError:
+        return []
+    return [os.path.join(directory, name) for name in names if name.endswith(".py")]
 
 
 def cache_path() -> str:
