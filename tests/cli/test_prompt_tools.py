@@ -195,6 +195,74 @@ def test_continue_recreates_configured_toolbox(invoke, tools_plugin):
     assert echo_output(result.stdout)["tool_results"][-1]["output"] == "p-b:2"
 
 
+def test_continue_recreates_toolbox_that_was_not_called(invoke, tools_plugin):
+    assert invoke(["-m", "echo", "first", "-T", 'Memory(prefix="q:")']).exit_code == 0
+    call = tool_calls({"name": "Memory_recall", "arguments": {"key": "k"}, "id": "1"})
+    result = invoke(["-c", call])
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == ""
+    assert echo_output(result.stdout)["tool_results"][-1]["output"] == "q:k:0"
+
+
+def test_continue_recreates_two_configurations_of_a_toolbox(invoke, tools_plugin):
+    call = tool_calls({"name": "Memory_recall", "arguments": {"key": "k"}, "id": "1"})
+    args = ["-m", "echo", call, "-T", 'Memory(prefix="a")', "-T", "Memory(start=4)"]
+    first = echo_output(invoke(args).stdout)
+    second = echo_output(invoke(["-c", call]).stdout)
+    assert second["tools"] == first["tools"] == ["Memory_recall", "Memory_recall"]
+    assert second["tool_results"][-1] == first["tool_results"][-1]
+
+
+def test_continue_keeps_server_side_tools_and_order(invoke, logs_path):
+    args = ["-m", "echo", "first", "-T", "EchoSearch(depth=3)", "-T", "llm_version"]
+    args += ["-T", 'ServerSideTool({"type": "browser_search"})']
+    first = echo_output(invoke(args).stdout)
+    result = invoke(["-c", "second"])
+    assert result.exit_code == 0, result.stderr
+    second = echo_output(result.stdout)
+    assert second["tools"] == first["tools"]
+    assert second["tools"] == ["echo_search", "llm_version", "browser_search"]
+    assert second["server_tools"] == [
+        {"type": "echo_search", "depth": 3},
+        {"type": "browser_search"},
+    ]
+    # The continued prompt is logged with them too, so a further -c keeps them.
+    third = echo_output(invoke(["-c", "third"]).stdout)
+    assert third["server_tools"] == second["server_tools"]
+
+
+def test_continue_with_toolbox_logged_before_toolboxes_were_recorded(
+    invoke, tools_plugin, logs_path
+):
+    """Older logs only know a toolbox's configuration from the calls it ran."""
+    import sqlite3
+
+    call = tool_calls({"name": "Memory_recall", "arguments": {"key": "a"}, "id": "1"})
+    assert invoke(["-m", "echo", call, "-T", 'Memory(prefix="p-")']).exit_code == 0
+    conn = sqlite3.connect(str(logs_path))
+    with conn:
+        conn.execute("delete from tool_instance_responses")
+    conn.close()
+    call = tool_calls({"name": "Memory_recall", "arguments": {"key": "b"}, "id": "2"})
+    result = invoke(["-c", call])
+    assert echo_output(result.stdout)["tool_results"][-1]["output"] == "p-b:0"
+
+
+def test_server_tools_come_from_the_continuing_model(invoke, logs_path, capsys):
+    from llm.cli.tooling import tools_from_logs
+    from llm.logs import latest_conversation_id, open_logs_db
+
+    assert invoke(["-m", "echo", "first", "-T", "EchoSearch(depth=2)"]).exit_code == 0
+    db = open_logs_db(logs_path)
+    conversation_id = latest_conversation_id(db)
+    [tool] = tools_from_logs(db, conversation_id, model=llm.get_model("echo"))
+    assert tool.tool_spec(None) == {"type": "echo_search", "depth": 2}
+    # A model without that server-side tool continues without it, with a warning.
+    capsys.readouterr()
+    assert tools_from_logs(db, conversation_id, model=llm.get_model("mock")) == []
+    assert "not available: EchoSearch" in capsys.readouterr().err
+
+
 def test_server_side_tools_by_class_name(invoke):
     result = invoke(
         [

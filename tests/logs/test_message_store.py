@@ -151,6 +151,30 @@ def test_continue_fragment_and_tool_threads(store_path):
     assert messages[2]["parts"][0]["output"] == "0.32"
 
 
+def test_latest_tools_of_a_thread(store_path):
+    """``-c`` on a thread sets up its turns' tools again, toolbox arguments included."""
+    from llm.logs.prompt_tools import ConfiguredTool, latest_tools
+
+    db = open_logs_db()
+    found = latest_tools(db, o.TOOL_THREAD)
+    assert found.functions == ["llm_version"]
+    assert found.toolboxes == []
+    assert found.model == "mock"
+    with db.conn:
+        db.execute(
+            "insert into tools (id, hash, name) values (2, 'h2', 'Memory_recall')"
+        )
+        db.execute(
+            "insert into tool_instances (id, name, arguments) "
+            """values (9, 'Memory', '{"prefix": "q:"}')"""
+        )
+        db.execute("insert into turn_tools values (?, 2, 9)", (o.TOOL_TURNS[1],))
+    found = latest_tools(db, o.TOOL_THREAD)
+    assert found.functions == ["llm_version", "Memory_recall"]
+    assert found.toolboxes == [ConfiguredTool("Memory", {"prefix": "q:"})]
+    assert latest_tools(db, o.FRAGMENT_THREAD) is None
+
+
 def test_status_counts_threads_and_turns(store_path, run_logs):
     output = run_logs("status").output
     assert "Number of threads logged:       3" in output

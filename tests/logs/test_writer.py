@@ -6,9 +6,10 @@ import asyncio
 import hashlib
 import json
 
-import llm
 import pytest
 import sqlite_utils
+
+import llm
 from llm.parts import StreamEvent
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
@@ -225,6 +226,51 @@ def test_chain_logs_tools_calls_results_and_instances(logs_db, mock_model):
         json.loads(multiply_tool["input_schema"])["properties"]["a"]["type"]
         == "integer"
     )
+
+
+def test_toolboxes_and_server_tools_of_a_prompt_are_recorded(logs_db):
+    """Which toolbox configurations and server-side tools a prompt had, called or not."""
+    from llm_test_plugin import EchoSearch
+
+    tools = [
+        EchoSearch(depth=2),
+        multiply,
+        Counter(7),
+        llm.ServerSideTool({"type": "x"}),
+    ]
+    for text in ("first", "second"):
+        response = llm.get_model("echo").prompt(text, tools=tools)
+        response.text()
+        response.log_to_db(logs_db)
+    linked = rows(
+        logs_db,
+        'select r.prompt, ti.name, ti.arguments, x."order" '
+        "from tool_instance_responses x join tool_instances ti on ti.id = x.instance_id "
+        "join responses r on r.id = x.response_id order by r.id",
+    )
+    assert [(row["prompt"], row["name"], row["order"]) for row in linked] == [
+        ("first", "Counter", 2),
+        ("second", "Counter", 2),
+    ]
+    assert json.loads(linked[0]["arguments"]) == {"start": 7}
+    server = rows(
+        logs_db,
+        'select r.prompt, st.name, st.type, st.arguments, x."order" '
+        "from server_tool_responses x join server_tools st on st.id = x.server_tool_id "
+        'join responses r on r.id = x.response_id order by r.id, x."order"',
+    )
+    assert [
+        (s["prompt"], s["name"], s["type"], json.loads(s["arguments"]), s["order"])
+        for s in server
+    ] == [
+        ("first", "EchoSearch", "echo_search", {"depth": 2}, 0),
+        ("first", "ServerSideTool", "x", {"spec": {"type": "x"}}, 3),
+        ("second", "EchoSearch", "echo_search", {"depth": 2}, 0),
+        ("second", "ServerSideTool", "x", {"spec": {"type": "x"}}, 3),
+    ]
+    # Each configuration is stored once.
+    assert logs_db["tool_instances"].count == 1
+    assert logs_db["server_tools"].count == 2
 
 
 def test_tool_result_attachments_and_exceptions(logs_db, mock_model):

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+
 from llm.toolspec import parse_tool_spec
 
 FUNCTIONS_MODULE = "llm_functions"
@@ -100,72 +101,116 @@ def resolve_tools(
     return tools
 
 
-def tools_from_logs(db: Any, conversation_id: str) -> list[Any]:
-    """Rebuild the tools of a logged conversation's latest prompt that had any.
+def tools_from_logs(db: Any, conversation_id: str, model: Any = None) -> list[Any]:
+    """Set up again the tools of a logged conversation's latest prompt that had any.
 
-    Function tools are found again by name among the registered tools;
-    toolboxes are re-created from the configuration their logged calls
-    recorded (or with no arguments). Tools that are no longer installed, and
-    ``--functions`` code (which is not logged), are left out with a warning.
+    Function tools are found by name among the registered tools; toolboxes
+    are re-created with the constructor arguments that were logged, and
+    server-side tools from ``model``'s supported classes (the model that
+    logged them when ``model`` is None), in the order they were given. Tools
+    that are no longer installed, and ``--functions`` code (which is not
+    logged), are left out with a warning.
     """
     import llm
-    from llm.logs import LogFilter, iter_logs
+    from llm.logs.prompt_tools import ConfiguredTool, latest_tools
 
-    records = list(iter_logs(db, LogFilter(count=0, conversation_id=conversation_id)))
-    logged: list[dict[str, Any]] = []
-    for record in reversed(records):
-        if record.get("tools"):
-            logged = record["tools"]
-            break
-    if not logged:
+    logged = latest_tools(db, conversation_id)
+    if logged is None:
         return []
-    configs: dict[str, Any] = {}
-    for record in records:
-        for result in record.get("tool_results") or []:
-            instance = result.get("instance")
-            if instance and instance.get("name"):
-                configs[instance["name"]] = instance.get("arguments")
     registry = llm.get_tools()
-    toolboxes = {
+    toolbox_classes = {
         name: value
         for name, value in registry.items()
         if isinstance(value, type) and issubclass(value, llm.Toolbox)
     }
-    tools: list[Any] = []
-    built: dict[str, Any] = {}
+    toolboxes = logged.toolboxes
+    if not toolboxes:
+        # Logged before toolboxes were recorded: infer them from their tool names.
+        for name in logged.functions:
+            owner = next((t for t in toolbox_classes if name.startswith(t + "_")), None)
+            if owner is not None and all(t.name != owner for t in toolboxes):
+                arguments = logged.toolbox_arguments.get(owner)
+                toolboxes.append(ConfiguredTool(owner, arguments))
     missing: list[str] = []
-    for entry in logged:
-        name = entry.get("name") or ""
+    placed: list[tuple[int | None, Any]] = []
+    for entry in toolboxes:
+        toolbox = toolbox_classes.get(entry.name)
+        if toolbox is None:
+            missing.append(entry.name)
+            continue
+        placed.append((entry.position, _recreate(toolbox, entry)))
+    if logged.server_tools:
+        classes = _server_tool_classes(model or logged.model)
+        for entry in logged.server_tools:
+            if entry.name in classes:
+                placed.append((entry.position, _recreate(classes[entry.name], entry)))
+            else:
+                missing.append(entry.name)
+    prefixes = tuple(entry.name + "_" for entry in toolboxes)
+    functions = []
+    for name in logged.functions:
+        if name.startswith(prefixes):
+            continue
         found = registry.get(name)
         if isinstance(found, llm.Tool):
-            tools.append(found)
-            continue
-        owner = next((t for t in toolboxes if name.startswith(t + "_")), None)
-        if owner is None:
+            functions.append(found)
+        else:
             missing.append(name)
-            continue
-        if owner not in built:
-            config = configs.get(owner)
-            toolbox: Any = toolboxes[owner]
-            try:
-                if isinstance(config, dict):
-                    built[owner] = toolbox(**config)
-                elif config is not None:
-                    built[owner] = toolbox(config)
-                else:
-                    built[owner] = toolbox()
-            except Exception as ex:
-                click.echo(f"Warning: could not re-create {owner}: {ex}", err=True)
-                built[owner] = None
-                continue
-            tools.append(built[owner])
     if missing:
         click.echo(
             "Warning: tools from the earlier prompt are not available: "
             + ", ".join(missing),
             err=True,
         )
-    return tools
+    return _in_given_order(placed, functions)
+
+
+def _recreate(cls: type, entry: Any) -> Any:
+    """``cls`` made with logged constructor arguments; None (with a warning) if it fails."""
+    arguments = entry.arguments
+    try:
+        if isinstance(arguments, dict):
+            return cls(**arguments)
+        if arguments is not None:
+            return cls(arguments)
+        return cls()
+    except Exception as ex:
+        click.echo(f"Warning: could not re-create {entry.name}: {ex}", err=True)
+        return None
+
+
+def _server_tool_classes(model: Any) -> dict[str, type]:
+    """The server-side tool classes ``model`` (an object or a model ID) supports, by name."""
+    import llm
+
+    if isinstance(model, str):
+        try:
+            model = llm.get_model(model)
+        except llm.UnknownModelError:
+            return {}
+    supported = getattr(model, "supported_server_side_tools", None) or ()
+    return {cls.__name__: cls for cls in supported}
+
+
+def _in_given_order(
+    placed: list[tuple[int | None, Any]], functions: list[Any]
+) -> list[Any]:
+    """Toolboxes and server tools at their logged positions, function tools in the gaps."""
+    slots: dict[int, Any] = {}
+    unplaced = []
+    for position, tool in placed:
+        if tool is None:
+            continue
+        if position is None or position in slots:
+            unplaced.append(tool)
+        else:
+            slots[position] = tool
+    free = 0
+    for tool in functions:
+        while free in slots:
+            free += 1
+        slots[free] = tool
+    return [slots[key] for key in sorted(slots)] + unplaced
 
 
 def describe_call(tool_call: Any) -> str:

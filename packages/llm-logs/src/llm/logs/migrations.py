@@ -305,6 +305,55 @@ def m009_reading_indexes(conn: sqlite3.Connection) -> None:
     _index(conn, "idx_responses_schema_id", "responses", '"schema_id", "id"')
 
 
+def m010_prompt_toolboxes_server_tools(conn: sqlite3.Connection) -> None:
+    # Which configured toolboxes and server-side tools a prompt was given, so
+    # ``-c`` can set up exactly the same ones again. ``order`` is the position
+    # in the prompt's tools list.
+    _create_or_extend(
+        conn,
+        "tool_instance_responses",
+        [
+            ("instance_id", 'INTEGER REFERENCES "tool_instances"("id")'),
+            ("response_id", 'TEXT REFERENCES "responses"("id")'),
+            ("order", "INTEGER"),
+        ],
+        'PRIMARY KEY ("instance_id", "response_id")',
+    )
+    _create_or_extend(
+        conn,
+        "server_tools",
+        [
+            ("id", "INTEGER PRIMARY KEY"),
+            ("name", "TEXT"),
+            ("type", "TEXT"),
+            ("arguments", "TEXT"),
+        ],
+    )
+    _create_or_extend(
+        conn,
+        "server_tool_responses",
+        [
+            ("server_tool_id", 'INTEGER REFERENCES "server_tools"("id")'),
+            ("response_id", 'TEXT REFERENCES "responses"("id")'),
+            ("order", "INTEGER"),
+        ],
+        'PRIMARY KEY ("server_tool_id", "response_id")',
+    )
+    _index(
+        conn,
+        "idx_tool_instance_responses_response_id",
+        "tool_instance_responses",
+        '"response_id"',
+    )
+    _index(
+        conn,
+        "idx_server_tool_responses_response_id",
+        "server_tool_responses",
+        '"response_id"',
+    )
+    _index(conn, "idx_server_tools_name", "server_tools", '"name"')
+
+
 MIGRATIONS: list[Migration] = [
     ("m001_conversations_responses", m001_conversations_responses),
     ("m002_responses_fts", m002_responses_fts),
@@ -315,6 +364,7 @@ MIGRATIONS: list[Migration] = [
     ("m007_resolved_model_reasoning", m007_resolved_model_reasoning),
     ("m008_response_extras", m008_response_extras),
     ("m009_reading_indexes", m009_reading_indexes),
+    ("m010_prompt_toolboxes_server_tools", m010_prompt_toolboxes_server_tools),
 ]
 
 

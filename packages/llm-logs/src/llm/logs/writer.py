@@ -16,7 +16,7 @@ from llm.fragments import fragment_hash
 from llm.parts import Part, ReasoningPart, TextPart, ToolCallPart
 from llm.schemas import make_schema_id
 from llm.sqlite import write_transaction
-from llm.tools import Tool, Toolbox
+from llm.tools import ServerSideTool, Tool, Toolbox
 from llm.utils import truncate_string
 
 from .db import ensure_ready
@@ -69,6 +69,21 @@ SELECT_INSTANCE = (
 )
 INSERT_INSTANCE = (
     'INSERT INTO "tool_instances" ("plugin", "name", "arguments") VALUES (?, ?, ?)'
+)
+INSERT_INSTANCE_RESPONSE = (
+    'INSERT OR IGNORE INTO "tool_instance_responses" ("instance_id", "response_id", '
+    '"order") VALUES (?, ?, ?)'
+)
+SELECT_SERVER_TOOL = (
+    'SELECT "id" FROM "server_tools" WHERE "name" = ? AND "type" IS ? '
+    'AND "arguments" = ? LIMIT 1'
+)
+INSERT_SERVER_TOOL = (
+    'INSERT INTO "server_tools" ("name", "type", "arguments") VALUES (?, ?, ?)'
+)
+INSERT_SERVER_TOOL_RESPONSE = (
+    'INSERT OR IGNORE INTO "server_tool_responses" ("server_tool_id", '
+    '"response_id", "order") VALUES (?, ?, ?)'
 )
 INSERT_TOOL_RESULT = (
     'INSERT INTO "tool_results" ("response_id", "tool_id", "name", "output", '
@@ -235,6 +250,38 @@ def _instance_id(conn: sqlite3.Connection, instance: Toolbox) -> int:
     return int(cursor.lastrowid or 0)
 
 
+def _server_tool_id(conn: sqlite3.Connection, tool: ServerSideTool) -> int:
+    name = type(tool).__name__
+    arguments = json.dumps(tool.config(), default=repr, sort_keys=True)
+    row = conn.execute(SELECT_SERVER_TOOL, (name, tool.name, arguments)).fetchone()
+    if row:
+        return int(row[0])
+    cursor = conn.execute(INSERT_SERVER_TOOL, (name, tool.name, arguments))
+    return int(cursor.lastrowid or 0)
+
+
+def configured_tools(
+    raw_tools: list[Any],
+) -> tuple[list[tuple[int, Toolbox]], list[tuple[int, ServerSideTool]]]:
+    """The toolbox instances and server-side tools among a prompt's ``tools=``.
+
+    Each comes with its position in the list; a toolbox counts once even when
+    several of its tools were passed one by one.
+    """
+    toolboxes: list[tuple[int, Toolbox]] = []
+    server: list[tuple[int, ServerSideTool]] = []
+    seen: set[int] = set()
+    for position, item in enumerate(raw_tools):
+        if isinstance(item, ServerSideTool):
+            server.append((position, item))
+            continue
+        owner = item if isinstance(item, Toolbox) else getattr(item, "toolbox", None)
+        if isinstance(owner, Toolbox) and id(owner) not in seen:
+            seen.add(id(owner))
+            toolboxes.append((position, owner))
+    return toolboxes, server
+
+
 def log_response(db: Any, response: Any) -> None:
     """Record ``response`` (and its conversation, prompt, fragments, tools...) in ``db``.
 
@@ -294,6 +341,7 @@ def log_response(db: Any, response: Any) -> None:
     tools = (
         [t for t in prompt.tools if isinstance(t, Tool)] if prompt._raw_tools else []
     )
+    toolboxes, server_tools = configured_tools(prompt._raw_tools)
     attachment_rows = [_attachment_row(a) for a in prompt.attachments]
     result_attachments = [
         [_attachment_row(a) for a in (result.attachments or [])]
@@ -326,6 +374,14 @@ def log_response(db: Any, response: Any) -> None:
             tool_id = _tool_id(conn, tool)
             tool_ids[tool.name] = tool_id
             conn.execute(INSERT_TOOL_RESPONSE, (tool_id, response_id))
+        for order, toolbox in toolboxes:
+            instance_id = _instance_id(conn, toolbox)
+            conn.execute(INSERT_INSTANCE_RESPONSE, (instance_id, response_id, order))
+        for order, server_tool in server_tools:
+            server_tool_id = _server_tool_id(conn, server_tool)
+            conn.execute(
+                INSERT_SERVER_TOOL_RESPONSE, (server_tool_id, response_id, order)
+            )
         for call in response._tool_calls:
             conn.execute(
                 INSERT_TOOL_CALL,
