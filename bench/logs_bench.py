@@ -10,8 +10,8 @@ now and then. Prints:
 
 * the time ``log_to_db`` takes per response (model execution excluded), as the
   median of batches, while the database grows;
-* wall time of ``llm logs -n 3``, ``llm logs -q WORD`` and
-  ``llm logs -n 0 --json`` (output discarded), each in a fresh process;
+* wall time of ``llm logs -n 3``, ``llm logs -q WORD``, ``llm logs -n 0 --json``,
+  ``llm logs -n 0 --short`` and others (output discarded), each in a fresh process;
 * peak memory (max RSS) of ``llm logs -n 0 --json`` at half and full size,
   which stays flat when output streams.
 """
@@ -173,6 +173,7 @@ def main() -> None:
             ("llm logs -q walrus -n 0 --json", ["-q", "walrus", "-n", "0", "--json"]),
             ("llm logs -m bench -n 3", ["-m", "bench", "-n", "3"]),
             ("llm logs -n 0 --json", ["-n", "0", "--json"]),
+            ("llm logs -n 0 --short", ["-n", "0", "--short"]),
             ("llm logs -n 0", ["-n", "0"]),
         ):
             run_logs(path, *extra)  # warm-up

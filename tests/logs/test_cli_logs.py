@@ -6,8 +6,9 @@ import json
 import sqlite3
 from pathlib import Path
 
-import llm
 import pytest
+
+import llm
 
 yaml = pytest.importorskip("yaml")
 
@@ -132,6 +133,46 @@ def test_short_yaml_and_usage(logs_db, mock_model, run_logs):
     assert "T" in short[0]["datetime"] and "." not in short[0]["datetime"]
     with_usage = yaml.safe_load(run_logs("-s", "-u").output)
     assert with_usage[0]["usage"] == {"input": 7, "output": 3, "details": {"r": 1}}
+
+
+def test_short_yaml_is_exactly_what_yaml_dump_gives(logs_db, mock_model, run_logs):
+    """libyaml is used where it prints the same text; emoji, control characters
+    and non-ASCII keys (which it prints differently) still come out as before."""
+    from llm.logs import LogFilter, iter_logs
+    from llm.logs.render import short_record
+
+    prompts = [
+        "plain words: with 'quotes', #hashes and a: colon",
+        "pelican \U0001f426 emoji",
+        "bell \x07 and \u2028 separator",
+        "yes",
+        "caf\u00e9 " * 40,
+    ]
+    for prompt in prompts:
+        log(logs_db, mock_model, prompt, "ok")
+    call = llm.ToolCall(name="f", arguments={"cl\u00e9": "\u00e9t\u00e9", "": 1})
+    log(logs_db, mock_model, "tool", [call])
+    expected = "".join(
+        yaml.dump([short_record(r)], sort_keys=False, allow_unicode=True, width=80)
+        for r in iter_logs(logs_db, LogFilter(count=0))
+    )
+    result = run_logs("-n", "0", "--short")
+    assert result.exit_code == 0, result.output
+    assert result.output == expected
+    assert "\U0001f426" in result.output
+    loaded = [r["prompt"] for r in yaml.safe_load(result.output)]
+    assert loaded[:2] + loaded[3:4] == [prompts[0], prompts[1], "yes"]
+
+
+def test_short_yaml_of_many_records_in_batches(logs_db, mock_model, run_logs):
+    from llm.cli.commands.logs import YAML_BATCH
+
+    for index in range(YAML_BATCH + 3):
+        log(logs_db, mock_model, f"prompt {index}", "ok")
+    short = yaml.safe_load(run_logs("-n", "0", "-s").output)
+    assert [r["prompt"] for r in short] == [
+        f"prompt {index}" for index in range(YAML_BATCH + 3)
+    ]
 
 
 def test_usage_in_markdown(logs_db, mock_model, run_logs):

@@ -189,12 +189,27 @@ _TOOL_RESULTS_SQL = """(
 )"""
 
 
+def _unless_empty(table: str, aggregate: str) -> str:
+    """``aggregate``, skipped (NULL) for every row when ``table`` has no rows at all.
+
+    The inner check does not depend on the row, so SQLite runs it once per
+    query, in the same snapshot as the rest; the per-row subquery is then only
+    run in databases that use the feature.
+    """
+    return (
+        f'case when (select 1 from "{table}" limit 1) is null then null '
+        f"else {aggregate} end"
+    )
+
+
 def _responses_select(expand_fragments: bool) -> str:
     content = (
         "f.content"
         if expand_fragments
         else f"substr(f.content, 1, {FRAGMENT_PREVIEW + 1})"
     )
+    prompt_fragments = _FRAGMENTS_SQL.format(table="prompt_fragments", content=content)
+    system_fragments = _FRAGMENTS_SQL.format(table="system_fragments", content=content)
     return f"""
 select
   r.id, r.model, r.resolved_model, r.prompt, r.system, r.prompt_json,
@@ -202,12 +217,12 @@ select
   r.duration_ms, r.datetime_utc, r.input_tokens, r.output_tokens,
   r.token_details, c.name as conversation_name, c.model as conversation_model,
   s.content as schema_json,
-  {_FRAGMENTS_SQL.format(table="prompt_fragments", content=content)} as prompt_fragments,
-  {_FRAGMENTS_SQL.format(table="system_fragments", content=content)} as system_fragments,
-  {_TOOLS_SQL} as tools,
-  {_TOOL_CALLS_SQL} as tool_calls,
-  {_TOOL_RESULTS_SQL} as tool_results,
-  {_ATTACHMENTS_SQL} as attachments,
+  {_unless_empty("prompt_fragments", prompt_fragments)} as prompt_fragments,
+  {_unless_empty("system_fragments", system_fragments)} as system_fragments,
+  {_unless_empty("tool_responses", _TOOLS_SQL)} as tools,
+  {_unless_empty("tool_calls", _TOOL_CALLS_SQL)} as tool_calls,
+  {_unless_empty("tool_results", _TOOL_RESULTS_SQL)} as tool_results,
+  {_unless_empty("prompt_attachments", _ATTACHMENTS_SQL)} as attachments,
   x.status as status, x.error as error,
   {{rank}} as _key
 from {{source}}
@@ -340,7 +355,14 @@ def _finish_record(row: dict[str, Any], expand: bool) -> dict[str, Any]:
     for result in row["tool_results"]:
         if result.get("attachments") is None:
             result["attachments"] = []
-    return order_record(row)
+    # The select lists columns in RECORD_KEYS order, so only these need tidying.
+    status = row.pop("status")
+    error = row.pop("error")
+    if status:
+        row["status"] = status
+        if error:
+            row["error"] = error
+    return row
 
 
 def order_record(row: dict[str, Any]) -> dict[str, Any]:

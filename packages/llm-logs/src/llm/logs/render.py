@@ -38,8 +38,9 @@ def record_json(record: dict[str, Any]) -> str:
     """One record as indented JSON, nested two levels deep inside an array.
 
     The same text as ``json.dumps(record, indent=2)`` shifted right by two
-    spaces, but scalars and empty values go through the C encoder: the
-    pure-Python indenting encoder is only used for non-empty nested values.
+    spaces, but strings go through the C string encoder and other scalars and
+    empty values are written directly: the pure-Python indenting encoder is
+    only used for non-empty nested values.
     """
     lines = []
     for key, value in record.items():
@@ -50,8 +51,13 @@ def record_json(record: dict[str, Any]) -> str:
             text = "null"
         elif kind is int:
             text = int.__repr__(value)
-        elif value and isinstance(value, (dict, list)):
-            text = _PRETTY.encode(value).replace("\n", "\n    ")
+        elif kind is list or kind is dict:
+            if value:
+                text = _PRETTY.encode(value).replace("\n", "\n    ")
+            else:
+                text = "[]" if kind is list else "{}"
+        elif kind is bool:
+            text = "true" if value else "false"
         else:
             text = _COMPACT.encode(value)
         quoted = _KEYS.get(key)
