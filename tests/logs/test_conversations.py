@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 
-import llm
 import pytest
+
+import llm
 from llm.logs import latest_conversation_id, load_conversation
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 32

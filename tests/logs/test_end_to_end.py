@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import pytest
+
 from llm.logs import open_logs_db
 
 SLOW_MODEL = """

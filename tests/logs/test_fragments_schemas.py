@@ -7,8 +7,9 @@ import http.server
 import json
 import threading
 
-import llm
 import pytest
+
+import llm
 from llm.errors import FragmentNotFound, SchemaError
 from llm.logs.fragments import (
     get_fragment,

@@ -7,9 +7,10 @@ import sqlite3
 import subprocess
 import sys
 
-import llm
 import pytest
 import sqlite_utils
+
+import llm
 from llm.logs import open_logs_db
 from llm.logs.migrations import MIGRATIONS, MIGRATIONS_TABLE
 
