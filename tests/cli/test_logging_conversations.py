@@ -42,6 +42,45 @@ def test_database_option(invoke, tmp_path, logs_path):
     assert len(logged_responses(other)) == 2
 
 
+def test_reading_another_sqlite_file_leaves_it_alone(invoke, tmp_path):
+    """``llm logs -d`` refuses a database holding other tables instead of migrating it."""
+    import hashlib
+    import sqlite3
+
+    other = tmp_path / "inventory.db"
+    conn = sqlite3.connect(str(other))
+    with conn:
+        conn.execute("create table items (name text)")
+        conn.execute("insert into items values ('spoon')")
+    conn.close()
+    before = hashlib.sha256(other.read_bytes()).hexdigest()
+    for args in (
+        ["logs", "-d", str(other)],
+        ["logs", "list", "-d", str(other), "--json"],
+    ):
+        result = invoke(args)
+        assert result.exit_code == 1
+        assert result.stderr.startswith(f"Error: {other} is not an LLM logs database")
+        assert "Traceback" not in result.stderr
+    assert hashlib.sha256(other.read_bytes()).hexdigest() == before
+    assert [row["name"] for row in rows(other, "select name from sqlite_master")] == [
+        "items"
+    ]
+
+
+def test_logging_to_new_and_existing_logs_databases_with_d(invoke, tmp_path):
+    fresh = tmp_path / "fresh.db"
+    assert invoke(["-m", "echo", "first", "-d", str(fresh)]).exit_code == 0
+    assert invoke(["-m", "echo", "second", "-d", str(fresh)]).exit_code == 0
+    listed = invoke(["logs", "-d", str(fresh), "--json"])
+    assert listed.exit_code == 0, listed.stderr
+    assert [r["prompt"] for r in echo_output(listed.stdout)] == ["first", "second"]
+    # An empty SQLite file becomes a logs database when read, too.
+    empty = tmp_path / "empty.db"
+    empty.write_bytes(b"")
+    assert invoke(["logs", "-d", str(empty), "--json"]).stdout == "[]\n"
+
+
 def test_unusable_database(invoke, tmp_path):
     result = invoke(["-m", "echo", "x", "-d", str(tmp_path)])
     assert result.exit_code == 1

@@ -13,7 +13,15 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from llm.sqlite import configure, connect, connection_of, database_error
+from llm.errors import LogsDatabaseError
+from llm.sqlite import (
+    column_names,
+    configure,
+    connect,
+    connection_of,
+    database_error,
+    table_names,
+)
 
 from .state import logs_db_path
 
@@ -21,6 +29,9 @@ if TYPE_CHECKING:
     import sqlite_utils
 
 _READY_ATTRIBUTE = "_llm_logs_ready"
+# Tables that show a database holds LLM logs (see check_is_logs_database).
+LOG_TABLES = frozenset({"responses", "turns"})
+LEGACY_LOG_TABLES = frozenset({"log", "logs"})
 
 
 class LogsDatabase:
@@ -76,6 +87,7 @@ def open_logs_db(
     *,
     create: bool = True,
     migrate: bool = True,
+    logs_only: bool = False,
 ) -> LogsDatabase:
     """Open (creating if allowed) a logs database, in WAL mode and migrated.
 
@@ -85,11 +97,16 @@ def open_logs_db(
     Raises LogsDatabaseError when the path is missing (``create=False``), is a
     directory, is not SQLite or is read-only. ``migrate=False`` opens it as-is,
     for commands such as ``llm logs backup`` that must not change the file.
+    ``logs_only=True`` also refuses a database that holds tables but no logs
+    (see ``check_is_logs_database``), so reading commands pointed at some other
+    SQLite file never turn it into a logs database.
     """
     path = Path(path) if path is not None else logs_db_path()
     conn = connect(path, create=create)
     db = LogsDatabase(conn, path)
     try:
+        if logs_only:
+            check_is_logs_database(conn, path)
         if migrate:
             ensure_ready(db)
         else:
@@ -98,6 +115,27 @@ def open_logs_db(
         conn.close()
         raise database_error(ex, path) from ex
     return db
+
+
+def check_is_logs_database(conn: sqlite3.Connection, path: Path | None) -> None:
+    """Raise LogsDatabaseError if the database has tables but none that hold logs.
+
+    Logs live in ``responses``, in the original's newer ``turns``, or, in the
+    oldest databases, in a ``log``/``logs`` table with prompt and response
+    columns. An empty database is fine: it becomes a new logs database.
+    """
+    tables = table_names(conn)
+    if not tables or tables & LOG_TABLES:
+        return
+    for table in LEGACY_LOG_TABLES & tables:
+        if {"prompt", "response"} <= set(column_names(conn, table)):
+            return
+    conn.close()
+    raise LogsDatabaseError(
+        f"{path} is not an LLM logs database: it has tables, but no responses "
+        "or turns table. Pass the path to a logs database (see llm logs path).",
+        path,
+    )
 
 
 def dict_rows(cursor: sqlite3.Cursor) -> Iterator[dict[str, Any]]:

@@ -331,7 +331,7 @@ def list_logs(
             raise click.ClickException("Use --schema or --schema-multi, not both")
         database = database or path_option
         data = data or data_array or bool(data_key) or data_ids
-        db = open_logs_db(database, create=database is None)
+        db = open_logs_db(database, create=database is None, logs_only=True)
         if current_conversation and not conversation_id:
             conversation_id = latest_conversation_id(db)
             if conversation_id is None:
