@@ -37,6 +37,12 @@ def monotonic_ulid() -> str:
         return _encode(now, 10) + _encode(_last_random, 16)
 
 
+def ulid_from_parts(timestamp_ms: int, rest: int) -> str:
+    """A ULID made of a millisecond timestamp and an 80-bit number, for IDs that
+    must sort by time among real ULIDs (rows that were logged without one)."""
+    return _encode(timestamp_ms, 10) + _encode(rest, 16)
+
+
 def ulid_timestamp_ms(ulid: str) -> int:
     """The millisecond timestamp encoded in the first ten characters of a ULID."""
     value = 0
