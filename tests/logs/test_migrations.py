@@ -125,8 +125,14 @@ def test_upgrade_early_database_keeps_rows_and_indexes_them(tmp_path, run_logs):
     result = run_logs("-d", str(path), "-n", "0", "--json")
     assert result.exit_code == 0, result.output
     records = json.loads(result.output)
-    assert [r["response"] for r in records] == ["Wally and Gus", "Tusker"]
-    assert records[1]["options_json"] == {"temperature": 0.5}
+    # The pre-0.4 `logs` row shows too, first by time.
+    assert [r["response"] for r in records] == [
+        "ancient reply",
+        "Wally and Gus",
+        "Tusker",
+    ]
+    assert records[2]["options_json"] == {"temperature": 0.5}
+    assert records[0]["datetime_utc"] == "2023-06-01T10:00:00+00:00"
     conversation, messages, db = _continue(path)
     assert conversation.id == "01h80000000000000000000000"
     assert [(m["role"], m["parts"][0]["text"]) for m in messages] == [

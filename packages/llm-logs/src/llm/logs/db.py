@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 
 from llm.errors import LogsDatabaseError
 from llm.sqlite import (
-    column_names,
     configure,
     connect,
     connection_of,
@@ -31,7 +30,6 @@ if TYPE_CHECKING:
 _READY_ATTRIBUTE = "_llm_logs_ready"
 # Tables that show a database holds LLM logs (see check_is_logs_database).
 LOG_TABLES = frozenset({"responses", "turns"})
-LEGACY_LOG_TABLES = frozenset({"log", "logs"})
 
 
 class LogsDatabase:
@@ -124,12 +122,11 @@ def check_is_logs_database(conn: sqlite3.Connection, path: Path | None) -> None:
     oldest databases, in a ``log``/``logs`` table with prompt and response
     columns. An empty database is fine: it becomes a new logs database.
     """
+    from .legacy_log import legacy_tables
+
     tables = table_names(conn)
-    if not tables or tables & LOG_TABLES:
+    if not tables or tables & LOG_TABLES or legacy_tables(conn):
         return
-    for table in LEGACY_LOG_TABLES & tables:
-        if {"prompt", "response"} <= set(column_names(conn, table)):
-            return
     conn.close()
     raise LogsDatabaseError(
         f"{path} is not an LLM logs database: it has tables, but no responses "

@@ -1,8 +1,9 @@
 """Reading logged responses back: filtering, ordering and streaming records.
 
-``iter_logs`` merges two sources, both ordered by the same key: rows of the
-``responses`` table (everything this package writes, plus history from older
-originals) and turns of the original's newer message store, when present.
+``iter_logs`` merges up to three sources, all ordered by the same key: rows of
+the ``responses`` table (everything this package writes, plus history from
+older originals), turns of the original's newer message store, and rows of the
+pre-0.5 ``log``/``logs`` tables (see ``legacy_log``), when present.
 Each source is one SQL cursor, so ``-n 0`` streams with flat memory, and the
 default ``-n 3`` view reads just three rows through the primary key index.
 """
@@ -380,11 +381,13 @@ def order_record(row: dict[str, Any]) -> dict[str, Any]:
 
 def iter_logs(db: Any, filt: LogFilter | None = None) -> Iterator[dict[str, Any]]:
     """Matching records in display order: oldest first, or with a search most relevant last."""
+    from .legacy_log import legacy_rows, legacy_tables
     from .message_store import has_message_store, turn_rows
 
     filt = filt or LogFilter()
     conn = ensure_ready(db)
     has_turns = has_message_store(conn)
+    has_legacy = bool(legacy_tables(conn))
     relevance = filt.by_relevance
     limit = filt.count or None
 
@@ -396,6 +399,8 @@ def iter_logs(db: Any, filt: LogFilter | None = None) -> Iterator[dict[str, Any]
         ]
         if has_turns:
             found.append(turn_rows(conn, filt, best_first=best_first, limit=limit))
+        if has_legacy:
+            found.append(legacy_rows(conn, filt, best_first=best_first, limit=limit))
         return found
 
     # Best first: newest first by id, or lowest (best) bm25 rank first.
