@@ -375,8 +375,8 @@ def log_response(db: Any, response: Any) -> None:
             tool_ids[tool.name] = tool_id
             conn.execute(INSERT_TOOL_RESPONSE, (tool_id, response_id))
         for order, toolbox in toolboxes:
-            instance_id = _instance_id(conn, toolbox)
-            conn.execute(INSERT_INSTANCE_RESPONSE, (instance_id, response_id, order))
+            configured_id = _instance_id(conn, toolbox)
+            conn.execute(INSERT_INSTANCE_RESPONSE, (configured_id, response_id, order))
         for order, server_tool in server_tools:
             server_tool_id = _server_tool_id(conn, server_tool)
             conn.execute(
