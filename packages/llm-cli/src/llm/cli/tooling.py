@@ -123,7 +123,7 @@ def tools_from_logs(db: Any, conversation_id: str, model: Any = None) -> list[An
         for name, value in registry.items()
         if isinstance(value, type) and issubclass(value, llm.Toolbox)
     }
-    toolboxes = logged.toolboxes
+    toolboxes = list(logged.toolboxes)
     if not toolboxes:
         # Logged before toolboxes were recorded: infer them from their tool names.
         for name in logged.functions:
