@@ -289,3 +289,14 @@ def test_server_side_tool_unsupported_by_model_is_unknown(invoke):
     result = invoke(["-m", "mock", "-n", "x", "-T", "EchoSearch"])
     assert result.exit_code == 1
     assert "Unknown tool: EchoSearch" in result.stderr
+
+
+def test_continue_with_a_model_lacking_server_tools_drops_them(invoke, mock_model):
+    first = invoke(["-m", "echo", "search", "-T", "EchoSearch(depth=2)"])
+    assert first.exit_code == 0, first.stderr
+    mock_model.enqueue("fine")
+    result = invoke(["-c", "-m", "mock", "again"])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "fine\n"
+    assert "EchoSearch" in result.stderr  # the user is told it was left out
+    assert mock_model.prompts[-1].tools == []

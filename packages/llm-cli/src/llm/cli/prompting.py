@@ -339,7 +339,7 @@ def prepare_session(
     if not session.tools and continued:
         from .tooling import tools_from_logs
 
-        session.tools = tools_from_logs(logs.get(), conversation.id)
+        session.tools = tools_from_logs(logs.get(), conversation.id, model=model)
     session.before_call, session.after_call = tool_hooks(request, approve_from_stdin)
     return session
 
