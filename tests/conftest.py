@@ -13,6 +13,7 @@ if str(PLUGINS_DIR) not in sys.path:
     sys.path.insert(0, str(PLUGINS_DIR))
 
 import llm_test_plugin  # noqa: E402
+
 from llm.plugins import load_plugins, pm  # noqa: E402
 
 TEST_PLUGIN_NAME = "llm_test_plugin"

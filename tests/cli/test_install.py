@@ -16,6 +16,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+
 from llm.cli.commands.plugins import install_args, installer_command
 
 PLUGIN_NAME = "llm-cli-demo-plugin"

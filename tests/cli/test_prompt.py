@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 
-import llm
 import pytest
+
+import llm
 from llm.plugins import pm
 
 from .conftest import echo_output, logged_responses

@@ -6,8 +6,9 @@ import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import llm
 import pytest
+
+import llm
 
 from .conftest import echo_output, rows
 

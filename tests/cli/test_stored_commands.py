@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 
-import llm
 import pytest
 import yaml
+
+import llm
 from llm.plugins import pm
 
 

@@ -15,9 +15,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import click
-import llm
 import pytest
 from click.testing import CliRunner, Result
+
+import llm
 from llm.embeddings.plugin import register_commands
 from llm.plugins import pm
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import base64
 import json
 
-import llm
 import pytest
+
+import llm
 
 from .conftest import assert_error, rows
 

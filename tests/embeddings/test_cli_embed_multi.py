@@ -7,9 +7,10 @@ import sqlite3
 import subprocess
 import sys
 
-import llm
 import pytest
 from llm_test_plugin import DemoEmbeddingModel
+
+import llm
 
 from .conftest import FlakyModel, assert_error, rows
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import sys
 
 import click
-import llm
 import pytest
 from click.testing import CliRunner
+
+import llm
 from llm.embeddings import cli_support
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 
-import llm
 import pytest
+
+import llm
 
 from .conftest import assert_error, rows
 

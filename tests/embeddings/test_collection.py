@@ -6,11 +6,12 @@ import hashlib
 import json
 import sqlite3
 
-import llm
 import pytest
 import sqlite_utils
-from llm.embeddings import Collection, Entry, list_collections, open_embeddings_db
 from llm_test_plugin import DemoEmbeddingModel
+
+import llm
+from llm.embeddings import Collection, Entry, list_collections, open_embeddings_db
 
 from .conftest import FlakyModel, VectorsModel
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from llm.embeddings.inputs import detect_format, parse_records
 
 

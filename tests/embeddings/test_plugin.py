@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 import pytest
+
 from llm.plugins import get_plugins, pm
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -7,6 +7,7 @@ import random
 import struct
 
 import pytest
+
 from llm.embeddings.similarity import (
     CHUNK_ROWS,
     cosine_similarity,

@@ -7,14 +7,15 @@ import sqlite3
 import threading
 from pathlib import Path
 
-import llm
 import numpy as np
 import pytest
+from llm_test_plugin import DemoEmbeddingModel
+
+import llm
 from llm.embeddings import Collection, migrate, open_embeddings_db
 from llm.embeddings.db import connect
 from llm.embeddings.migrations import MIGRATION_SET, applied_migrations
 from llm.errors import LogsDatabaseError
-from llm_test_plugin import DemoEmbeddingModel
 
 from .conftest import VectorsModel, assert_error
 

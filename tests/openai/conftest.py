@@ -7,6 +7,7 @@ import json
 import socket
 
 import pytest
+
 from llm.registry import clear_registry_cache
 
 from .fake_server import FakeOpenAIServer

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import base64
 
-import llm
 import pytest
+
+import llm
 from llm.errors import AttachmentError
 from llm.parts import ReasoningPart
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import llm
 import pytest
+
+import llm
 from llm.errors import OptionsError, UnsupportedFeatureError
 
 from .fake_server import chat_reply, chat_usage

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 
-import llm
 import pytest
+
+import llm
 from llm.errors import UnsupportedFeatureError
 
 from .fake_server import chat_reply

@@ -8,6 +8,7 @@ import json
 import click
 import pytest
 from click.testing import CliRunner
+
 from llm.default_plugins.openai_models import register_commands
 
 from .fake_server import (

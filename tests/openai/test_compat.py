@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from typing import Optional
 
-import llm
 import pytest
+from pydantic import Field
+
+import llm
 from llm.default_plugins.openai_models import (
     AsyncChat,
     Chat,
@@ -18,7 +20,6 @@ from llm.default_plugins.openai_models import (
 )
 from llm.parts import StreamEvent
 from llm.plugins import pm
-from pydantic import Field
 
 from .conftest import run_async
 from .fake_server import chat_reply, completion_reply

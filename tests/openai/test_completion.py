@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import llm
 import pytest
+
+import llm
 from llm.errors import AttachmentError
 
 from .conftest import run_async

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import llm
 import pytest
+
+import llm
 
 from .fake_server import chat_reply, completion_reply, message_item, responses_reply
 

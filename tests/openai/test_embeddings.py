@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import llm
 import pytest
+
+import llm
 from llm.errors import ModelError
 
 from .fake_server import Reply, embeddings_reply, error_reply, fake_vector

@@ -6,8 +6,9 @@ import json
 import subprocess
 import sys
 
-import llm
 import pytest
+
+import llm
 from llm.default_plugins import openai_models
 from llm.default_plugins.openai_models import (
     AsyncChat,

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import llm
 import pytest
+
+import llm
 from llm.errors import ModelError, OptionsError, UnsupportedFeatureError
 from llm.parts import ReasoningPart, TextPart, ToolCallPart, ToolResultPart
 

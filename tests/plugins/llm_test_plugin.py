@@ -29,9 +29,10 @@ import time
 from collections import deque
 from typing import Any
 
+from pydantic import Field
+
 import llm
 from llm.parts import StreamEvent
-from pydantic import Field
 
 
 class ScriptedOptions(llm.Options):

@@ -12,8 +12,9 @@ import json
 from functools import cache
 from typing import Any, Literal, Optional, Union
 
-from llm.options import Options
 from pydantic import Field, create_model, field_validator
+
+from llm.options import Options
 
 ReasoningEffort = Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"]
 Verbosity = Literal["low", "medium", "high"]
