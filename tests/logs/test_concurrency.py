@@ -6,6 +6,8 @@ import sqlite3
 import subprocess
 import sys
 
+import pytest
+
 from llm.logs import open_logs_db
 
 WRITER = """
@@ -90,6 +92,7 @@ print(i)
 
 def test_backup_while_others_write_is_consistent(tmp_path, user_path, subprocess_env):
     """``llm logs backup`` run three times while four processes keep logging."""
+    pytest.importorskip("llm.cli", reason="the llm logs backup command needs llm-cli")
     path = user_path / "logs.db"
     open_logs_db(path).close()
     writers = [
