@@ -537,3 +537,13 @@ def test_registered_default_tools():
     )
     assert tools["llm_time"].plugin == "llm.default_plugins.default_tools"
     assert "utc_time" in tools["llm_time"].implementation()
+
+
+def test_chain_without_tools_does_not_loop_on_tool_calls(mock_model):
+    """Plugins that use tool calls internally (e.g. for schemas) must not loop."""
+    mock_model.enqueue(
+        '{"name": "Rex"}', llm.ToolCall(name="output_structured_data", arguments={})
+    )
+    chain = mock_model.chain("a dog")
+    assert chain.text() == '{"name": "Rex"}'
+    assert len(mock_model.prompts) == 1

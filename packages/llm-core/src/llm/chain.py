@@ -13,7 +13,7 @@ from .tool_execution import (
     pending_tool_calls,
     tools_by_name,
 )
-from .tools import expand_tools
+from .tools import ServerSideTool, expand_tools
 
 if TYPE_CHECKING:
     from .async_response import AsyncResponse
@@ -23,6 +23,15 @@ if TYPE_CHECKING:
 DEFAULT_CHAIN_LIMIT = 10
 # Settings that carry over from the first prompt of a chain to each follow-up.
 _CARRIED = ("tools", "options", "key", "schema", "hide_reasoning", "stream")
+
+
+def _has_local_tools(response: Any) -> bool:
+    """Only a prompt that offered local tools has calls worth running and answering.
+
+    Some plugins implement features with tool calls of their own (structured
+    output, for example); without tools given, those end the chain.
+    """
+    return any(not isinstance(t, ServerSideTool) for t in response.prompt.tools)
 
 
 class _BaseChain:
@@ -98,7 +107,7 @@ class ChainResponse(_BaseChain):
             self._set_hooks(response)
             yield response
             calls = response.tool_calls()
-            if not calls:
+            if not calls or not _has_local_tools(response):
                 return
             self._check_limit(follow_ups)
             results = response.execute_tool_calls()
@@ -159,7 +168,7 @@ class AsyncChainResponse(_BaseChain):
             self._set_hooks(response)
             yield response
             calls = await response.tool_calls()
-            if not calls:
+            if not calls or not _has_local_tools(response):
                 return
             self._check_limit(follow_ups)
             results = await response.execute_tool_calls()
