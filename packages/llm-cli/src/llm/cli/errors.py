@@ -1,8 +1,7 @@
 """Turning expected failures into ``Error: ...`` messages with exit code 1.
 
-Commands wrap their work in ``handle_errors()``; anything llm raises on purpose
-(the classes in ``llm.errors``), ValueError, KeyError and OSError become a
-click error. Set ``LLM_RAISE_ERRORS=1`` to see the original traceback instead.
+Commands wrap their work in ``handle_errors()``; any ordinary exception (ours,
+a plugin's or its SDK's) becomes a click error. Set ``LLM_RAISE_ERRORS=1`` to see the original traceback instead.
 """
 
 from __future__ import annotations
@@ -32,20 +31,13 @@ def error_message(ex: BaseException) -> str:
 
 
 def _expected(ex: BaseException) -> bool:
-    import sqlite3
+    """Every ordinary exception is reported as ``Error: ...``.
 
-    from llm import errors
-
-    expected: tuple[type[BaseException], ...] = (
-        errors.ModelError,
-        errors.PluginError,
-        ValueError,
-        KeyError,
-        OSError,
-        sqlite3.Error,
-        UnicodeError,
-    )
-    return isinstance(ex, expected)
+    Plugins raise their SDKs' own exceptions (authentication, rate limits,
+    network failures), and a user should never face a traceback for those;
+    ``LLM_RAISE_ERRORS=1`` shows it when debugging.
+    """
+    return isinstance(ex, Exception)
 
 
 class handle_errors(contextlib.ContextDecorator):
