@@ -181,3 +181,18 @@ def test_status_counts_threads_and_turns(store_path, run_logs):
     assert "Number of threads logged:       3" in output
     assert "Number of turns logged:         5" in output
     assert "Number of responses logged:     2" in output
+
+
+def test_restored_turns_carry_prompt_fields_for_older_plugins(store_path):
+    """Plugins that walk conversation.responses read prompt.prompt and prompt.system."""
+    db = open_logs_db()
+    conversation = load_conversation(db, o.THREAD, model=llm.get_model("legacy"))
+    first, second = conversation.responses
+    assert first.prompt.prompt == "Suggest a name for a pet pelican"
+    assert second.prompt.prompt == "Now one for a pet walrus"
+    reply = conversation.prompt("And a goose?").text()
+    assert reply == (
+        "legacy:And a goose? history=['Suggest a name for a pet pelican->How about Percy?"
+        " Pelicans suit a dignified name.', 'Now one for a pet walrus->Wallace. It pairs"
+        " nicely with Percy.']"
+    )

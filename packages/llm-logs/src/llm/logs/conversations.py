@@ -224,6 +224,52 @@ def _restore_response(
     )
 
 
+def _prompt_from_inputs(messages: list[Any], model: Any, prompt_class: Any) -> Any:
+    """A Prompt for a message-store turn's input messages.
+
+    The usual shape (a system message, tool results, a user message) becomes
+    ``prompt``/``system``/``attachments``/``tool_results`` — what plugins that walk
+    ``conversation.responses`` read; anything else is kept as explicit messages.
+    """
+    from llm.parts import AttachmentPart, TextPart, ToolResultPart
+    from llm.tools import ToolResult
+
+    order = {"system": 0, "tool": 1, "user": 2}
+    allowed: dict[str, Any] = {
+        "system": TextPart,
+        "tool": ToolResultPart,
+        "user": (TextPart, AttachmentPart),
+    }
+    roles = [m.role for m in messages]
+    canonical = (
+        all(role in order for role in roles)
+        and len(set(roles)) == len(roles)
+        and roles == sorted(roles, key=order.__getitem__)
+        and all(isinstance(p, allowed[m.role]) for m in messages for p in m.parts)
+    )
+    if not canonical:
+        return prompt_class(None, model, messages=messages)
+    by_role = {m.role: m for m in messages}
+    user = by_role.get("user")
+    system = by_role.get("system")
+    tool = by_role.get("tool")
+    return prompt_class(
+        (user.text or None) if user else None,
+        model,
+        system=(system.text or None) if system else None,
+        attachments=user.attachments if user else [],
+        tool_results=[
+            ToolResult(
+                name=p.name,
+                output=p.output,
+                tool_call_id=p.tool_call_id,
+                attachments=list(p.attachments),
+            )
+            for p in (tool.tool_results if tool else [])
+        ],
+    )
+
+
 def _restore_turn(
     store: MessageStore, turn: dict[str, Any], model: Any, conversation: Any, cls: Any
 ) -> Any:
@@ -232,7 +278,7 @@ def _restore_turn(
     from llm.tools import ToolCall
 
     inputs, outputs = store.segments(turn)
-    prompt = Prompt(None, model, messages=[to_message(m) for m in inputs])
+    prompt = _prompt_from_inputs([to_message(m) for m in inputs], model, Prompt)
     parts = [p for m in outputs for p in to_message(m).parts]
     calls = [
         ToolCall(name=p.name, arguments=p.arguments, tool_call_id=p.tool_call_id)
