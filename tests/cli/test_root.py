@@ -254,3 +254,22 @@ def test_plugin_command_runs(invoke):
     result = invoke(["test-plugin-hello", "Ada"])
     assert result.exit_code == 0, result.stderr
     assert result.stdout == "Hello, Ada!\n"
+
+
+def test_compatibility_names_importable_from_llm_cli(invoke, mock_model):
+    from llm.cli import (  # noqa: F401
+        Template,
+        get_default_model,
+        get_key,
+        load_conversation,
+        load_template,
+        logs_db_path,
+        set_default_model,
+    )
+
+    assert get_default_model() == "gpt-4o-mini"
+    assert load_conversation(None) is None
+    mock_model.enqueue("answer")
+    invoke(["-m", "mock", "question"])
+    conversation = load_conversation(None)
+    assert conversation.responses[0].prompt.prompt == "question"

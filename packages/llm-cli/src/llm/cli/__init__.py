@@ -43,9 +43,39 @@ def silence_stdout() -> None:
         pass
 
 
+# Names plugins and scripts written for the original import from ``llm.cli``.
+_COMPAT = {
+    "get_default_model": ("llm.defaults", "get_default_model"),
+    "set_default_model": ("llm.defaults", "set_default_model"),
+    "get_key": ("llm.keys", "get_key"),
+    "logs_db_path": ("llm.logs", "logs_db_path"),
+    "load_template": ("llm.templates", "load_template"),
+    "Template": ("llm.templates", "Template"),
+}
+
+
+def load_conversation(
+    conversation_id: str | None, async_: bool = False, database: str | None = None
+) -> object:
+    """The original's ``llm.cli.load_conversation``: a logged conversation, or None."""
+    from llm.logs import load_conversation as load
+    from llm.logs import open_logs_db
+
+    db = open_logs_db(database)
+    try:
+        return load(db, conversation_id, async_=async_)
+    finally:
+        db.close()
+
+
 def __getattr__(name: str) -> object:
     if name == "cli":
         from .root import cli
 
         return cli
+    if name in _COMPAT:
+        from importlib import import_module
+
+        module, attribute = _COMPAT[name]
+        return getattr(import_module(module), attribute)
     raise AttributeError(f"module 'llm.cli' has no attribute {name!r}")
