@@ -286,3 +286,14 @@ def test_cli_reports_database_problems(tmp_path, run):
 
 def test_demo_model_batches_fixture_is_reset():
     assert DemoEmbeddingModel.batches == []
+
+
+def test_documented_migrations_import_path():
+    import sqlite_utils
+
+    from llm.embeddings_migrations import embeddings_migrations
+
+    db = sqlite_utils.Database(memory=True)
+    embeddings_migrations.apply(db)
+    assert {"collections", "embeddings"} <= set(db.table_names())
+    db.close()
