@@ -18,6 +18,9 @@ _TYPE_FIXUPS = {
     "audio/wave": "audio/wav",
     "audio/x-wav": "audio/wav",
     "audio/mp3": "audio/mpeg",
+    # puremagic 2 (installed on Python 3.12+) ranks this MP3 variant first for
+    # any file starting with an ID3v2.3 tag; such files are MP3 audio.
+    "audio/vnd.audiokoz": "audio/mpeg",
 }
 
 
