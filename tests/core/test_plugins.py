@@ -315,3 +315,13 @@ def test_loading_plugins_does_not_import_heavy_sdks(subprocess_env):
     result = run_python(code, subprocess_env)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == []
+
+
+def test_default_plugins_are_called_before_installed_ones(plugin_env):
+    code = (
+        "import llm, json; from llm.plugins import pm; llm.load_plugins();"
+        "print(json.dumps([pm.get_name(i.plugin) for i in reversed(pm.hook.register_tools.get_hookimpls())]))"
+    )
+    result = run_python(code, {**plugin_env, "LLM_LOAD_PLUGINS": "llm-hookfail"})
+    order = json.loads(result.stdout)
+    assert order.index("llm.default_plugins.default_tools") < order.index("hook_fail")

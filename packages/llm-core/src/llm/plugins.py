@@ -97,12 +97,14 @@ def load_plugins() -> None:
     if _loaded:
         return
     _loaded = True
-    _load_group(DEFAULT_ENTRY_POINT_GROUP, None, default=True)
     selection = os.environ.get("LLM_LOAD_PLUGINS")
     only = None
     if selection is not None:
         only = {name.strip() for name in selection.split(",") if name.strip()}
     _load_group(ENTRY_POINT_GROUP, only, default=False)
+    # Registered last, so pluggy calls them first: built-in models come before
+    # plugin models in listings and win first-match lookups such as ``-q``.
+    _load_group(DEFAULT_ENTRY_POINT_GROUP, None, default=True)
 
 
 def _display_name(plugin_name: str) -> str:
