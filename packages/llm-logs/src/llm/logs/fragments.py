@@ -100,6 +100,13 @@ def resolve_fragment(db: Any, reference: str) -> list[Any]:
         return [Fragment(text, str(path.resolve()))]
     if path.is_dir():
         raise FragmentNotFound(f"Fragment {reference} is a directory, not a file")
+    prefix = reference.split(":", 1)[0] if ":" in reference else ""
+    if prefix.isidentifier() or prefix.replace("-", "_").isidentifier():
+        available = ", ".join(sorted(get_fragment_loaders())) or "none installed"
+        raise FragmentNotFound(
+            f"Fragment '{reference}' not found: no fragment loader has the prefix "
+            f"'{prefix}' (available prefixes: {available})"
+        )
     raise FragmentNotFound(
         f"Fragment '{reference}' not found: not a stored alias or hash, a file, "
         "a URL or a loader prefix"
