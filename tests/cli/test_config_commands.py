@@ -101,3 +101,10 @@ def test_corrupt_aliases_file_is_not_replaced(invoke, user_path):
     result = invoke(["aliases", "remove", "x"])
     assert result.exit_code == 1
     assert (user_path / "aliases.json").read_text() == "{oops"
+
+
+def test_alias_claimed_twice_is_listed_once(invoke, user_path):
+    # "scripted" is the mock model's plugin alias; a user alias now points it elsewhere.
+    (user_path / "aliases.json").write_text(json.dumps({"scripted": "echo"}))
+    lines = [" ".join(line.split()) for line in invoke(["aliases"]).stdout.splitlines()]
+    assert [line for line in lines if line.startswith("scripted ")] == ["scripted : echo"]

@@ -18,10 +18,17 @@ def aliases() -> None:
 def all_aliases() -> list[tuple[str, str, bool]]:
     """(alias, model ID, is_embedding) for every chat and embedding model alias."""
     import llm
+    from llm.registry import resolve_model_id
 
     found: list[tuple[str, str, bool]] = []
+    seen: set[str] = set()
     for entry in llm.get_models_with_aliases():
-        found.extend((alias, entry.model_id, False) for alias in entry.aliases)
+        for alias in entry.aliases:
+            # An alias claimed by several models is listed once, for the model
+            # that ``-m alias`` actually selects.
+            if alias not in seen and resolve_model_id(alias) == entry.model_id:
+                seen.add(alias)
+                found.append((alias, entry.model_id, False))
     for embedding in llm.get_embedding_models_with_aliases():
         found.extend(
             (alias, embedding.model.model_id, True) for alias in embedding.aliases
