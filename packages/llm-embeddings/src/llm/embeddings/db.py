@@ -51,6 +51,9 @@ def connect(
     except sqlite3.Error as ex:
         conn.close()
         raise database_error(ex, path, label=LABEL) from ex
+    except BaseException:
+        conn.close()
+        raise
     return conn
 
 

@@ -74,7 +74,14 @@ class LogsDatabase:
         return dict_rows(self.conn.execute(sql, parameters or ()))
 
     def close(self) -> None:
+        """Close the connection (``with open_logs_db() as db:`` does this on exit)."""
         self.conn.close()
+
+    def __enter__(self) -> LogsDatabase:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     def __repr__(self) -> str:
         return f"<LogsDatabase {self.path}>"
@@ -112,6 +119,9 @@ def open_logs_db(
     except sqlite3.Error as ex:
         conn.close()
         raise database_error(ex, path) from ex
+    except BaseException:
+        conn.close()
+        raise
     return db
 
 

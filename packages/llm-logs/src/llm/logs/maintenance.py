@@ -35,8 +35,12 @@ def _readonly_connection(path: Path) -> sqlite3.Connection:
         conn = sqlite3.connect(
             f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_SECONDS
         )
+    except sqlite3.Error as ex:
+        raise database_error(ex, path) from ex
+    try:
         conn.execute("select count(*) from sqlite_master").fetchone()
     except sqlite3.Error as ex:
+        conn.close()
         raise database_error(ex, path) from ex
     return conn
 
