@@ -85,8 +85,31 @@ def resolve_attachments(
     return result
 
 
+def close_when_done(resource: Any) -> Any:
+    """Close ``resource`` when the running Click command finishes; returns it.
+
+    Outside a Click command nothing is registered and the caller closes it.
+    """
+    import click
+
+    context = click.get_current_context(silent=True)
+    if context is not None:
+        context.call_on_close(resource.close)
+    return resource
+
+
+def open_command_logs_db(path: str | None = None, **kwargs: Any) -> Any:
+    """``open_logs_db(path, **kwargs)``, closed when the running command finishes."""
+    from llm.logs import open_logs_db
+
+    return close_when_done(open_logs_db(path, **kwargs))
+
+
 class LogsDB:
-    """Opens the logs database on first use (``-d`` path or the default one)."""
+    """Opens the logs database on first use (``-d`` path or the default one).
+
+    The database closes when the running Click command finishes, or on ``close()``.
+    """
 
     def __init__(self, path: str | None = None) -> None:
         self.path = path
@@ -97,7 +120,14 @@ class LogsDB:
             from llm.logs import open_logs_db
 
             self._db = open_logs_db(self.path)
+            close_when_done(self)
         return self._db
+
+    def close(self) -> None:
+        """Close the database if it was opened (it reopens on the next ``get()``)."""
+        db, self._db = self._db, None
+        if db is not None:
+            db.close()
 
 
 def resolve_fragments(

@@ -111,17 +111,25 @@ def json_records(responses: list[Any], db: Any) -> list[dict[str, Any]]:
     They are read back from the logs database they were written to, or from a
     throwaway in-memory one when logging is off.
     """
+    if db is not None:
+        return _read_records(responses, db)
+    import sqlite_utils
+
+    from llm.logs import migrate
+
+    memory = sqlite_utils.Database(memory=True)
+    try:
+        migrate(memory)
+        for response in responses:
+            response.log_to_db(memory)
+        return _read_records(responses, memory)
+    finally:
+        memory.close()
+
+
+def _read_records(responses: list[Any], db: Any) -> list[dict[str, Any]]:
     from llm.logs import LogFilter, iter_logs
 
-    if db is None:
-        import sqlite_utils
-
-        from llm.logs import migrate
-
-        db = sqlite_utils.Database(memory=True)
-        migrate(db)
-        for response in responses:
-            response.log_to_db(db)
     ids = {response.id for response in responses}
     conversation_ids = {
         response.conversation.id for response in responses if response.conversation

@@ -22,9 +22,9 @@ def fragments() -> None:
 
 
 def _db() -> Any:
-    from llm.logs import open_logs_db
+    from ..inputs import open_command_logs_db
 
-    return open_logs_db()
+    return open_command_logs_db()
 
 
 @fragments.command(name="list")

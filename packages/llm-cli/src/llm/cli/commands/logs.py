@@ -317,12 +317,13 @@ def list_logs(
         LogFilter,
         iter_logs,
         latest_conversation_id,
-        open_logs_db,
         render,
     )
     from llm.logs.fragments import fragment_hashes
     from llm.logs.schemas import schema_from_reference
     from llm.schemas import make_schema_id
+
+    from ..inputs import open_command_logs_db
 
     with handle_errors():
         if count is not None and count < 0:
@@ -331,7 +332,7 @@ def list_logs(
             raise click.ClickException("Use --schema or --schema-multi, not both")
         database = database or path_option
         data = data or data_array or bool(data_key) or data_ids
-        db = open_logs_db(database, create=database is None, logs_only=True)
+        db = open_command_logs_db(database, create=database is None, logs_only=True)
         if current_conversation and not conversation_id:
             conversation_id = latest_conversation_id(db)
             if conversation_id is None:

@@ -17,9 +17,9 @@ def schemas() -> None:
 
 
 def _open(database: str | None) -> object:
-    from llm.logs import open_logs_db
+    from ..inputs import open_command_logs_db
 
-    return open_logs_db(database)
+    return open_command_logs_db(database)
 
 
 def _usage(row: dict) -> str:
