@@ -262,6 +262,7 @@ def test_server_tools_come_from_the_continuing_model(invoke, logs_path, capsys):
     capsys.readouterr()
     assert tools_from_logs(db, conversation_id, model=llm.get_model("mock")) == []
     assert "not available: EchoSearch" in capsys.readouterr().err
+    db.close()
 
 
 def test_server_side_tools_by_class_name(invoke):

@@ -447,8 +447,8 @@ def test_database_option_and_old_path_option(tmp_path, mock_model, run_logs):
     from llm.logs import open_logs_db
 
     other = tmp_path / "other.db"
-    db = open_logs_db(other)
-    log(db, mock_model, "in other db", "yes")
+    with open_logs_db(other) as db:
+        log(db, mock_model, "in other db", "yes")
     for flag in ("-d", "--database", "-p", "--path"):
         assert (
             json.loads(run_logs(flag, str(other), "--json").output)[0]["prompt"]
@@ -525,6 +525,7 @@ def test_backup(user_path, tmp_path, run_logs, logs_db, mock_model):
     assert result.output.startswith("Backed up ") and str(destination) in result.output
     copy = sqlite3.connect(destination)
     assert copy.execute("select prompt from responses").fetchall() == [("keep me",)]
+    copy.close()
     again = run_logs("backup", str(destination))
     assert again.exit_code == 1 and "already exists" in again.output
 

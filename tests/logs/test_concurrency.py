@@ -64,6 +64,7 @@ def test_parallel_writers_lose_nothing(tmp_path, subprocess_env):
         f"p{n} prompt {i}" for n in range(processes) for i in range(per_process)
     }
     assert db.execute("pragma integrity_check").fetchone() == ("ok",)
+    db.close()
 
 
 UNTIL_TOLD = """
@@ -158,4 +159,5 @@ def test_backup_while_others_write_is_consistent(tmp_path, user_path, subprocess
         # least as much, and none more than was written.
         assert max(previous, len(writers)) <= responses <= written
         previous = responses
-    assert open_logs_db(path)["responses"].count == written
+    with open_logs_db(path) as db:
+        assert db["responses"].count == written

@@ -105,3 +105,4 @@ def test_ctrl_c_mid_stream_keeps_what_arrived(cli_available, subprocess_env, use
     assert db.execute("select status from response_extras").fetchall() == [
         ("interrupted",)
     ]
+    db.close()

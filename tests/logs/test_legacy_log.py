@@ -109,6 +109,7 @@ def test_legacy_rows_merge_with_responses_by_time(tmp_path, run_logs, mock_model
         "new prompt"
     ]
     assert db.execute("select * from log").fetchall() == log_rows
+    db.close()
 
 
 def test_reading_a_first_log_database_only_adds_our_tables(tmp_path, run_logs):

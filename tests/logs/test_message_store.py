@@ -128,6 +128,7 @@ def test_continue_thread_then_list_it(store_path, run_logs):
     assert found[-1]["prompt"] == "And a goose?"
     # -c picks this thread now, since it holds the newest entry.
     assert [r["id"] for r in records(run_logs, "-c")][-1] == response.id
+    db.close()
 
 
 def test_continue_fragment_and_tool_threads(store_path):
@@ -150,6 +151,7 @@ def test_continue_fragment_and_tool_threads(store_path):
     assert messages[1]["parts"][0]["type"] == "tool_call"
     assert messages[2]["parts"][0]["type"] == "tool_result"
     assert messages[2]["parts"][0]["output"] == "0.32"
+    db.close()
 
 
 def test_latest_tools_of_a_thread(store_path):
@@ -174,6 +176,7 @@ def test_latest_tools_of_a_thread(store_path):
     assert found.functions == ["llm_version", "Memory_recall"]
     assert found.toolboxes == [ConfiguredTool("Memory", {"prefix": "q:"})]
     assert latest_tools(db, o.FRAGMENT_THREAD) is None
+    db.close()
 
 
 def test_status_counts_threads_and_turns(store_path, run_logs):
@@ -187,6 +190,7 @@ def test_restored_turns_carry_prompt_fields_for_older_plugins(store_path):
     """Plugins that walk conversation.responses read prompt.prompt and prompt.system."""
     db = open_logs_db()
     conversation = load_conversation(db, o.THREAD, model=llm.get_model("legacy"))
+    db.close()
     first, second = conversation.responses
     assert first.prompt.prompt == "Suggest a name for a pet pelican"
     assert second.prompt.prompt == "Now one for a pet walrus"

@@ -74,6 +74,7 @@ def test_spec_snippet_migrate_in_memory():
     assert db["responses_fts"].schema.startswith('CREATE VIRTUAL TABLE "responses_fts"')
     assert 'content="responses"' in db["responses_fts"].schema
     assert db["prompt_attachments"].pks == ["response_id", "attachment_id"]
+    db.close()
 
 
 def test_migrations_recorded_once_and_idempotent(tmp_path):
@@ -89,12 +90,21 @@ def test_migrations_recorded_once_and_idempotent(tmp_path):
     migrate(again)
     assert again.schema == schema
     assert again[MIGRATIONS_TABLE].count == len(MIGRATIONS)
+    again.close()
 
 
 def test_fresh_database_is_wal(tmp_path):
     db = open_logs_db(tmp_path / "logs.db")
     assert db.conn.execute("pragma journal_mode").fetchone()[0] == "wal"
     assert db.conn.execute("pragma busy_timeout").fetchone()[0] >= 30000
+    db.close()
+
+
+def test_open_logs_db_as_context_manager_closes(tmp_path):
+    with open_logs_db(tmp_path / "logs.db") as db:
+        assert db["responses"].count == 0
+    with pytest.raises(sqlite3.ProgrammingError):
+        db.execute("select 1")
 
 
 def _continue(path, prompt="Continue please"):
@@ -133,6 +143,7 @@ def test_upgrade_early_database_keeps_rows_and_indexes_them(tmp_path, run_logs):
     ]
     assert records[2]["options_json"] == {"temperature": 0.5}
     assert records[0]["datetime_utc"] == "2023-06-01T10:00:00+00:00"
+    db.close()
     conversation, messages, db = _continue(path)
     assert conversation.id == "01h80000000000000000000000"
     assert [(m["role"], m["parts"][0]["text"]) for m in messages] == [
@@ -148,17 +159,18 @@ def test_upgrade_early_database_keeps_rows_and_indexes_them(tmp_path, run_logs):
     assert db.execute(
         "select count(*) from responses_fts where responses_fts match 'Continue'"
     ).fetchone() == (1,)
+    db.close()
     original_dbs.assert_preserved(before, path)
 
 
 def test_upgrade_spec_era_database(tmp_path, run_logs):
     path = original_dbs.build_spec_era(tmp_path / "logs.db")
     before = original_dbs.snapshot(path)
-    triggers_before = (
-        sqlite3.connect(path)
-        .execute("select count(*) from sqlite_master where type = 'trigger'")
-        .fetchone()[0]
-    )
+    conn = sqlite3.connect(path)
+    triggers_before = conn.execute(
+        "select count(*) from sqlite_master where type = 'trigger'"
+    ).fetchone()[0]
+    conn.close()
     db = open_logs_db(path)
     original_dbs.assert_preserved(before, path)
     # The original's own FTS triggers are reused, not doubled.
@@ -178,6 +190,7 @@ def test_upgrade_spec_era_database(tmp_path, run_logs):
     result = run_logs("-d", str(path), "-q", "pelican")
     assert "No pelican here" in result.output
     assert "A tiny black square" not in result.output
+    db.close()
     conversation, messages, db = _continue(path)
     first_user = messages[1]
     assert first_user["role"] == "user"
@@ -187,6 +200,7 @@ def test_upgrade_spec_era_database(tmp_path, run_logs):
         "select conversation_id from responses order by id desc limit 1"
     ).fetchone()
     assert new[0] == original_dbs.SPEC_CONVERSATION
+    db.close()
     original_dbs.assert_preserved(before, path)
 
 
@@ -216,6 +230,7 @@ def test_message_store_tables_are_left_untouched(tmp_path):
     before = original_dbs.snapshot(path)
     db = open_logs_db(path)
     schema_after = _schema_of(db.conn, store_tables)
+    db.close()
     assert schema_after == schema_before
     original_dbs.assert_preserved(before, path)
 
@@ -252,6 +267,7 @@ def test_concurrent_first_open_migrates_once(tmp_path):
         ).fetchone()[0]
         == 3
     )
+    db.close()
 
 
 @pytest.mark.parametrize("builder", ["build_early", "build_spec_era"])

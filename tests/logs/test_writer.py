@@ -411,6 +411,7 @@ def test_log_to_plain_sqlite_utils_database(tmp_path, mock_model):
     response.log_to_db(db)
     assert db["responses"].count == 1
     assert db.execute("pragma journal_mode").fetchone()[0] == "wal"
+    db.close()
 
 
 def test_memory_database(mock_model):
@@ -419,6 +420,7 @@ def test_memory_database(mock_model):
     response.text()
     response.log_to_db(db)
     assert db["responses"].count == 1
+    db.close()
 
 
 def test_log_inside_callers_transaction(tmp_path, mock_model):
@@ -436,3 +438,4 @@ def test_log_inside_callers_transaction(tmp_path, mock_model):
     # The caller's rollback covers our write too: we joined their transaction.
     assert db["other"].count == 1
     assert [r["prompt"] for r in db["responses"].rows] == ["before"]
+    db.close()
