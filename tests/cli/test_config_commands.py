@@ -107,4 +107,6 @@ def test_alias_claimed_twice_is_listed_once(invoke, user_path):
     # "scripted" is the mock model's plugin alias; a user alias now points it elsewhere.
     (user_path / "aliases.json").write_text(json.dumps({"scripted": "echo"}))
     lines = [" ".join(line.split()) for line in invoke(["aliases"]).stdout.splitlines()]
-    assert [line for line in lines if line.startswith("scripted ")] == ["scripted : echo"]
+    assert [line for line in lines if line.startswith("scripted ")] == [
+        "scripted : echo"
+    ]

@@ -86,7 +86,9 @@ def test_resolve_file_alias_and_hash(logs_db, tmp_path):
 def test_resolve_errors(logs_db, tmp_path):
     with pytest.raises(FragmentNotFound, match="'nothing-here' not found"):
         resolve_fragment(logs_db, "nothing-here")
-    with pytest.raises(FragmentNotFound, match="no fragment loader has the prefix 'gh'"):
+    with pytest.raises(
+        FragmentNotFound, match="no fragment loader has the prefix 'gh'"
+    ):
         resolve_fragment(logs_db, "gh:simonw/llm")
     binary = tmp_path / "blob.bin"
     binary.write_bytes(b"\xff\xfe\x00\x81")
