@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +41,8 @@ def write_json_object(
     The temporary file gets ``mode`` before any secret is written to it.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
+    import tempfile  # only writers pay for it
+
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         if mode is not None:

@@ -57,11 +57,11 @@ def report_plugin_error(plugin: str, what: str, ex: BaseException) -> None:
 
 
 def _load_group(group: str, only: set[str] | None, default: bool) -> None:
-    from importlib.metadata import entry_points
+    from .entrypoints import entry_points
 
-    for entry_point in entry_points(group=group):
-        dist = getattr(entry_point, "dist", None)
-        dist_name = dist.metadata["Name"] if dist is not None else None
+    for entry_point in entry_points(group):
+        dist = entry_point.dist
+        dist_name = dist.name if dist is not None else None
         if only is not None and dist_name not in only and entry_point.name not in only:
             continue
         if pm.get_plugin(entry_point.name) is not None or pm.is_blocked(

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from functools import cache
 
+TYPE_CHECKING = False  # typing costs milliseconds to import; annotations are strings
+if TYPE_CHECKING:
+    from typing import Any
+
 DISTRIBUTIONS = (
     "llm",
     "llm-core",
@@ -15,56 +19,24 @@ DISTRIBUTIONS = (
 )
 
 
-def _normalize(name: str) -> str:
-    name = name.lower().replace("-", "_").replace(".", "_")
-    while "__" in name:
-        name = name.replace("__", "_")
-    return name
-
-
-@cache
-def _installed_by_directory() -> dict[str, str | None]:
-    """Versions from ``name-version.dist-info`` directory names on sys.path.
-
-    Installers name these directories after the normalized distribution name
-    and version, so a directory listing answers ``llm --version`` without the
-    cost of importing importlib.metadata. Older ``.egg-info`` installs are
-    recorded with version None (read through importlib.metadata instead). The
-    first match on sys.path wins, as it does for importlib.metadata.
-    """
-    import os
-    import sys
-
-    found: dict[str, str | None] = {}
-    for entry in sys.path:
-        try:
-            names = os.listdir(entry or ".")
-        except OSError:
-            continue
-        for name in names:
-            if name.endswith(".dist-info"):
-                distribution, sep, version = name[: -len(".dist-info")].partition("-")
-                found.setdefault(_normalize(distribution), version if sep else None)
-            elif name.endswith((".egg-info", ".egg")):
-                found.setdefault(_normalize(name.split("-")[0].split(".egg")[0]), None)
-    return found
-
-
 @cache
 def distribution_version(name: str) -> str | None:
-    """Version of an installed distribution, or None when it is not installed."""
-    installed = _installed_by_directory()
-    key = _normalize(name)
-    if key not in installed:
-        return None
-    if installed[key]:
-        return installed[key]
-    from importlib.metadata import PackageNotFoundError, version
+    """Version of an installed distribution, or None when it is not installed.
 
-    try:
-        return version(name)
-    except PackageNotFoundError:
-        return None
+    Read from the distribution's metadata header directly (see llm.entrypoints),
+    which spares ``llm --version`` the import of importlib.metadata.
+    """
+    from .entrypoints import normalize
+
+    dist = _installed().get(normalize(name))
+    return dist.version if dist is not None else None
+
+
+@cache
+def _installed() -> dict[str, Any]:
+    from .entrypoints import distributions
+
+    return {dist.key: dist for dist in distributions()}
 
 
 def installed_versions() -> dict[str, str]:

@@ -23,62 +23,25 @@ KEEP_ENTRIES = 4  # fingerprints remembered, for users who switch environments
 GROUPS = ("llm", "llm_default_plugins")
 
 
-def _plugin_sections(text: str) -> str:
-    """Just the lines of the llm / llm_default_plugins sections of an entry_points.txt."""
-    kept = []
-    keep = False
-    for line in text.splitlines():
-        stripped = line.strip()
-        if stripped.startswith("[") and stripped.endswith("]"):
-            keep = stripped[1:-1].strip() in GROUPS
-        if keep and stripped:
-            kept.append(stripped)
-    return "\n".join(kept)
-
-
 def fingerprint() -> str:
     """A hash of every installed distribution offering llm plugins, with versions
     and the state of the plugin modules' source files."""
+    from llm.entrypoints import distributions
+
     found: list[str] = []
-    for entry in sys.path:
-        directory = entry or "."
-        try:
-            names = sorted(os.listdir(directory))
-        except OSError:
-            continue
-        for name in names:
-            if not name.endswith((".dist-info", ".egg-info")):
-                continue
-            try:
-                with open(
-                    os.path.join(directory, name, "entry_points.txt"), encoding="utf-8"
-                ) as fp:
-                    text = fp.read()
-            except OSError:
-                continue
-            sections = _plugin_sections(text)
-            if sections:
-                found.append(f"{directory}/{name}\n{sections}")
-                found.extend(
-                    _source_state(module) for module in _entry_modules(sections)
-                )
+    for dist in distributions():
+        points = [ep for group in GROUPS for ep in dist.entry_points(group)]
+        if points:
+            found.append(
+                f"{dist.path}\n"
+                + "\n".join(f"[{ep.group}] {ep.name} = {ep.value}" for ep in points)
+            )
+            modules = sorted({ep.module for ep in points})
+            found.extend(_source_state(module) for module in modules)
     found.append(f"LLM_LOAD_PLUGINS={os.environ.get('LLM_LOAD_PLUGINS')!r}")
     data = "\n\n".join(found).encode("utf-8")
     # Not a security boundary, just change detection: a CRC plus the length is plenty.
     return f"{zlib.crc32(data):08x}-{len(data)}"
-
-
-def _entry_modules(sections: str) -> list[str]:
-    """The modules named by ``name = module:attr [extras]`` lines."""
-    modules = []
-    for line in sections.splitlines():
-        if line.startswith("[") or "=" not in line:
-            continue
-        value = line.split("=", 1)[1]
-        module = value.split(":", 1)[0].split("[", 1)[0].strip()
-        if module:
-            modules.append(module)
-    return modules
 
 
 def _source_state(module: str) -> str:
