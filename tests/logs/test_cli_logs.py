@@ -184,8 +184,10 @@ def test_usage_in_markdown(logs_db, mock_model, run_logs):
 def test_response_and_extract(five, run_logs):
     assert run_logs("-r").output == ("short answer " * 30) + "\n"
     assert run_logs("-r", "--cid", five[0].conversation.id).output == "Penelope\n"
-    code = run_logs("-x", "-n", "1").output
-    assert code == "short answer " * 30 + "\n"  # no code block: the whole response
+    # Entries without a fenced code block contribute nothing to -x / --xl / -r -x
+    assert run_logs("-x", "-n", "1").output == ""
+    assert run_logs("-r", "-x").output == ""
+    assert run_logs("-x", "-n", "0").output == "print('a')\n\n"
     assert run_logs("-x", "--cid", five[3].id).output == "print('a')\n\n"
     assert run_logs("--xl", "--cid", five[3].id).output == "second()\n\n"
     assert (
@@ -584,3 +586,20 @@ def test_help_lists_every_documented_option(run_logs):
     group_help = run_logs("--help").output
     for command in ("list*", "backup", "off", "on", "path", "status"):
         assert command in group_help
+
+
+def test_listing_without_a_database_is_an_error_and_creates_nothing(
+    user_path, run_logs
+):
+    for args in ([], ["list", "--json"], ["-c"]):
+        result = run_logs(*args)
+        assert result.exit_code == 1, args
+        assert f"Error: No database found at {user_path / 'logs.db'}" in result.output
+    assert not (user_path / "logs.db").exists()
+
+
+def test_short_refuses_json_and_response(five, run_logs):
+    for flag in ("--json", "-r"):
+        result = run_logs("-s", flag)
+        assert result.exit_code == 1
+        assert result.output.startswith("Error: Cannot use --short and")

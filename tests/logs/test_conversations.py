@@ -175,3 +175,57 @@ def test_explicit_messages_round_trip(logs_db, mock_model):
         ("assistant", "no reply queued"),
         ("user", "next"),
     ]
+
+
+def test_a_prompt_that_failed_before_any_output_is_not_resent(logs_db, mock_model):
+    conversation = mock_model.conversation()
+    mock_model.enqueue("first answer")
+    first = conversation.prompt("first question")
+    first.text()
+    first.log_to_db(logs_db)
+    mock_model.enqueue(llm.ModelError("server said no"))
+    failed = conversation.prompt("failing question")
+    with pytest.raises(llm.ModelError):
+        failed.text()
+    failed.log_to_db(logs_db)  # logged, marked as an error
+    status = logs_db.execute(
+        "select status from response_extras where response_id = ?", [failed.id]
+    ).fetchone()[0]
+    assert status == "error"
+
+    loaded = load_conversation(logs_db, conversation.id, model=llm.get_model("echo"))
+    assert [r.id for r in loaded.responses] == [first.id]
+    messages = echo_messages(loaded.prompt("third question").text())
+    texts = [
+        (m["role"], "".join(p.get("text", "") for p in m["parts"])) for m in messages
+    ]
+    assert texts == [
+        ("user", "first question"),
+        ("assistant", "first answer"),
+        ("user", "third question"),
+    ]
+
+
+def test_a_conversation_whose_only_prompt_failed_can_still_be_continued(
+    logs_db, mock_model
+):
+    conversation = mock_model.conversation()
+    mock_model.enqueue(llm.ModelError("nope"))
+    failed = conversation.prompt("only question")
+    with pytest.raises(llm.ModelError):
+        failed.text()
+    failed.log_to_db(logs_db)
+    loaded = load_conversation(logs_db)
+    assert loaded.id == conversation.id
+    assert loaded.responses == []
+
+
+def test_a_stream_that_failed_midway_keeps_its_partial_turn(logs_db):
+    echo = llm.get_model("echo")
+    conversation = echo.conversation()
+    failed = conversation.prompt(json.dumps({"error": "cut off"}))
+    with pytest.raises(llm.ModelError):
+        failed.text()
+    failed.log_to_db(logs_db)
+    loaded = load_conversation(logs_db, conversation.id)
+    assert [r.id for r in loaded.responses] == [failed.id]

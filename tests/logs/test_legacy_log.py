@@ -5,8 +5,13 @@ from __future__ import annotations
 import json
 import sqlite3
 
+import pytest
+
+import llm
+from llm.errors import UnknownModelError
 from llm.ids import ulid_timestamp_ms
-from llm.logs import open_logs_db
+from llm.logs import latest_conversation_id, load_conversation, open_logs_db
+from llm.logs.legacy_log import legacy_records
 
 from . import original_dbs
 
@@ -152,3 +157,59 @@ def test_logs_table_with_later_columns(tmp_path, run_logs):
         ]
     finally:
         conn.close()
+
+
+def test_a_legacy_chat_can_be_continued(tmp_path, monkeypatch):
+    """``-c`` / ``--cid`` pick up a pre-0.5 chat: its rows become the history."""
+    path = first_log_db(tmp_path / "logs.db")
+    db = open_logs_db(path)
+    chat_id = legacy_records(db.conn)[0]["conversation_id"]
+    # The newest conversation is the lone prompt, made from the latest old row.
+    lone = load_conversation(db, model=llm.get_model("echo"))
+    assert lone.id == latest_conversation_id(db) != chat_id
+    assert [r.prompt.prompt for r in lone.responses] == ["Lone prompt"]
+
+    echo = llm.get_model("echo")
+    loaded = load_conversation(db, chat_id, model=echo)
+    assert [r.text() for r in loaded.responses] == ["First answer", "Second answer"]
+    follow_up = loaded.prompt("Third question")
+    sent = json.loads(follow_up.text())["messages"]
+    assert [
+        (m["role"], "".join(p.get("text", "") for p in m["parts"])) for m in sent
+    ] == [
+        ("system", "Be terse"),
+        ("user", "First question"),
+        ("assistant", "First answer"),
+        ("user", "Follow-up"),
+        ("assistant", "Second answer"),
+        ("user", "Third question"),
+    ]
+    follow_up.log_to_db(db)
+    # Logged under the same conversation; loading again includes it.
+    again = load_conversation(db, chat_id, model=echo)
+    assert [r.prompt.prompt for r in again.responses] == [
+        "First question",
+        "Follow-up",
+        "Third question",
+    ]
+    assert latest_conversation_id(db) == chat_id
+    db.close()
+
+
+def test_a_legacy_chat_uses_its_own_model_when_none_is_given(tmp_path):
+    path = first_log_db(tmp_path / "logs.db")
+    db = open_logs_db(path)
+    # gpt-4 is one of the built-in OpenAI models, so the chat resolves to it.
+    lone = load_conversation(db)
+    assert lone.model.model_id == "gpt-4"
+    db.execute("update log set model = 'no-such-model'")
+    with pytest.raises(UnknownModelError):
+        load_conversation(db)
+    db.close()
+
+
+def test_status_counts_legacy_rows(tmp_path, monkeypatch, run_logs):
+    monkeypatch.setenv("LLM_USER_PATH", str(tmp_path))
+    first_log_db(tmp_path / "logs.db")
+    output = run_logs("status").output
+    assert "Rows from before version 0.5:   3" in output

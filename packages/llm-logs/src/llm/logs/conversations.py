@@ -14,6 +14,7 @@ import sqlite3
 from typing import Any
 
 from .db import dict_rows, ensure_ready
+from .legacy_log import legacy_records
 from .message_store import MessageStore, has_message_store, thread_turns, to_message
 
 
@@ -22,26 +23,39 @@ def _newest(
     responses_sql: str,
     turns_sql: str,
     params: tuple[Any, ...] = (),
+    legacy: tuple[str, Any] | None = None,
 ) -> Any:
     """The second column of whichever ``(id, value)`` row has the highest ID.
 
-    One row comes from the ``responses`` query and, when the database has the
-    original's message store, one from the ``turns`` query. None if neither
-    finds a row.
+    One row comes from the ``responses`` query, one from the ``turns`` query when
+    the database has the original's message store, and ``legacy`` (a pre-0.5
+    row) when given. None if none is found.
     """
     rows = [conn.execute(responses_sql, params).fetchone()]
     if has_message_store(conn):
         rows.append(conn.execute(turns_sql, params).fetchone())
+    if legacy is not None:
+        rows.append(legacy)
     found = [row for row in rows if row]
     return max(found)[1] if found else None
 
 
+def _newest_legacy(
+    conn: sqlite3.Connection, conversation_id: str | None, column: str
+) -> tuple[str, Any] | None:
+    """(id, ``column``) of the newest pre-0.5 row (of one conversation), if any."""
+    records = legacy_records(conn, conversation_id)
+    return (records[-1]["id"], records[-1][column]) if records else None
+
+
 def latest_conversation_id(db: Any) -> str | None:
     """The conversation of the most recently logged response (or turn), if any."""
+    conn = ensure_ready(db)
     return _newest(
-        ensure_ready(db),
+        conn,
         "select id, conversation_id from responses order by id desc limit 1",
         "select id, thread_id from turns order by id desc limit 1",
+        legacy=_newest_legacy(conn, None, "conversation_id"),
     )
 
 
@@ -59,6 +73,7 @@ def _conversation_model_id(
         "order by id desc limit 1",
         "select id, model from turns where thread_id = ? order by id desc limit 1",
         (conversation_id,),
+        legacy=_newest_legacy(conn, conversation_id, "model"),
     )
 
 
@@ -300,6 +315,43 @@ def _restore_turn(
     )
 
 
+def _legacy_row(record: dict[str, Any]) -> dict[str, Any]:
+    """A pre-0.5 record in the shape of the ``responses`` query's rows."""
+    response_json = record.get("response_json")
+    return {
+        "id": record["id"],
+        "prompt": record.get("prompt"),
+        "system": record.get("system"),
+        "response": record.get("response"),
+        "reasoning": None,
+        "input_tokens": None,
+        "output_tokens": None,
+        "token_details": None,
+        "response_json": None if response_json is None else json.dumps(response_json),
+        "resolved_model": None,
+        "datetime_utc": record.get("datetime_utc"),
+        "duration_ms": record.get("duration_ms"),
+        "input_messages": None,
+        "output_parts": None,
+        "status": None,
+    }
+
+
+def _failed_without_output(conn: sqlite3.Connection, row: dict[str, Any]) -> bool:
+    """A prompt that failed before the model said anything: logged, but not history.
+
+    A live conversation never keeps such a turn, so a continued one skips it
+    too, instead of sending that prompt again followed by the new one.
+    """
+    return (
+        row.get("status") == "error"
+        and not row.get("response")
+        and not row.get("reasoning")
+        and not row.get("output_parts")
+        and not _tool_calls(conn, row["id"])
+    )
+
+
 def load_conversation(
     db: Any,
     conversation_id: str | None = None,
@@ -327,14 +379,20 @@ def load_conversation(
     cursor = conn.execute(
         "select r.id, r.prompt, r.system, r.response, r.reasoning, r.input_tokens, "
         "r.output_tokens, r.token_details, r.response_json, r.resolved_model, "
-        "r.datetime_utc, r.duration_ms, x.input_messages, x.output_parts "
+        "r.datetime_utc, r.duration_ms, x.input_messages, x.output_parts, x.status "
         "from responses r left join response_extras x on x.response_id = r.id "
         "where r.conversation_id = ? order by r.id",
         (conversation_id,),
     )
+    rows = [_legacy_row(record) for record in legacy_records(conn, conversation_id)]
+    rows.extend(dict_rows(cursor))
+    logged = bool(rows)
     entries: list[tuple[str, str, dict[str, Any]]] = [
-        (row["id"], "response", row) for row in dict_rows(cursor)
+        (row["id"], "response", row)
+        for row in rows
+        if not _failed_without_output(conn, row)
     ]
+    entries.sort(key=lambda entry: entry[0])
     store = None
     if has_message_store(conn):
         store = MessageStore(conn)
@@ -344,7 +402,8 @@ def load_conversation(
         entries = [e for e in entries if e[0] not in turn_ids]
         entries.extend((t["id"], "turn", t) for t in turns)
         entries.sort(key=lambda entry: entry[0])
-    if not entries:
+        logged = logged or bool(turns)
+    if not logged:
         return None
     if model is None:
         model_id = _conversation_model_id(conn, conversation_id)

@@ -140,3 +140,19 @@ def legacy_rows(
     matching.sort(key=lambda record: record["id"], reverse=best_first)
     for record in matching[:limit] if limit else matching:
         yield record["id"], record
+
+
+def legacy_records(
+    conn: sqlite3.Connection, conversation_id: str | None = None
+) -> list[dict[str, Any]]:
+    """Legacy records oldest first, optionally only one conversation's.
+
+    ``-c`` / ``--cid`` continue these chats like any other: their rows become
+    the history, and the new turns are logged in ``responses`` under the same
+    conversation ID.
+    """
+    records = [r for table in legacy_tables(conn) for r in _table_records(conn, table)]
+    if conversation_id is not None:
+        records = [r for r in records if r["conversation_id"] == conversation_id]
+    records.sort(key=lambda record: record["id"])
+    return records

@@ -25,6 +25,7 @@ class LogsStatus:
     responses: int | None = None
     threads: int | None = None
     turns: int | None = None
+    legacy: int | None = None  # rows of the pre-0.5 log / logs tables
     size_bytes: int = 0
 
 
@@ -61,6 +62,14 @@ def logs_status(path: Path) -> LogsStatus:
             if table in tables:
                 count = conn.execute(f'select count(*) from "{table}"').fetchone()[0]
                 setattr(status, table, count)
+        from .legacy_log import legacy_tables
+
+        old_tables = legacy_tables(conn)
+        if old_tables:
+            status.legacy = sum(
+                conn.execute(f'select count(*) from "{table}"').fetchone()[0]
+                for table in old_tables
+            )
         return status
     except sqlite3.Error as ex:
         raise database_error(ex, path) from ex

@@ -78,10 +78,13 @@ def json_array(records: Iterable[dict[str, Any]]) -> Iterator[str]:
     yield "[]\n" if first else "\n]\n"
 
 
-def extract_text(record: dict[str, Any], last: bool) -> str:
-    """The first (or last) fenced code block of a response, else the whole response."""
-    text = record.get("response") or ""
-    return extract_fenced_code_block(text, last=last) or text
+def extract_code(record: dict[str, Any], last: bool) -> str | None:
+    """The first (or last) fenced code block of a response; None if it has none.
+
+    ``llm logs -x`` shows only the code blocks found, unlike ``llm -x`` on a new
+    prompt, which falls back to the whole response.
+    """
+    return extract_fenced_code_block(record.get("response") or "", last=last)
 
 
 def data_items(

@@ -52,6 +52,7 @@ def status() -> None:
             ("Number of responses logged:", found.responses),
             ("Number of threads logged:", found.threads),
             ("Number of turns logged:", found.turns),
+            ("Rows from before version 0.5:", found.legacy),
         ]
         for label, value in figures:
             if value is not None:
@@ -330,9 +331,14 @@ def list_logs(
             raise click.ClickException("-n/--count must be 0 or more")
         if schema and schema_multi:
             raise click.ClickException("Use --schema or --schema-multi, not both")
+        if short and json_output:
+            raise click.ClickException("Cannot use --short and --json together")
+        if short and response:
+            raise click.ClickException("Cannot use --short and --response together")
         database = database or path_option
         data = data or data_array or bool(data_key) or data_ids
-        db = open_command_logs_db(database, create=database is None, logs_only=True)
+        # Reading never creates a database: a missing one is an error, named.
+        db = open_command_logs_db(database, create=False, logs_only=True)
         if current_conversation and not conversation_id:
             conversation_id = latest_conversation_id(db)
             if conversation_id is None:
@@ -376,13 +382,15 @@ def list_logs(
             if last:
                 record = last[0]
                 text = (
-                    render.extract_text(record, extract_last)
+                    render.extract_code(record, extract_last)
                     if extract or extract_last
                     else record.get("response") or ""
                 )
-                _emit([text + "\n"])
+                if text is not None:
+                    _emit([text + "\n"])
         elif extract or extract_last:
-            _emit(render.extract_text(r, extract_last) + "\n" for r in records)
+            blocks = (render.extract_code(r, extract_last) for r in records)
+            _emit(block + "\n" for block in blocks if block is not None)
         elif short:
             _emit(_short_yaml(records, usage))
         elif json_output:
