@@ -44,7 +44,16 @@ def extra_models_path() -> Path:
 
 
 def _warn(path: Path, message: str) -> None:
-    print(f"Warning: {path}: {message}", file=sys.stderr)
+    print(f"Warning: {path} {message}", file=sys.stderr)
+
+
+def _yaml_problem(ex: Exception) -> str:
+    """PyYAML's complaint on one line: what is wrong and where (1-based line, column)."""
+    problem = getattr(ex, "problem", None)
+    mark = getattr(ex, "problem_mark", None)
+    if problem and mark is not None:
+        return f"{problem} at line {mark.line + 1}, column {mark.column + 1}"
+    return " ".join(str(ex).split())
 
 
 def load_extra_models(path: Path | None = None) -> list[dict[str, Any]]:
@@ -60,8 +69,7 @@ def load_extra_models(path: Path | None = None) -> list[dict[str, Any]]:
         _warn(path, f"could not be read: {ex}")
         return []
     except yaml.YAMLError as ex:
-        detail = str(ex).replace("\n", " ")
-        _warn(path, f"is not valid YAML, no extra OpenAI models loaded: {detail}")
+        _warn(path, f"is not valid YAML ({_yaml_problem(ex)}); no extra models loaded")
         return []
     if data is None:
         return []
@@ -72,7 +80,7 @@ def load_extra_models(path: Path | None = None) -> list[dict[str, Any]]:
     for position, entry in enumerate(data, start=1):
         problem = _entry_problem(entry)
         if problem:
-            _warn(path, f"skipping entry {position}: {problem}")
+            _warn(path, f"entry {position} skipped: {problem}")
             continue
         entries.append(entry)
     return entries
@@ -156,6 +164,6 @@ def register_extra_models(register: Callable[..., Any]) -> None:
         try:
             sync_model, async_model, aliases = build_models(entry)
         except (TypeError, ValueError) as ex:
-            _warn(path, f"skipping {entry.get('model_id')}: {ex}")
+            _warn(path, f"model {entry.get('model_id')} skipped: {ex}")
             continue
         register(sync_model, async_model, aliases=aliases)
