@@ -135,6 +135,19 @@ def test_chat_template(invoke, mock_model, user_path):
     assert mock_model.prompts[0].prompt == "hello"
 
 
+def test_chat_template_missing_parameter_fails_before_chatting(
+    invoke, mock_model, user_path
+):
+    templates = user_path / "templates"
+    templates.mkdir()
+    (templates / "moody.yaml").write_text("system: be $mood\nmodel: mock\n")
+    result = invoke(["chat", "-t", "moody"], input="hello\nquit\n")
+    assert result.exit_code == 1
+    assert "Error:" in result.stderr and "mood" in result.stderr
+    assert "Chatting with" not in result.stdout
+    assert mock_model.prompts == []
+
+
 def test_chat_tools_with_approval(invoke, mock_model):
     mock_model.enqueue(llm.ToolCall(name="llm_version", tool_call_id="1"))
     mock_model.enqueue("approved")

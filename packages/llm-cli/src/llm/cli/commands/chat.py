@@ -148,6 +148,10 @@ def chat(no_stream: bool, **kwargs: Any) -> None:
     stdin.claimed = True
     with handle_errors():
         session = prepare_session(request, stdin, approve_from_stdin=True)
+        if session.template is not None:
+            # A parameter missing from -p can never be supplied once chatting:
+            # fail now rather than on every message.
+            session.evaluate("")
         display = Display(stream=not no_stream, log=logs_on())
         if display.log:
             session.logs.get()
