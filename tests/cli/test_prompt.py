@@ -58,7 +58,21 @@ def test_unknown_model(invoke):
     assert "Traceback" not in result.output
 
 
-def test_query_selects_first_matching_model(invoke, mock_model):
+def test_query_selects_the_shortest_matching_model_id(invoke):
+    from llm.cli.model_selection import find_model_entry
+
+    # gpt-4.1-nano is registered before gpt-5-nano; the shorter ID wins.
+    assert find_model_entry(["gpt", "nano"]).model.model_id == "gpt-5-nano"
+    assert find_model_entry(["NANO", "4.1"]).model.model_id == "gpt-4.1-nano"
+    # Terms match the model ID, not its display name ("OpenAI Chat: ...").
+    assert find_model_entry(["e"]).model.model_id == "echo"
+    with pytest.raises(llm.UnknownModelError):
+        find_model_entry(["openai"])
+    result = invoke(["-q", "gpt", "-q", "nano", "--options"])
+    assert result.stdout.startswith("OpenAI Responses: gpt-5-nano\n")
+
+
+def test_query_selects_a_matching_model(invoke, mock_model):
     mock_model.enqueue("mock answered")
     result = invoke(["-q", "moc", "hi"])
     assert result.stdout == "mock answered\n"

@@ -20,19 +20,30 @@ def matches_all(entry: Any, queries: Iterable[str]) -> bool:
 
 
 def find_model_entry(queries: list[str], *, async_: bool = False) -> Any:
-    """The first registered model matching all queries; UnknownModelError if none."""
+    """The model with the shortest ID containing every query (case-insensitive).
+
+    This is how ``llm -q`` picks a model: ``-q gpt -q nano`` finds the briefest
+    matching ID, so adding a longer variant later does not change the choice.
+    Equal lengths go to the model registered first. UnknownModelError if none.
+    """
     from llm import UnknownModelError, get_models_with_aliases
 
+    terms = [query.lower() for query in queries]
+    best = None
     for entry in get_models_with_aliases():
-        if async_ and entry.async_model is None:
+        model = entry.async_model if async_ else entry.model
+        if model is None:
             continue
-        if not async_ and entry.model is None:
+        model_id = model.model_id.lower()
+        if not all(term in model_id for term in terms):
             continue
-        if matches_all(entry, queries):
-            return entry
-    raise UnknownModelError(
-        "No model found matching " + ", ".join(repr(q) for q in queries)
-    )
+        if best is None or len(model_id) < len(best[0]):
+            best = (model_id, entry)
+    if best is None:
+        raise UnknownModelError(
+            "No model found matching " + ", ".join(repr(q) for q in queries)
+        )
+    return best[1]
 
 
 def get_model(model_id: str | None, *, async_: bool = False) -> Any:
