@@ -187,12 +187,12 @@ def test_response_and_extract(five, run_logs):
     # Entries without a fenced code block contribute nothing to -x / --xl / -r -x
     assert run_logs("-x", "-n", "1").output == ""
     assert run_logs("-r", "-x").output == ""
-    assert run_logs("-x", "-n", "0").output == "print('a')\n\n"
-    assert run_logs("-x", "--cid", five[3].id).output == "print('a')\n\n"
-    assert run_logs("--xl", "--cid", five[3].id).output == "second()\n\n"
-    assert (
-        run_logs("-r", "--extract-last", "--cid", five[3].id).output == "second()\n\n"
-    )
+    assert run_logs("-x", "-n", "0").output == "print('a')\n"
+    # Printed as ``llm -x`` prints them: ending in one newline.
+    assert run_logs("-x", "--cid", five[3].id).output == "print('a')\n"
+    assert run_logs("--xl", "--cid", five[3].id).output == "second()\n"
+    assert run_logs("-r", "--extract-last", "--cid", five[3].id).output == "second()\n"
+    assert run_logs("-r", "--cid", five[3].id).output.endswith("```\n")
 
 
 def test_current_and_cid(five, run_logs, logs_db, mock_model):

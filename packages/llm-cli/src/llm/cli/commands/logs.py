@@ -149,6 +149,11 @@ def _same_in_libyaml(value: Any) -> bool:
     return value is None or kind in (int, float, bool)
 
 
+def _line(text: str) -> str:
+    """``text`` ending in exactly the newline it needs, as ``llm -x`` prints it."""
+    return text if text.endswith("\n") else text + "\n"
+
+
 def _short_yaml(records: Iterable[dict[str, Any]], usage: bool) -> Iterator[str]:
     """``--short`` YAML, one list item per record.
 
@@ -387,10 +392,10 @@ def list_logs(
                     else record.get("response") or ""
                 )
                 if text is not None:
-                    _emit([text + "\n"])
+                    _emit([_line(text)])
         elif extract or extract_last:
             blocks = (render.extract_code(r, extract_last) for r in records)
-            _emit(block + "\n" for block in blocks if block is not None)
+            _emit(_line(block) for block in blocks if block is not None)
         elif short:
             _emit(_short_yaml(records, usage))
         elif json_output:
