@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.metadata
+import json
 import subprocess
 import sys
 import textwrap
@@ -117,11 +118,11 @@ def test_load_imports_the_module_and_attribute(site):
 def test_plugin_discovery_does_not_import_importlib_metadata(tmp_path):
     code = textwrap.dedent(
         """
-        import sys
+        import json, sys
         import llm.plugins
         llm.plugins.load_plugins()
         assert "importlib.metadata" not in sys.modules, "importlib.metadata imported"
-        print(sorted(p["name"] for p in llm.plugins.get_plugins(all=True)))
+        print(json.dumps(sorted(p["name"] for p in llm.plugins.get_plugins(all=True))))
         """
     )
     result = subprocess.run(
@@ -131,7 +132,11 @@ def test_plugin_discovery_does_not_import_importlib_metadata(tmp_path):
         env={"LLM_USER_PATH": str(tmp_path), "PATH": ""},
     )
     assert result.returncode == 0, result.stderr
-    assert "llm.default_plugins.openai_models" in result.stdout
+    expected = sorted(
+        ep.value.split(":")[0]
+        for ep in importlib.metadata.entry_points(group="llm_default_plugins")
+    )
+    assert json.loads(result.stdout) == expected
 
 
 def test_plugins_report_distribution_name_and_version(site, monkeypatch):

@@ -199,9 +199,9 @@ def test_a_legacy_chat_can_be_continued(tmp_path, monkeypatch):
 def test_a_legacy_chat_uses_its_own_model_when_none_is_given(tmp_path):
     path = first_log_db(tmp_path / "logs.db")
     db = open_logs_db(path)
-    # gpt-4 is one of the built-in OpenAI models, so the chat resolves to it.
+    db.execute("update log set model = 'echo'")
     lone = load_conversation(db)
-    assert lone.model.model_id == "gpt-4"
+    assert lone.model.model_id == "echo"
     db.execute("update log set model = 'no-such-model'")
     with pytest.raises(UnknownModelError):
         load_conversation(db)
