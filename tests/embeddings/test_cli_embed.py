@@ -8,6 +8,7 @@ import json
 import pytest
 
 import llm
+from llm.plugins import pm
 
 from .conftest import assert_error, rows
 
@@ -223,5 +224,41 @@ def test_failed_embed_leaves_no_empty_collection(run, db_path):
         run("embed", "phrases", "x", "-m", "vectors", "-c", "x", "--binary"),
         "does not support binary",
     )
-    assert run("collections").stdout in ("", "phrases: vectors\n  0 embeddings\n")
+    assert run("collections").stdout == ""
     assert rows(db_path, "SELECT count(*) FROM embeddings") == [(0,)]
+
+
+class BrokenEmbeddingModel(llm.EmbeddingModel):
+    model_id = "broken"
+
+    def embed_batch(self, items):
+        raise llm.ModelError("The broken model always fails")
+
+
+class BrokenModelPlugin:
+    @llm.hookimpl
+    def register_embedding_models(self, register):
+        register(BrokenEmbeddingModel())
+
+
+@pytest.fixture
+def broken_model():
+    pm.register(BrokenModelPlugin(), name="broken-embedding-model")
+    try:
+        yield
+    finally:
+        pm.unregister(name="broken-embedding-model")
+
+
+def test_model_failure_does_not_bind_a_new_collection_to_the_model(
+    run, db_path, broken_model
+):
+    assert_error(
+        run("embed", "fc2", "x", "-m", "broken", "-c", "FAIL"),
+        "The broken model always fails",
+    )
+    assert run("collections", "list").stdout == ""
+    assert rows(db_path, "SELECT count(*) FROM collections") == [(0,)]
+    # The name is still free, so another model can create it.
+    assert run("embed", "fc2", "x", "-m", "demo", "-c", "hello").exit_code == 0
+    assert run("collections", "list").stdout == "fc2: embed-demo\n  1 embedding\n"

@@ -490,3 +490,83 @@ def test_sql_returning_no_rows_is_not_an_error(run, db_path):
     result = run("embed-multi", "items", "--sql", "select 1, 2 where 0", "-m", "demo")
     assert result.exit_code == 0
     assert rows(db_path, "SELECT count(*) FROM embeddings") == [(0,)]
+
+
+def make_table(path, rows_):
+    conn = sqlite3.connect(str(path))
+    conn.execute("CREATE TABLE t (id, data)")
+    conn.executemany("INSERT INTO t VALUES (?, ?)", rows_)
+    conn.commit()
+    conn.close()
+
+
+def embed_table(run, path, *extra):
+    return run(
+        "embed-multi",
+        "c",
+        "-d",
+        str(path),
+        "--sql",
+        "select id, data from t",
+        "-m",
+        "demo",
+        *extra,
+    )
+
+
+@pytest.mark.parametrize("missing", [None, ""])
+@pytest.mark.parametrize("binary", [False, True])
+def test_sql_row_without_an_id_is_an_error(run, tmp_path, missing, binary):
+    path = tmp_path / "x.db"
+    make_table(path, [("a", "one"), (missing, "two"), ("c", "three")])
+    result = embed_table(run, path, *(["--binary"] if binary else []))
+    assert_error(result, "SQL row 2: the ID is empty")
+    assert collections_in(path) == []
+    assert rows(path, "SELECT count(*) FROM embeddings") == [(0,)]
+
+
+def test_sql_blob_without_binary_is_an_error(run, tmp_path):
+    path = tmp_path / "x.db"
+    make_table(path, [("a", "text"), ("b", b"\xff\xd8\xff\x00photo")])
+    result = embed_table(run, path, "--store")
+    assert_error(result, "SQL row 2", "column 'data'", "binary", "--binary")
+    assert collections_in(path) == []
+    assert rows(path, "SELECT count(*) FROM embeddings") == [(0,)]
+    # With --binary the same rows embed as bytes.
+    result = embed_table(run, path, "--store", "--binary")
+    assert result.exit_code == 0, result.output
+    assert rows(path, "SELECT id, content_blob, embedding FROM embeddings") == [
+        ("a", b"text", demo_blob(b"text")),
+        ("b", b"\xff\xd8\xff\x00photo", demo_blob(b"\xff\xd8\xff\x00photo")),
+    ]
+
+
+def test_sql_utf8_blob_is_embedded_as_its_text(run, tmp_path):
+    path = tmp_path / "x.db"
+    make_table(path, [("a", "caf\u00e9".encode())])
+    result = embed_table(run, path, "--store")
+    assert result.exit_code == 0, result.output
+    assert rows(
+        path, "SELECT id, content, content_blob, embedding FROM embeddings"
+    ) == [("a", "caf\u00e9", None, demo_blob("caf\u00e9"))]
+
+
+def test_files_that_all_fail_leave_no_collection(run, tmp_path, db_path):
+    root = tmp_path / "procs"
+    root.mkdir()
+    (root / "one.txt").write_bytes(b"\xff\xfe\x00")
+    (root / "two.txt").write_bytes(b"\xc3\x28")
+    result = run(
+        "embed-multi",
+        "procs",
+        "-m",
+        "demo",
+        "--files",
+        str(root),
+        "*.txt",
+        "--encoding",
+        "utf-8",
+    )
+    assert "Could not decode" in result.stderr
+    assert collections_in(db_path) == []
+    assert run("collections", "list").stdout == ""

@@ -195,7 +195,8 @@ def test_binary_content(db):
     assert row[3] == hashlib.md5(image).digest()
     results = collection.similar(image, number=1)
     assert results[0].id == "image"
-    assert results[0].content == image
+    # Stored bytes stay in content_blob; search results carry text or None.
+    assert results[0].content is None
     assert results[0].score == pytest.approx(1.0)
 
 
@@ -418,3 +419,39 @@ def test_vectors_model_helper_records_batches(db):
     collection = Collection("entries", db, model_id="vectors")
     collection.embed("a", "1 2 3")
     assert VectorsModel.batches == [["1 2 3"]]
+
+
+def test_lazy_collection_is_created_with_its_first_embeddings(db):
+    collection = Collection("later", db, model_id="flaky", lazy=True)
+    assert collection.id is None
+    assert not Collection.exists(db, "later")
+    assert collection.count() == 0
+    assert collection.similar_by_vector([1.0, 0.0]) == []
+    with pytest.raises(llm.ModelError):
+        collection.embed("a", "FAIL")
+    collection.embed_multi([])
+    assert not Collection.exists(db, "later")
+    assert collection.id is None
+    collection.embed("a", "1 0")
+    assert Collection.exists(db, "later")
+    assert collection.id == Collection("later", db).id
+    assert collection.count() == 1
+    assert list_collections(db) == [
+        {"name": "later", "model": "flaky", "num_embeddings": 1}
+    ]
+
+
+def test_lazy_collection_keeps_the_first_batches_when_a_later_one_fails(db):
+    collection = Collection("later", db, model_id="flaky", lazy=True)
+    with pytest.raises(llm.ModelError):
+        collection.embed_multi([("a", "1 0"), ("b", "0 1"), ("c", "FAIL")])
+    assert collection.id is not None
+    assert sorted(stored(db, "later")) == ["a", "b"]
+
+
+def test_lazy_collection_created_meanwhile_with_another_model(db):
+    collection = Collection("later", db, model_id="flaky", lazy=True)
+    Collection("later", db, model_id="demo")
+    with pytest.raises(ValueError, match="created meanwhile.*embed-demo"):
+        collection.embed("a", "1 0")
+    assert stored(db, "later") == {}

@@ -167,14 +167,18 @@ def collection_for_writing(
     """Open or create a collection to store into.
 
     An existing collection keeps its model (``-m`` must agree with it); a new one
-    uses ``-m``, then LLM_EMBEDDING_MODEL, then the default embedding model.
+    uses ``-m``, then LLM_EMBEDDING_MODEL, then the default embedding model, and
+    is only written to the database with its first stored embeddings, so a
+    command that fails or embeds nothing leaves no empty collection behind.
     """
     from .collection import Collection
 
     if Collection.exists(conn, name):
         collection = Collection(name, conn, model_id=model)
     else:
-        collection = Collection(name, conn, model_id=require_model_name(model))
+        collection = Collection(
+            name, conn, model_id=require_model_name(model), lazy=True
+        )
     collection.model()  # fail early if the model is not installed
     return collection
 

@@ -21,11 +21,15 @@ if TYPE_CHECKING:
 
 @dataclass
 class Entry:
-    """One search result: the item's ID, its similarity score, and stored content/metadata."""
+    """One search result: the item's ID, its similarity score, and stored content/metadata.
+
+    ``content`` is the stored text, or None when no text was stored (binary
+    content is never returned here, matching the JSON ``llm similar`` prints).
+    """
 
     id: str
     score: float | None
-    content: str | bytes | None = None
+    content: str | None = None
     metadata: dict[str, Any] | None = None
 
 
@@ -57,6 +61,11 @@ class Collection:
     ``model``/``model_id`` are only needed to create one; giving a different
     model for an existing collection is an error rather than a silent mix of
     incompatible vectors.
+
+    A new collection's row is normally written at once. With ``lazy=True`` it
+    is written in the same transaction as its first stored embeddings, so a
+    first embed that fails (or has nothing to store) leaves no empty
+    collection bound to the model; until then ``id`` is None.
     """
 
     def __init__(
@@ -67,6 +76,7 @@ class Collection:
         model_id: str | None = None,
         *,
         create: bool = True,
+        lazy: bool = False,
     ) -> None:
         if db is None:
             import sqlite_utils
@@ -78,7 +88,7 @@ class Collection:
         self._model = model
         migrate(self._conn)
         requested = model.model_id if model is not None else model_id
-        row = self._row()
+        row: tuple[int | None, str] | None = self._row()
         if row is None:
             if not create:
                 raise ValueError(f"Collection '{name}' does not exist")
@@ -90,8 +100,12 @@ class Collection:
                 from llm.registry import get_embedding_model
 
                 self._model = get_embedding_model(requested)
-            row = self._create(self._model.model_id)
-        self.id: int = row[0]
+            if lazy:
+                row = (None, self._model.model_id)
+            else:
+                row = self._create(self._model.model_id)
+        # None until a lazily created collection stores its first embeddings.
+        self.id: int | None = row[0]
         self.model_id: str = row[1]
         if requested is not None and not self._same_model(requested):
             raise ValueError(
@@ -111,15 +125,29 @@ class Collection:
 
     def _create(self, model_id: str) -> tuple[int, str]:
         with transaction(self._conn, immediate=True):
-            row = self._row()  # someone else may have created it meanwhile
-            if row is None:
-                self._conn.execute(
-                    "INSERT INTO collections (name, model) VALUES (?, ?)",
-                    [self.name, model_id],
-                )
-                row = self._row()
+            return self._insert_row(model_id)
+
+    def _insert_row(self, model_id: str) -> tuple[int, str]:
+        """Write the collections row unless it exists; call inside a write transaction."""
+        row = self._row()  # someone else may have created it meanwhile
+        if row is None:
+            self._conn.execute(
+                "INSERT INTO collections (name, model) VALUES (?, ?)",
+                [self.name, model_id],
+            )
+            row = self._row()
         assert row is not None
         return row
+
+    def _create_for_writer(self) -> int:
+        """The lazily created row, written in the writer's transaction; its ID."""
+        row_id, row_model = self._insert_row(self.model_id)
+        if not self._same_model(row_model):
+            raise ValueError(
+                f"Collection '{self.name}' was created meanwhile with the embedding "
+                f"model '{row_model}', not '{self.model_id}'"
+            )
+        return row_id
 
     def _same_model(self, requested: str) -> bool:
         if requested == self.model_id:
@@ -210,12 +238,19 @@ class Collection:
         if model.batch_size and model.batch_size < batch_size:
             batch_size = model.batch_size
         iterator = iter(entries)
-        with EmbeddingWriter(self._conn, self.id, model, store) as writer:
-            while True:
-                batch = list(islice(iterator, batch_size))
-                if not batch:
-                    return
-                writer.add_batch(batch)
+        writer = EmbeddingWriter(
+            self._conn, self.id, model, store, create=self._create_for_writer
+        )
+        try:
+            with writer:
+                while True:
+                    batch = list(islice(iterator, batch_size))
+                    if not batch:
+                        return
+                    writer.add_batch(batch)
+        finally:
+            # A lazy collection exists once the writer has committed rows to it.
+            self.id = writer.collection_id
 
     # --- searching ---------------------------------------------------------
 
@@ -254,7 +289,7 @@ class Collection:
             details: dict[int, tuple[Any, ...]] = {}
             for chunk in chunks(chosen):
                 rows = self._conn.execute(
-                    "SELECT rowid, id, embedding, content, content_blob, metadata "
+                    "SELECT rowid, id, embedding, content, metadata "
                     f"FROM embeddings WHERE rowid IN ({placeholders(len(chunk))})",
                     list(chunk),
                 )
@@ -262,12 +297,12 @@ class Collection:
                     details[row[0]] = row[1:]
         entries = []
         for rowid in chosen:
-            item_id, embedding, content, content_blob, metadata = details[rowid]
+            item_id, embedding, content, metadata = details[rowid]
             entries.append(
                 Entry(
                     id=item_id,
                     score=cosine_similarity(embedding, query),
-                    content=content if content is not None else content_blob,
+                    content=content,
                     metadata=json.loads(metadata) if metadata is not None else None,
                 )
             )

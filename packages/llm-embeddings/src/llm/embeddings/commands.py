@@ -214,13 +214,12 @@ def similar(
             if plain:
                 click.echo(f"{entry.id} ({entry.score})")
             else:
-                text = entry.content if isinstance(entry.content, str) else None
                 click.echo(
                     json.dumps(
                         {
                             "id": entry.id,
                             "score": entry.score,
-                            "content": text,
+                            "content": entry.content,
                             "metadata": entry.metadata,
                         }
                     )

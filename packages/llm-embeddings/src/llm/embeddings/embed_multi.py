@@ -52,22 +52,47 @@ def sql_records(
         raise click.ClickException(
             "The SQL query must return at least two columns: an ID, then content"
         )
-    records: list[tuple[str, str | bytes]] = []
-    for row in rows:
-        if binary:
-            value = row[1]
-            if isinstance(value, str):
-                value = value.encode("utf-8")
-            records.append((str(row[0]), value if value is not None else b""))
-        else:
-            content = " ".join(
-                value
-                if isinstance(value, str)
-                else ("" if value is None else str(value))
-                for value in row[1:]
-            )
-            records.append((str(row[0]), content))
-    return records
+    columns = [column[0] for column in cursor.description]
+    return [
+        _sql_record(row, columns, number, binary)
+        for number, row in enumerate(rows, start=1)
+    ]
+
+
+def _sql_text(value: Any, where: str, column: str) -> str:
+    """A SQL value as text; BLOBs only when they are UTF-8, never as a bytes repr."""
+    if value is None:
+        return ""
+    if isinstance(value, bytes):
+        try:
+            return value.decode("utf-8")
+        except UnicodeDecodeError:
+            raise click.ClickException(
+                f"{where}: column '{column}' holds binary data, not text "
+                "(use --binary to embed it as bytes)"
+            ) from None
+    return str(value)
+
+
+def _sql_record(
+    row: tuple[Any, ...], columns: list[str], number: int, binary: bool
+) -> tuple[str, str | bytes]:
+    """``(id, content)`` for row ``number`` (counting from 1) of a ``--sql`` query."""
+    where = f"SQL row {number}"
+    if row[0] is None or row[0] == "" or row[0] == b"":
+        raise click.ClickException(f"{where}: the ID is empty")
+    item_id = _sql_text(row[0], where, columns[0])
+    if binary:
+        value = row[1]
+        if isinstance(value, str):
+            return item_id, value.encode("utf-8")
+        if isinstance(value, bytes):
+            return item_id, value
+        return item_id, b"" if value is None else str(value).encode("utf-8")
+    content = " ".join(
+        _sql_text(value, where, column) for value, column in zip(row[1:], columns[1:])
+    )
+    return item_id, content
 
 
 def _matching_files(files: Iterable[tuple[str, str]]) -> list[tuple[Path, Path]]:
@@ -273,7 +298,8 @@ def embed_multi(
         if sql is not None:
             from_sql = sql_records(conn, sql, attach, binary)
             records, total = from_sql, len(from_sql)
-        # Created only now, so bad input leaves no empty collection behind.
+        # Opened only once the input is known good; a new collection is written
+        # with its first embeddings, so failures leave no empty collection behind.
         target = collection_for_writing(conn, collection, model)
         items = (
             (

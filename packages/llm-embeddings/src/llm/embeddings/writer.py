@@ -15,7 +15,7 @@ import json
 import sqlite3
 import struct
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -86,17 +86,26 @@ class EmbeddingWriter:
     Unchanged content (same ID, same hash) is never embedded again: its row is
     kept, new metadata replaces the old and ``store`` adds missing content.
     Content already embedded under another ID reuses that vector.
+
+    ``collection_id`` is None for a collection not yet in the database: then
+    ``create`` writes its row inside the transaction that stores the first
+    rows and returns its ID, so a collection never exists without embeddings
+    because of a failed first write.
     """
 
     def __init__(
         self,
         conn: sqlite3.Connection,
-        collection_id: int,
+        collection_id: int | None,
         model: EmbeddingModel,
         store: bool,
+        create: Callable[[], int] | None = None,
     ) -> None:
+        if collection_id is None and create is None:
+            raise ValueError("A writer for a new collection needs a create callback")
         self.conn = conn
         self.collection_id = collection_id
+        self._create = create
         self.model = model
         self.store = store
         self._rows: list[tuple[Any, ...]] = []
@@ -165,7 +174,6 @@ class EmbeddingWriter:
             stored = self.store
             self._rows.append(
                 (
-                    self.collection_id,
                     key,
                     vectors[digest],
                     value if stored and isinstance(value, str) else None,
@@ -193,26 +201,34 @@ class EmbeddingWriter:
         self._rows, self._updates = [], []
         self._pending_ids = set()
         self._pending_vectors = {}
-        with transaction(self.conn):
+        with transaction(self.conn, immediate=True):
+            collection_id = self.collection_id
+            if collection_id is None:
+                assert self._create is not None
+                collection_id = self._create()
             self.conn.executemany(
                 "INSERT OR REPLACE INTO embeddings (collection_id, id, embedding, "
                 "content, content_blob, content_hash, metadata, updated) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                f"VALUES ({int(collection_id)}, ?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
             self.conn.executemany(
                 "UPDATE embeddings SET metadata = ?, "
                 "content = coalesce(?, content), "
                 "content_blob = coalesce(?, content_blob) "
-                f"WHERE collection_id = {int(self.collection_id)} AND id = ?",
+                f"WHERE collection_id = {int(collection_id)} AND id = ?",
                 updates,
             )
+        # Only once committed: a rolled-back first write leaves the collection unborn.
+        self.collection_id = collection_id
 
     def _existing(
         self, ids: list[str]
     ) -> dict[str, tuple[bytes | None, str | None, bool]]:
         """Hash, metadata and whether content is stored, for those IDs already stored."""
         found: dict[str, tuple[bytes | None, str | None, bool]] = {}
+        if self.collection_id is None:
+            return found
         for chunk in chunks(ids):
             rows = self.conn.execute(
                 "SELECT id, content_hash, metadata, "
@@ -230,6 +246,8 @@ class EmbeddingWriter:
             d: self._pending_vectors[d] for d in digests if d in self._pending_vectors
         }
         remaining = sorted(digests - found.keys())
+        if self.collection_id is None:
+            return found
         for chunk in chunks(remaining):
             # The unary + keeps SQLite on the content_hash index: the
             # collection_id one would scan the whole collection per batch.
