@@ -58,18 +58,36 @@ def test_unknown_model(invoke):
     assert "Traceback" not in result.output
 
 
+class _Named(llm.Model):
+    def __init__(self, model_id):
+        self.model_id = model_id
+
+    def execute(self, prompt, stream, response, conversation=None):
+        yield self.model_id
+
+
+class _QueryModels:
+    @llm.hookimpl
+    def register_models(self, register):
+        # The longer ID is registered first: -q must still pick the shorter one.
+        register(_Named("zq-4.1-nano"))
+        register(_Named("zq-5-nano"))
+
+
 def test_query_selects_the_shortest_matching_model_id(invoke):
     from llm.cli.model_selection import find_model_entry
 
-    # gpt-4.1-nano is registered before gpt-5-nano; the shorter ID wins.
-    assert find_model_entry(["gpt", "nano"]).model.model_id == "gpt-5-nano"
-    assert find_model_entry(["NANO", "4.1"]).model.model_id == "gpt-4.1-nano"
-    # Terms match the model ID, not its display name ("OpenAI Chat: ...").
-    assert find_model_entry(["e"]).model.model_id == "echo"
-    with pytest.raises(llm.UnknownModelError):
-        find_model_entry(["openai"])
-    result = invoke(["-q", "gpt", "-q", "nano", "--options"])
-    assert result.stdout.startswith("OpenAI Responses: gpt-5-nano\n")
+    pm.register(_QueryModels(), name="query-models")
+    try:
+        assert find_model_entry(["zq", "nano"]).model.model_id == "zq-5-nano"
+        assert find_model_entry(["NANO", "4.1"]).model.model_id == "zq-4.1-nano"
+        # Terms match the model ID, not its display name ("_Named: ...").
+        assert find_model_entry(["ech"]).model.model_id == "echo"
+        with pytest.raises(llm.UnknownModelError):
+            find_model_entry(["_named"])
+        assert invoke(["-q", "zq", "-q", "nano", "hi"]).stdout == "zq-5-nano\n"
+    finally:
+        pm.unregister(name="query-models")
 
 
 def test_query_selects_a_matching_model(invoke, mock_model):
