@@ -121,3 +121,64 @@ def test_to_sync_response_runs_the_response(async_mock_model):
     async_mock_model.enqueue("forced")
     sync = run(async_mock_model.prompt("hi").to_sync_response())
     assert isinstance(sync, llm.Response) and sync.text() == "forced"
+
+
+class _DualToolbox(llm.Toolbox):
+    """Adds its tool in prepare() or prepare_async(), the usual dual-mode pattern."""
+
+    def __init__(self):
+        self.calls = []
+
+    async def _add(self, tag):
+        async def ping() -> str:
+            "Reply with pong."
+            return "pong-" + tag
+
+        self.add_tool(ping)
+
+    def prepare(self):
+        self.calls.append("sync")
+        asyncio.run(self._add("sync"))
+
+    async def prepare_async(self):
+        self.calls.append("async")
+        await self._add("async")
+
+
+class _AsyncOnlyToolbox(llm.Toolbox):
+    async def prepare_async(self):
+        async def ping() -> str:
+            "Reply with pong."
+            return "pong"
+
+        self.add_tool(ping)
+
+
+def test_async_prompt_prepares_toolboxes_the_async_way_when_run():
+    model = llm.get_async_model("echo")
+
+    async def main():
+        toolbox = _DualToolbox()
+        response = model.prompt("x", tools=[toolbox])
+        assert toolbox.calls == []  # nothing runs until the response is consumed
+        await response.text()
+        assert toolbox.calls == ["async"]
+        assert [t.name for t in response.prompt.tools] == ["_DualToolbox_ping"]
+        only = _AsyncOnlyToolbox()
+        call = {"name": "_AsyncOnlyToolbox_ping", "arguments": {}, "id": "c1"}
+        chain = model.chain(json.dumps({"tool_calls": [call]}), tools=[only])
+        responses = [r async for r in chain.responses()]
+        return responses
+
+    responses = run(main())
+    assert len(responses) == 2
+    [result] = responses[1].prompt.tool_results
+    assert (result.name, result.output) == ("_AsyncOnlyToolbox_ping", "pong")
+
+
+def test_sync_prompt_prepares_toolboxes_only_when_run():
+    toolbox = _DualToolbox()
+    response = llm.get_model("echo").prompt("x", tools=[toolbox])
+    assert toolbox.calls == []
+    response.text()
+    assert toolbox.calls == ["sync"]

@@ -122,6 +122,15 @@ def test_invalid_aliases_file_is_replaced_with_backup(user_path, capsys):
     assert "aliases.json" in capsys.readouterr().err
 
 
+def test_remove_alias_from_an_unreadable_file_is_a_key_error(user_path):
+    path = user_path / "aliases.json"
+    path.write_text("[broken")
+    with pytest.raises(KeyError) as raised:
+        llm.remove_alias("fast")
+    assert "not valid JSON" in str(raised.value)
+    assert path.read_text() == "[broken"  # left for the user to look at
+
+
 def test_default_models(user_path):
     assert llm.get_default_model() == "gpt-4o-mini"
     assert llm.get_default_model(default=None) is None

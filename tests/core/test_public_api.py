@@ -1,6 +1,8 @@
 """The public surface of the ``llm`` package."""
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -82,6 +84,19 @@ def test_every_documented_name_is_exported():
 def test_unknown_attribute():
     with pytest.raises(AttributeError):
         llm.does_not_exist  # noqa: B018
+
+
+def test_submodules_are_attributes_after_a_bare_import():
+    code = (
+        "import sys, llm\n"
+        "assert 'llm.parts' not in sys.modules\n"
+        "print(llm.parts.TextPart.__name__, type(llm.plugins.pm).__name__)\n"
+        "assert 'llm.cli' not in sys.modules\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.split() == ["TextPart", "PluginManager"]
 
 
 def test_compatibility_import_paths():

@@ -139,6 +139,14 @@ def __getattr__(name: str) -> "Any":
         value = getattr(module, name)
         globals()[name] = value
         return value
+    if not name.startswith("_"):
+        # Submodules such as llm.plugins or llm.parts, as after ``import llm.parts``:
+        # plugins written for the original reach them from a bare ``import llm``.
+        try:
+            return import_module(f"llm.{name}")
+        except ModuleNotFoundError as ex:
+            if ex.name != f"llm.{name}":
+                raise
     raise AttributeError(f"module 'llm' has no attribute {name!r}")
 
 

@@ -53,7 +53,12 @@ def set_alias(alias: str, model_id_or_alias: str) -> None:
 def remove_alias(alias: str) -> None:
     """Remove ``alias`` from aliases.json; KeyError if it is not there."""
     path = aliases_path()
-    data = read_json_object(path)
+    try:
+        data = read_json_object(path)
+    except ConfigError as ex:
+        # Nothing can be removed from a file that cannot be read: still a KeyError,
+        # as callers expect, saying why.
+        raise KeyError(f"No such alias: {alias} ({ex})") from ex
     if alias not in data:
         raise KeyError(f"No such alias: {alias}")
     del data[alias]

@@ -53,9 +53,13 @@ class AsyncResponse(BaseResponse):
     _items: _AsyncItems | None = None
 
     async def _prepare_toolboxes(self) -> None:
+        prepared = False
         for item in self.prompt._raw_tools:
             if isinstance(item, Toolbox):
                 await item.ensure_prepared_async()
+                prepared = True
+        if prepared:
+            self.prompt._tools = None  # expand again, with what prepare_async added
 
     async def _advance(self) -> bool:
         if self._done:

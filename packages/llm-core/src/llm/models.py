@@ -274,13 +274,15 @@ def validate_prompt(model: Any, prompt: Prompt) -> None:
             f"Model {model.model_id} does not support schemas"
         )
     if prompt._raw_tools:
-        local = [t for t in prompt.tools if not isinstance(t, ServerSideTool)]
+        # Checked from what was passed, without expanding toolboxes: preparing
+        # one (sync or async, depending on the response) waits for execution.
+        local = [t for t in prompt._raw_tools if not isinstance(t, ServerSideTool)]
         if local and not getattr(model, "supports_tools", False):
             raise UnsupportedFeatureError(
                 f"Model {model.model_id} does not support tools"
             )
         supported = tuple(model.supported_server_side_tools)
-        for tool in prompt.tools:
+        for tool in prompt._raw_tools:
             if isinstance(tool, ServerSideTool):
                 exact = type(tool) is ServerSideTool
                 ok = (
