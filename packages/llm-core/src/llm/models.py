@@ -21,7 +21,15 @@ from .options import Options
 from .parts import AttachmentPart
 from .prompt import Prompt
 from .response import Response
-from .tools import ServerSideTool, Tool, Toolbox, ToolCall, ToolOutput, ToolResult
+from .tools import (
+    ServerSideTool,
+    Tool,
+    Toolbox,
+    ToolCall,
+    ToolOutput,
+    ToolResult,
+    expand_tools,
+)
 from .usage import Usage
 
 __all__ = [
@@ -274,8 +282,9 @@ def validate_prompt(model: Any, prompt: Prompt) -> None:
             f"Model {model.model_id} does not support schemas"
         )
     if prompt._raw_tools:
-        # Checked from what was passed, without expanding toolboxes: preparing
-        # one (sync or async, depending on the response) waits for execution.
+        # Checked without preparing toolboxes: that (sync or async, depending on
+        # the response) waits for execution. Bad items still fail here.
+        expand_tools(prompt._raw_tools, prepare=False)
         local = [t for t in prompt._raw_tools if not isinstance(t, ServerSideTool)]
         if local and not getattr(model, "supports_tools", False):
             raise UnsupportedFeatureError(
