@@ -182,3 +182,21 @@ def test_sync_prompt_prepares_toolboxes_only_when_run():
     assert toolbox.calls == []
     response.text()
     assert toolbox.calls == ["sync"]
+
+
+def test_async_reply_runs_pending_calls_with_the_tools_it_is_given(async_mock_model):
+    def upper(text: str) -> str:
+        """Upper-case some text."""
+        return text.upper()
+
+    async def main():
+        async_mock_model.enqueue(llm.ToolCall(name="upper", arguments={"text": "hi"}))
+        response = async_mock_model.prompt("shout")
+        await response.text()
+        async_mock_model.enqueue("done")
+        follow_up = await response.reply(tools=[upper])
+        return await follow_up.text()
+
+    assert run(main()) == "done"
+    [result] = async_mock_model.prompts[-1].tool_results
+    assert (result.name, result.output) == ("upper", "HI")

@@ -97,6 +97,48 @@ def test_to_dict_from_dict_and_reply(mock_model):
     assert messages[2].text == "Add 3 to that"
 
 
+def test_from_dict_keeps_prompt_system_and_attachments_for_older_plugins():
+    echo = llm.get_model("echo")
+    conversation = echo.conversation()
+    first = conversation.prompt(
+        "one", system="be kind", attachments=[llm.Attachment(content=PNG)]
+    )
+    first.text()
+    second = conversation.prompt("two")
+    second.text()
+    for original in (first, second):
+        rebuilt = llm.Response.from_dict(json.loads(json.dumps(original.to_dict())))
+        assert rebuilt.prompt.prompt == original.prompt.prompt
+        assert rebuilt.prompt.system == "be kind"
+        assert [m.to_dict() for m in rebuilt.prompt.messages] == [
+            m.to_dict() for m in original.prompt.messages
+        ]
+    rebuilt = llm.Response.from_dict(first.to_dict())
+    assert [a.content_bytes() for a in rebuilt.prompt.attachments] == [PNG]
+    assert repr(rebuilt).startswith("<Response prompt='one' ")
+    # A plugin that rebuilds history from conversation.responses sees the turn.
+    legacy = llm.get_model("legacy")
+    answer = legacy.prompt("hello")
+    answer.text()
+    follow_up = llm.Response.from_dict(answer.to_dict()).reply("again")
+    assert follow_up.text() == "legacy:again history=['hello->legacy:hello history=[]']"
+
+
+def test_reply_runs_pending_calls_with_the_tools_it_is_given(mock_model):
+    def upper(text: str) -> str:
+        """Upper-case some text."""
+        return text.upper()
+
+    mock_model.enqueue(llm.ToolCall(name="upper", arguments={"text": "hi"}))
+    response = mock_model.prompt("shout", tools=[upper])
+    response.text()
+    rebuilt = llm.Response.from_dict(response.to_dict())  # tools are not saved
+    mock_model.enqueue("done")
+    assert rebuilt.reply(tools=[upper]).text() == "done"
+    [result] = mock_model.prompts[-1].tool_results
+    assert (result.name, result.output) == ("upper", "HI")
+
+
 def test_conversation_ids_are_unique_ulids(mock_model):
     a, b = mock_model.conversation(), mock_model.conversation()
     assert a.id != b.id and len(a.id) == 26

@@ -180,11 +180,14 @@ class AsyncResponse(BaseResponse):
         tool_results: list[ToolResult] | None = None,
         **kwargs: Any,
     ) -> AsyncResponse:
-        """Continue the conversation; pending tool calls run first unless results are given."""
-        if tool_results is None:
-            tool_results = (
-                await self.execute_tool_calls() if await self.tool_calls() else []
-            )
+        """Continue the conversation; pending tool calls run first unless results are given.
+
+        ``tools=`` also serve the pending calls (see Response.reply).
+        """
+        self._offer_tools(kwargs.get("tools"))
+        if tool_results is None and await self.tool_calls():
+            await self._prepare_toolboxes()
+            tool_results = await self.execute_tool_calls()
         conversation = self.conversation
         if conversation is None:
             conversation = self.model.conversation()

@@ -286,6 +286,15 @@ class BaseResponse:
     def _tools_index(self) -> dict[str, Any]:
         return tools_by_name(self.prompt.tools)
 
+    def _offer_tools(self, tools: list[Any] | None) -> None:
+        """Add ``tools`` missing from this prompt's, so pending calls can use them."""
+        if not tools:
+            return
+        raw = self.prompt._raw_tools
+        added = [tool for tool in tools if tool not in raw]
+        if added:
+            self.prompt.tools = [*raw, *added]
+
     def __repr__(self) -> str:
         text = "... not yet done ..."
         if self._done:
@@ -413,7 +422,12 @@ class Response(BaseResponse):
         tool_results: list[ToolResult] | None = None,
         **kwargs: Any,
     ) -> Response:
-        """Continue the conversation; pending tool calls run first unless results are given."""
+        """Continue the conversation; pending tool calls run first unless results are given.
+
+        ``tools=`` also serve the pending calls, which is how a response rebuilt
+        with ``from_dict()`` (whose tools could not be saved) is resumed.
+        """
+        self._offer_tools(kwargs.get("tools"))
         if tool_results is None:
             tool_results = self.execute_tool_calls() if self.tool_calls() else []
         conversation = self.conversation

@@ -48,6 +48,46 @@ def response_to_dict(response: Any) -> dict[str, Any]:
     }
 
 
+def _single_text(message: Message) -> str | None:
+    """The text of a message made of exactly one text part, else None."""
+    from .parts import TextPart
+
+    if len(message.parts) == 1 and isinstance(message.parts[0], TextPart):
+        return message.parts[0].text
+    return None
+
+
+def _split_turn(
+    messages: list[Message],
+) -> tuple[str | None, str | None, list[Any], list[Message]]:
+    """(prompt, system, attachments, earlier messages) from a saved input chain.
+
+    A rebuilt prompt keeps ``prompt``, ``system`` and ``attachments`` as they were,
+    for plugins that read those rather than ``prompt.messages``; ``messages``
+    comes out the same either way. A chain of another shape stays as explicit
+    messages.
+    """
+    from .parts import AttachmentPart, TextPart
+
+    text = system = None
+    attachments: list[Any] = []
+    last = messages[-1] if messages else None
+    if last is not None and last.role == "user":
+        texts = [p for p in last.parts if isinstance(p, TextPart)]
+        files = [p for p in last.parts if isinstance(p, AttachmentPart)]
+        shaped = len(texts) <= 1 and len(texts) + len(files) == len(last.parts)
+        text_first = not texts or last.parts[0] is texts[0]
+        if shaped and text_first:
+            text = texts[0].text if texts else None
+            attachments = [p.attachment for p in files]
+            messages = messages[:-1]
+    if messages and messages[0].role == "system":
+        system = _single_text(messages[0])
+        if system is not None:
+            messages = messages[1:]
+    return text, system, attachments, messages
+
+
 def response_from_dict(cls: Any, data: dict[str, Any], model: Any = None) -> Any:
     """Rebuild a completed response of class ``cls`` from ``response_to_dict`` output."""
     from .async_response import AsyncResponse
@@ -56,10 +96,15 @@ def response_from_dict(cls: Any, data: dict[str, Any], model: Any = None) -> Any
     if model is None:
         is_async = issubclass(cls, AsyncResponse)
         model = (get_async_model if is_async else get_model)(data["model"])
+    text, system, attachments, messages = _split_turn(
+        [Message.from_dict(m) for m in data.get("messages", [])]
+    )
     prompt = Prompt(
-        None,
+        text,
         model,
-        messages=[Message.from_dict(m) for m in data.get("messages", [])],
+        system=system,
+        attachments=attachments,
+        messages=messages,
         options=data.get("options") or {},
         schema=data.get("schema"),
     )
