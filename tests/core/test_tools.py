@@ -263,6 +263,12 @@ def test_tool_output_attachments_reach_next_prompt(mock_model):
     assert isinstance(result_part, ToolResultPart)
     assert result_part.output == "drawn"
     assert result_part.attachments[0].content_bytes() == png
+    # Plugins that read prompt.attachments see the file as an attachment of the
+    # next prompt; prompt.messages carries it once, in the tool result.
+    follow_up = mock_model.prompts[-1]
+    assert [a.content_bytes() for a in follow_up.attachments] == [png]
+    assert follow_up.own_attachments == []
+    assert [m.role for m in follow_up.messages][-1] == "tool"
 
 
 class Memory(llm.Toolbox):

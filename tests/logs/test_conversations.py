@@ -229,3 +229,29 @@ def test_a_stream_that_failed_midway_keeps_its_partial_turn(logs_db):
     failed.log_to_db(logs_db)
     loaded = load_conversation(logs_db, conversation.id)
     assert [r.id for r in loaded.responses] == [failed.id]
+
+
+def test_tool_attachments_are_logged_once_and_reload_without_duplicates(
+    mock_model, logs_db
+):
+    png = b"\x89PNG\r\n\x1a\n" + b"\0" * 16
+
+    def draw(prompt: str) -> llm.ToolOutput:
+        "Draw"
+        return llm.ToolOutput(output="drawn", attachments=[llm.Attachment(content=png)])
+
+    mock_model.enqueue(llm.ToolCall(name="draw", arguments={"prompt": "cat"}))
+    mock_model.enqueue("nice")
+    chain = mock_model.chain("draw a cat", tools=[draw])
+    chain.text()
+    db = logs_db
+    chain.log_to_db(db)
+    follow_up_id = chain._responses[-1].id
+    assert db.execute(
+        "select count(*) from prompt_attachments where response_id = ?", [follow_up_id]
+    ).fetchone() == (0,)
+    loaded = load_conversation(db, chain._responses[0].conversation.id)
+    expected = [m.to_dict() for m in chain._responses[-1].prompt.turn_messages()]
+    reloaded = loaded.responses[-1].prompt
+    assert [m.to_dict() for m in reloaded.turn_messages()] == expected
+    assert [a.content_bytes() for a in reloaded.attachments] == [png]

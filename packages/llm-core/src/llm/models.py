@@ -257,7 +257,8 @@ def build_prompt(model: Any, prompt: str | None, **kwargs: Any) -> Prompt:
 
 def validate_prompt(model: Any, prompt: Prompt) -> None:
     """Reject attachments, schemas and tools the model cannot accept, before any call."""
-    attachments = list(prompt.attachments)
+    # Files returned by tools are the tool's business, not the caller's input.
+    attachments = list(prompt.own_attachments)
     for message in prompt.explicit_messages or []:
         attachments.extend(
             p.attachment

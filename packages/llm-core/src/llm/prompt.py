@@ -50,7 +50,7 @@ class Prompt:
         self._prompt = prompt
         self.model = model
         self.fragments = list(fragments or [])
-        self.attachments = list(attachments or [])
+        self.own_attachments = list(attachments or [])
         self._system = system
         self.system_fragments = list(system_fragments or [])
         self.prompt_json = prompt_json
@@ -87,6 +87,25 @@ class Prompt:
         return _join(self.system_fragments, self._system)
 
     @property
+    def attachments(self) -> list[Attachment]:
+        """This prompt's attachments, then any that its tool results returned.
+
+        Tools can return files (``llm.ToolOutput``); plugins that read
+        ``prompt.attachments`` rather than ``prompt.messages`` get them here, as
+        attachments of the next prompt in the chain. ``prompt.messages`` carries
+        them once, inside the tool results; ``own_attachments`` are just the
+        ones passed to this prompt.
+        """
+        returned = [a for r in self.tool_results for a in (r.attachments or [])]
+        if not returned:
+            return self.own_attachments
+        return [*self.own_attachments, *returned]
+
+    @attachments.setter
+    def attachments(self, value: list[Attachment]) -> None:
+        self.own_attachments = list(value or [])
+
+    @property
     def tools(self) -> list[Tool | ServerSideTool]:
         """Tools available to the model: functions and toolboxes expanded to Tools."""
         if self._tools is None:
@@ -111,11 +130,11 @@ class Prompt:
         if self.tool_results:
             messages.append(tool_message(*self.tool_results))
         text = self.prompt
-        if text or self.attachments:
+        if text or self.own_attachments:
             parts: list[Any] = []
             if text:
                 parts.append(TextPart(text=text))
-            parts.extend(AttachmentPart(attachment=a) for a in self.attachments)
+            parts.extend(AttachmentPart(attachment=a) for a in self.own_attachments)
             messages.append(Message(role="user", parts=parts))
         return messages
 

@@ -342,7 +342,8 @@ def log_response(db: Any, response: Any) -> None:
         [t for t in prompt.tools if isinstance(t, Tool)] if prompt._raw_tools else []
     )
     toolboxes, server_tools = configured_tools(prompt._raw_tools)
-    attachment_rows = [_attachment_row(a) for a in prompt.attachments]
+    # Files tools returned are logged with their tool results, not here.
+    attachment_rows = [_attachment_row(a) for a in prompt.own_attachments]
     result_attachments = [
         [_attachment_row(a) for a in (result.attachments or [])]
         for result in prompt.tool_results
