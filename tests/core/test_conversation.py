@@ -137,6 +137,8 @@ def test_reply_runs_pending_calls_with_the_tools_it_is_given(mock_model):
     assert rebuilt.reply(tools=[upper]).text() == "done"
     [result] = mock_model.prompts[-1].tool_results
     assert (result.name, result.output) == ("upper", "HI")
+    # The earlier request did not offer the tool, and its record says so.
+    assert rebuilt.prompt.tools == []
 
 
 def test_conversation_ids_are_unique_ulids(mock_model):

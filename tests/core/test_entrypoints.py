@@ -161,3 +161,29 @@ def test_plugins_report_distribution_name_and_version(site, monkeypatch):
         plugins.pm.unregister(name="probe")
         plugins._plugin_sources.pop("probe", None)
         sys.modules.pop("llm_probe_plugin", None)
+
+
+def test_a_stray_non_utf8_byte_does_not_hide_name_and_version(site):
+    info = site / "llm_a-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_bytes(
+        b"Metadata-Version: 2.1\nName: llm-a\nVersion: 1.0\nAuthor: Jos\xe9\n\n"
+    )
+    (info / "entry_points.txt").write_text("[llm]\na = llm_a\n")
+    (point,) = entrypoints.entry_points("llm")
+    assert (point.dist.name, point.dist.version) == ("llm-a", "1.0")
+
+
+def test_old_egg_directories_are_read(site):
+    egg_info = site / "llm_eggy-0.2-py3.11.egg" / "EGG-INFO"
+    egg_info.mkdir(parents=True)
+    (egg_info / "PKG-INFO").write_text(
+        "Metadata-Version: 1.1\nName: llm-eggy\nVersion: 0.2\n"
+    )
+    (egg_info / "entry_points.txt").write_text("[llm]\neggy = llm_eggy\n")
+    (point,) = entrypoints.entry_points("llm")
+    assert (point.name, point.dist.name, point.dist.version) == (
+        "eggy",
+        "llm-eggy",
+        "0.2",
+    )

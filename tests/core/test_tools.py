@@ -553,3 +553,27 @@ def test_chain_without_tools_does_not_loop_on_tool_calls(mock_model):
     chain = mock_model.chain("a dog")
     assert chain.text() == '{"name": "Rex"}'
     assert len(mock_model.prompts) == 1
+
+
+def test_toolbox_whose_tools_need_prepare_is_not_expanded_at_prompt_time(mock_model):
+    class Remote(llm.Toolbox):
+        def prepare(self):
+            self._names = ["ping"]
+
+        def tools(self):
+            return [
+                llm.Tool(
+                    name=f"Remote_{name}",
+                    description="Reply with pong.",
+                    input_schema={"type": "object", "properties": {}},
+                    implementation=lambda: "pong",
+                )
+                for name in self._names
+            ]
+
+    mock_model.enqueue(llm.ToolCall(name="Remote_ping", arguments={}))
+    mock_model.enqueue("done")
+    chain = mock_model.chain("hi", tools=[Remote()])
+    assert chain.text() == "done"
+    [result] = mock_model.prompts[-1].tool_results
+    assert result.output == "pong"

@@ -255,3 +255,29 @@ def test_tool_attachments_are_logged_once_and_reload_without_duplicates(
     reloaded = loaded.responses[-1].prompt
     assert [m.to_dict() for m in reloaded.turn_messages()] == expected
     assert [a.content_bytes() for a in reloaded.attachments] == [png]
+
+
+def test_a_failed_tool_round_keeps_its_tool_results_in_history(logs_db, mock_model):
+    def multiply_numbers(a: int, b: int) -> int:
+        """Multiply two numbers."""
+        return a * b
+
+    conversation = mock_model.conversation()
+    mock_model.enqueue(
+        llm.ToolCall(name="multiply_numbers", arguments={"a": 6, "b": 7})
+    )
+    mock_model.enqueue(llm.ModelError("overloaded"))
+    chain = conversation.chain("six times seven?", tools=[multiply_numbers])
+    with pytest.raises(llm.ModelError):
+        chain.text()
+    chain.log_to_db(logs_db)
+    mock_model.enqueue("42, sorry for the wait")
+    live = conversation.prompt("again").text()
+    live_roles = [m.role for m in mock_model.prompts[-1].messages]
+    loaded = load_conversation(logs_db, conversation.id)
+    mock_model.enqueue("42")
+    loaded.prompt("again").text()
+    roles = [m.role for m in mock_model.prompts[-1].messages]
+    # The tool call is answered by its results, then the new question follows.
+    assert roles == live_roles == ["user", "assistant", "tool", "user"]
+    assert live == "42, sorry for the wait"

@@ -54,7 +54,7 @@ class AsyncResponse(BaseResponse):
 
     async def _prepare_toolboxes(self) -> None:
         prepared = False
-        for item in self.prompt._raw_tools:
+        for item in [*self.prompt._raw_tools, *self._offered_tools]:
             if isinstance(item, Toolbox):
                 await item.ensure_prepared_async()
                 prepared = True

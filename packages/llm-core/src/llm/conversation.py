@@ -47,9 +47,9 @@ class _BaseConversation:
         for earlier in self.responses:
             if earlier is response:
                 break
-            messages = merge_history(
-                messages, earlier.prompt.turn_messages() + earlier._messages()
-            )
+            # A turn that failed before the model said anything adds no reply.
+            replies = [m for m in earlier._messages() if m.parts]
+            messages = merge_history(messages, earlier.prompt.turn_messages() + replies)
         return messages
 
     def _make_response(

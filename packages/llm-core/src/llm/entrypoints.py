@@ -140,7 +140,11 @@ def _read_header(path: str) -> dict[str, str]:
     header: dict[str, str] = {}
     for filename in ("METADATA", "PKG-INFO"):
         try:
-            with open(os.path.join(path, filename), encoding="utf-8") as fp:
+            # One stray non-UTF-8 byte (an author's name, say) must not hide
+            # the Name and Version lines.
+            with open(
+                os.path.join(path, filename), encoding="utf-8", errors="replace"
+            ) as fp:
                 for line in fp:
                     if not line.strip():
                         break  # end of the header; the description follows
@@ -156,7 +160,8 @@ def _read_header(path: str) -> dict[str, str]:
 
 
 def _directory_key(name: str) -> str:
-    """Normalized distribution name from ``name-1.0.dist-info`` / ``name.egg-info``."""
+    """Normalized distribution name from ``name-1.0.dist-info``, ``name.egg-info``
+    or ``name-1.0-py3.11.egg``."""
     stem = name.rsplit(".", 1)[0]
     return normalize(stem.split("-", 1)[0])
 
@@ -174,14 +179,15 @@ def distributions() -> Iterator[Distribution]:
         except OSError:
             continue
         for name in names:
-            if not name.endswith((".dist-info", ".egg-info")):
+            if name.endswith((".dist-info", ".egg-info")):
+                path = os.path.join(directory, name)
+            elif name.endswith(".egg"):  # an old easy_install egg directory
+                path = os.path.join(directory, name, "EGG-INFO")
+            else:
                 continue
             key = _directory_key(name)
-            if key in seen:
-                continue
-            path = os.path.join(directory, name)
-            if not os.path.isdir(path):
-                continue  # a bare PKG-INFO file named *.egg-info
+            if key in seen or not os.path.isdir(path):
+                continue  # not a directory: a bare PKG-INFO file or a zipped egg
             seen.add(key)
             yield Distribution(path, key)
 

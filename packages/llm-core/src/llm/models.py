@@ -28,7 +28,7 @@ from .tools import (
     ToolCall,
     ToolOutput,
     ToolResult,
-    expand_tools,
+    check_tool_items,
 )
 from .usage import Usage
 
@@ -283,9 +283,9 @@ def validate_prompt(model: Any, prompt: Prompt) -> None:
             f"Model {model.model_id} does not support schemas"
         )
     if prompt._raw_tools:
-        # Checked without preparing toolboxes: that (sync or async, depending on
-        # the response) waits for execution. Bad items still fail here.
-        expand_tools(prompt._raw_tools, prepare=False)
+        # Checked without expanding toolboxes: preparing them (sync or async,
+        # depending on the response) waits for execution. Bad items fail here.
+        check_tool_items(prompt._raw_tools)
         local = [t for t in prompt._raw_tools if not isinstance(t, ServerSideTool)]
         if local and not getattr(model, "supports_tools", False):
             raise UnsupportedFeatureError(

@@ -94,7 +94,8 @@ class Prompt:
         ``prompt.attachments`` rather than ``prompt.messages`` get them here, as
         attachments of the next prompt in the chain. ``prompt.messages`` carries
         them once, inside the tool results; ``own_attachments`` are just the
-        ones passed to this prompt.
+        ones passed to this prompt (add to that list, not to this one, which is
+        a copy when tools returned files).
         """
         returned = [a for r in self.tool_results for a in (r.attachments or [])]
         if not returned:

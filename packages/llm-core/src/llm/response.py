@@ -18,7 +18,7 @@ from .ids import monotonic_ulid, new_tool_call_id
 from .messages import Message
 from .parts import Part, PartAssembler, StreamEvent, ToolCallPart
 from .tool_execution import execute_tool_call, execute_tool_calls, tools_by_name
-from .tools import ToolCall, ToolResult
+from .tools import ToolCall, ToolResult, expand_tools
 from .usage import Usage
 
 if TYPE_CHECKING:
@@ -93,6 +93,7 @@ class BaseResponse:
         self._assembler = PartAssembler()
         self._parts: list[Part] | None = None
         self._tool_calls: list[ToolCall] = []
+        self._offered_tools: list[Any] = []  # from reply(tools=...)
         self._done = False
         self._started = False
         self._start: float | None = None
@@ -125,8 +126,10 @@ class BaseResponse:
         conversation = self.conversation
         if conversation is not None and self not in conversation.responses:
             # A finished turn joins the history; a call that failed before any
-            # output arrived does not (there is nothing to continue from).
-            if not (self.error is not None and not self._events):
+            # output arrived does not (there is nothing to continue from) unless
+            # it carried tool results, which the model's tool calls still need.
+            failed_empty = self.error is not None and not self._events
+            if not failed_empty or self.prompt.tool_results:
                 conversation.responses.append(self)
 
     def _abort(self, ex: BaseException) -> None:
@@ -284,16 +287,20 @@ class BaseResponse:
         return response_to_dict(self)
 
     def _tools_index(self) -> dict[str, Any]:
-        return tools_by_name(self.prompt.tools)
+        index = tools_by_name(self.prompt.tools)
+        if self._offered_tools:
+            offered = tools_by_name(expand_tools(self._offered_tools))
+            index.update({k: v for k, v in offered.items() if k not in index})
+        return index
 
     def _offer_tools(self, tools: list[Any] | None) -> None:
-        """Add ``tools`` missing from this prompt's, so pending calls can use them."""
-        if not tools:
-            return
-        raw = self.prompt._raw_tools
-        added = [tool for tool in tools if tool not in raw]
-        if added:
-            self.prompt.tools = [*raw, *added]
+        """Let pending calls also use ``tools`` (given to ``reply()``).
+
+        They are kept beside the prompt, not added to it: this response's
+        request, as logged or saved, did not offer them.
+        """
+        if tools:
+            self._offered_tools = list(tools)
 
     def __repr__(self) -> str:
         text = "... not yet done ..."

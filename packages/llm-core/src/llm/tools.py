@@ -358,10 +358,28 @@ class ServerSideTool:
         )
 
 
+def check_tool_items(items: list[Any] | None) -> None:
+    """Raise TypeError for anything in ``tools=`` that cannot be a tool.
+
+    Toolboxes are not expanded (nor prepared) here, so this is safe to call
+    when a prompt is made, long before it runs.
+    """
+    for item in items or []:
+        if isinstance(item, (Tool, ServerSideTool, Toolbox)):
+            continue
+        if isinstance(item, type) and issubclass(item, Toolbox):
+            raise TypeError(
+                f"Pass an instance of the {item.__name__} toolbox, not the class itself"
+            )
+        if not callable(item):
+            raise TypeError(f"Cannot use {item!r} as a tool")
+
+
 def expand_tools(
     items: list[Any] | None, prepare: bool = True
 ) -> list[Tool | ServerSideTool]:
     """Normalise ``tools=``: functions become Tools, Toolbox instances expand to theirs."""
+    check_tool_items(items)
     tools: list[Tool | ServerSideTool] = []
     for item in items or []:
         if isinstance(item, (Tool, ServerSideTool)):
@@ -370,14 +388,8 @@ def expand_tools(
             if prepare:
                 item.ensure_prepared()
             tools.extend(item.tools())
-        elif isinstance(item, type) and issubclass(item, Toolbox):
-            raise TypeError(
-                f"Pass an instance of the {item.__name__} toolbox, not the class itself"
-            )
-        elif callable(item):
-            tools.append(Tool.function(item))
         else:
-            raise TypeError(f"Cannot use {item!r} as a tool")
+            tools.append(Tool.function(item))
     return tools
 
 

@@ -341,7 +341,8 @@ def _failed_without_output(conn: sqlite3.Connection, row: dict[str, Any]) -> boo
     """A prompt that failed before the model said anything: logged, but not history.
 
     A live conversation never keeps such a turn, so a continued one skips it
-    too, instead of sending that prompt again followed by the new one.
+    too, instead of sending that prompt again followed by the new one. A turn
+    that carried tool results is kept: they answer the previous tool calls.
     """
     return (
         row.get("status") == "error"
@@ -349,6 +350,9 @@ def _failed_without_output(conn: sqlite3.Connection, row: dict[str, Any]) -> boo
         and not row.get("reasoning")
         and not row.get("output_parts")
         and not _tool_calls(conn, row["id"])
+        and not conn.execute(
+            "select 1 from tool_results where response_id = ? limit 1", (row["id"],)
+        ).fetchone()
     )
 
 
