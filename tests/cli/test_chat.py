@@ -47,7 +47,7 @@ def test_chat_system_prompt_only_on_first_turn(invoke, mock_model):
     assert result.exit_code == 0
     first, second = mock_model.prompts
     assert first.system == "be nice"
-    assert second.system is None
+    assert second.system == ""
     assert [m.role for m in second.messages][0] == "system"
 
 

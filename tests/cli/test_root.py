@@ -273,3 +273,22 @@ def test_compatibility_names_importable_from_llm_cli(invoke, mock_model):
     invoke(["-m", "mock", "question"])
     conversation = load_conversation(None)
     assert conversation.responses[0].prompt.prompt == "question"
+
+
+def test_plugins_can_read_builtin_commands_while_registering():
+    """llm-anthropic does ``cli.commands["prompt"]`` in register_commands."""
+    import click
+
+    from llm.cli.root import LLMGroup
+
+    group = LLMGroup(name="probe")
+    assert "prompt" not in group.commands  # still loaded lazily
+    prompt = group.commands["prompt"]
+    assert isinstance(prompt, click.Command)
+    assert any(p.name == "model_id" or "--model" in p.opts for p in prompt.params)
+    try:
+        group.commands["no-such-command"]
+    except KeyError:
+        pass
+    else:
+        raise AssertionError("expected KeyError")

@@ -255,6 +255,19 @@ def build_prompt(model: Any, prompt: str | None, **kwargs: Any) -> Prompt:
     return built
 
 
+def _partition_tools(
+    model: Any, tools: list[Any]
+) -> tuple[list[Tool], list[ServerSideTool]]:
+    """Split ``prompt.tools`` into (function tools, server-side tools).
+
+    Published plugins (llm-anthropic, llm-gemini) import this helper to send
+    the two kinds to their APIs differently; ``model`` is accepted for them.
+    """
+    functions = [t for t in tools if not isinstance(t, ServerSideTool)]
+    server_side = [t for t in tools if isinstance(t, ServerSideTool)]
+    return functions, server_side
+
+
 def validate_prompt(model: Any, prompt: Prompt) -> None:
     """Reject attachments, schemas and tools the model cannot accept, before any call."""
     # Files returned by tools are the tool's business, not the caller's input.

@@ -33,6 +33,9 @@ class StreamEvent:
     part_index: int | None = None
     provider_metadata: dict[str, Any] | None = None
     redacted: bool = False  # reasoning the provider withheld (kept only as metadata)
+    # Which output message the event belongs to, for plugins that number them
+    # (llm-mistral passes it); informational, grouping uses the other fields.
+    message_index: int | None = None
 
     def __post_init__(self) -> None:
         if self.type not in EVENT_TYPES:
@@ -364,3 +367,13 @@ class PartAssembler:
     def parts(self) -> list[Part]:
         """The assembled Parts, ordered by index."""
         return [self._parts[i].build() for i in sorted(self._parts)]
+
+
+def __getattr__(name: str) -> Any:
+    # Plugins import Message from here (``from llm.parts import Message``); it
+    # lives in llm.messages, which imports this module, so it is looked up late.
+    if name == "Message":
+        from .messages import Message
+
+        return Message
+    raise AttributeError(f"module 'llm.parts' has no attribute {name!r}")

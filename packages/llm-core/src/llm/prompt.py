@@ -14,12 +14,15 @@ if TYPE_CHECKING:
     from .options import Options
 
 
-def _join(fragments: list[str], text: str | None) -> str | None:
+def _join(fragments: list[str], text: str | None) -> str:
+    """Fragments then text, one per line; "" when there is neither.
+
+    Plugins call string methods on ``prompt.prompt`` and ``prompt.system``
+    unconditionally (``prompt.prompt.strip()``), so these are never None.
+    """
     pieces = [str(f) for f in fragments]
     if text is not None:
         pieces.append(text)
-    if not pieces:
-        return None
     return "\n".join(pieces)
 
 
@@ -77,12 +80,12 @@ class Prompt:
         return options
 
     @property
-    def prompt(self) -> str | None:
+    def prompt(self) -> str:
         """The prompt text, with fragments prepended."""
         return _join(self.fragments, self._prompt)
 
     @property
-    def system(self) -> str | None:
+    def system(self) -> str:
         """The system prompt, with system fragments prepended."""
         return _join(self.system_fragments, self._system)
 

@@ -37,11 +37,33 @@ def _module_available(module: str) -> bool:
         return False
 
 
+class _Commands(dict):
+    """``group.commands`` that finds a built-in on ``commands[name]``.
+
+    Plugins reuse built-ins from ``register_commands`` (llm-anthropic reads
+    ``cli.commands["prompt"].params``), while listing and ``in`` checks still
+    see only what has been loaded, so start-up stays lazy.
+    """
+
+    def __init__(self, group: LLMGroup, commands: dict[str, Any]) -> None:
+        super().__init__(commands)
+        self._group = group
+
+    def __missing__(self, name: str) -> click.Command:
+        command = (
+            self._group.builtin_command(name) if name in BUILTIN_COMMANDS else None
+        )
+        if command is None:
+            raise KeyError(name)
+        return command
+
+
 class LLMGroup(DefaultGroup):
     """Built-in commands load on first use; plugins add theirs via ``register_commands``."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.commands = _Commands(self, self.commands)
         self._builtins: dict[str, click.Command | None] = {}
         self._plugin_commands: set[str] = set()
         self._plugin_generation: int | None = None
