@@ -56,10 +56,10 @@ def report_plugin_error(plugin: str, what: str, ex: BaseException) -> None:
     print(f"Warning: plugin {plugin} failed {what}: {ex}", file=sys.stderr)
 
 
-def _load_group(group: str, only: set[str] | None, default: bool) -> None:
-    from .entrypoints import entry_points
-
-    for entry_point in entry_points(group):
+def _load_group(
+    points: list[Any], group: str, only: set[str] | None, default: bool
+) -> None:
+    for entry_point in (p for p in points if p.group == group):
         dist = entry_point.dist
         dist_name = dist.name if dist is not None else None
         if only is not None and dist_name not in only and entry_point.name not in only:
@@ -101,10 +101,13 @@ def load_plugins() -> None:
     only = None
     if selection is not None:
         only = {name.strip() for name in selection.split(",") if name.strip()}
-    _load_group(ENTRY_POINT_GROUP, only, default=False)
+    from .entrypoints import entry_points
+
+    points = entry_points(ENTRY_POINT_GROUP, DEFAULT_ENTRY_POINT_GROUP)
+    _load_group(points, ENTRY_POINT_GROUP, only, default=False)
     # Registered last, so pluggy calls them first: built-in models come before
     # plugin models in listings and win first-match lookups such as ``-q``.
-    _load_group(DEFAULT_ENTRY_POINT_GROUP, None, default=True)
+    _load_group(points, DEFAULT_ENTRY_POINT_GROUP, None, default=True)
 
 
 def _display_name(plugin_name: str) -> str:

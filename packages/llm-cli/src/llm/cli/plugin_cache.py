@@ -30,7 +30,7 @@ def fingerprint() -> str:
 
     found: list[str] = []
     for dist in distributions():
-        points = [ep for group in GROUPS for ep in dist.entry_points(group)]
+        points = dist.entry_points(*GROUPS)
         if points:
             found.append(
                 f"{dist.path}\n"
