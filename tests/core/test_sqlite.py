@@ -9,14 +9,17 @@ import sys
 
 import pytest
 
-from llm.errors import LogsDatabaseError
+import llm
+from llm.errors import DatabaseError, LogsDatabaseError
 from llm.sqlite import (
+    Database,
     apply_migrations,
     check_database_file,
     configure,
     connect,
     connection_of,
     database_error,
+    open_database,
     recorded_migrations,
     transaction,
     write_transaction,
@@ -61,17 +64,17 @@ def test_import_llm_does_not_load_sqlite():
 def test_missing_file_is_created_only_when_allowed(tmp_path):
     path = tmp_path / "new.db"
     check_database_file(path, create=True)
-    with pytest.raises(LogsDatabaseError, match="No embeddings database found at"):
+    with pytest.raises(DatabaseError, match="No embeddings database found at"):
         check_database_file(path, create=False, label="embeddings database")
     assert not path.exists()
 
 
 def test_directory_and_missing_parent_are_refused(tmp_path):
-    with pytest.raises(LogsDatabaseError, match="is a directory") as info:
+    with pytest.raises(DatabaseError, match="is a directory") as info:
         check_database_file(tmp_path, create=True)
     assert info.value.path == tmp_path
     with pytest.raises(
-        LogsDatabaseError,
+        DatabaseError,
         match="Cannot create database .*x.db: directory .*nowhere does not exist",
     ):
         check_database_file(tmp_path / "nowhere" / "x.db", create=True)
@@ -85,7 +88,7 @@ def test_read_only_directory_is_refused(tmp_path):
     folder.mkdir()
     folder.chmod(0o555)
     try:
-        with pytest.raises(LogsDatabaseError, match="directory .* is read-only"):
+        with pytest.raises(DatabaseError, match="directory .* is read-only"):
             check_database_file(folder / "x.db", create=True)
     finally:
         folder.chmod(0o755)
@@ -94,7 +97,7 @@ def test_read_only_directory_is_refused(tmp_path):
 def test_a_file_that_is_not_sqlite_is_refused_and_left_alone(tmp_path):
     path = tmp_path / "notes.txt"
     path.write_text("not a database")
-    with pytest.raises(LogsDatabaseError, match="notes.txt is not a SQLite database"):
+    with pytest.raises(DatabaseError, match="notes.txt is not a SQLite database"):
         check_database_file(path, create=True)
     assert path.read_text() == "not a database"
     empty = tmp_path / "empty.db"
@@ -107,7 +110,7 @@ def test_read_only_file_is_refused_only_when_writing(tmp_path):
     path.chmod(0o444)
     try:
         with pytest.raises(
-            LogsDatabaseError, match="Cannot write to the database .*: it is read-only"
+            DatabaseError, match="Cannot write to the database .*: it is read-only"
         ):
             check_database_file(path, create=False)
         check_database_file(path, create=False, writable=False)
@@ -116,11 +119,56 @@ def test_read_only_file_is_refused_only_when_writing(tmp_path):
 
 
 def test_connect_checks_first(tmp_path, closing):
-    with pytest.raises(LogsDatabaseError, match="No logs database found"):
+    with pytest.raises(DatabaseError, match="No logs database found"):
         connect(tmp_path / "missing.db", create=False, label="logs database")
     conn = closing(connect(tmp_path / "made.db", create=True))
     conn.execute("create table t (v)")
     assert (tmp_path / "made.db").exists()
+
+
+# --- the Database handle ---------------------------------------------------------
+
+
+def test_one_error_name_for_every_database():
+    assert LogsDatabaseError is DatabaseError is llm.DatabaseError
+    assert llm.LogsDatabaseError is DatabaseError
+    assert issubclass(DatabaseError, ValueError)
+
+
+def test_open_database_runs_setup_and_hands_out_a_database(tmp_path):
+    seen = []
+    with open_database(tmp_path / "x.db", create=True, setup=seen.append) as db:
+        assert isinstance(db, Database) and seen == [db]
+        assert db.path == tmp_path / "x.db"
+        db.execute("create table t (v)")
+        db.execute("insert into t values (?)", [1])
+        assert list(db.query("select v from t")) == [{"v": 1}]
+        assert connection_of(db) is db.conn
+    with pytest.raises(sqlite3.ProgrammingError):
+        db.conn.execute("select 1")  # closed by the with block
+
+
+def test_failed_setup_closes_and_names_the_file(tmp_path):
+    opened = []
+
+    def setup(db):
+        opened.append(db.conn)
+        db.conn.execute("select * from no_such_table")
+
+    with pytest.raises(DatabaseError, match="x.db: no such table") as info:
+        open_database(tmp_path / "x.db", create=True, setup=setup)
+    assert info.value.path == tmp_path / "x.db"
+    with pytest.raises(sqlite3.ProgrammingError):
+        opened[0].execute("select 1")
+
+
+def test_sqlite_utils_features_are_served_on_first_use(tmp_path):
+    sqlite_utils = pytest.importorskip("sqlite_utils")
+    with open_database(tmp_path / "x.db", create=True) as db:
+        db["items"].insert({"id": 1, "name": "one"}, pk="id")
+        assert db.table_names() == ["items"]
+        assert isinstance(db.utils, sqlite_utils.Database)
+        assert db.utils.conn is db.conn
 
 
 # --- error messages ------------------------------------------------------------
@@ -141,7 +189,7 @@ def test_errors_become_messages_naming_the_database(tmp_path, closing):
         lambda: closing(sqlite3.connect(str(garbage))).execute("select 1 from t")
     )
     error = database_error(not_a_database, garbage)
-    assert isinstance(error, LogsDatabaseError) and error.path == garbage
+    assert isinstance(error, DatabaseError) and error.path == garbage
     assert str(error).startswith(f"{garbage} is not a valid SQLite database (")
 
     read_only = closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True))

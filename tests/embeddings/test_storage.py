@@ -15,7 +15,7 @@ import llm
 from llm.embeddings import Collection, migrate, open_embeddings_db
 from llm.embeddings.db import connect
 from llm.embeddings.migrations import MIGRATION_SET, applied_migrations
-from llm.errors import LogsDatabaseError
+from llm.errors import DatabaseError
 
 from .conftest import VectorsModel, assert_error
 
@@ -251,20 +251,31 @@ def test_concurrent_first_use_migrates_once(tmp_path, opened):
 
 
 def test_database_path_problems(tmp_path, user_path):
-    with pytest.raises(LogsDatabaseError, match="No embeddings database found"):
+    with pytest.raises(DatabaseError, match="No embeddings database found"):
         connect(tmp_path / "missing.db", create=False)
-    with pytest.raises(LogsDatabaseError, match="is a directory"):
+    with pytest.raises(DatabaseError, match="is a directory"):
         connect(tmp_path)
     not_sqlite = tmp_path / "notes.txt"
     not_sqlite.write_text("just some text, not a database\n")
-    with pytest.raises(LogsDatabaseError, match="is not a SQLite database"):
+    with pytest.raises(DatabaseError, match="is not a SQLite database"):
         connect(not_sqlite)
     assert not_sqlite.read_text() == "just some text, not a database\n"
-    with pytest.raises(LogsDatabaseError, match="does not exist"):
+    with pytest.raises(DatabaseError, match="does not exist"):
         connect(tmp_path / "no-such-dir" / "x.db")
     # The default lives in the user directory.
     connect().close()
     assert (user_path / "embeddings.db").exists()
+
+
+def test_open_embeddings_db_is_the_shared_database_handle(tmp_path):
+    from llm.sqlite import Database
+
+    with open_embeddings_db(tmp_path / "e.db") as db:
+        assert isinstance(db, Database) and db.path == tmp_path / "e.db"
+        Collection("entries", db, model_id="demo").embed("one", "hello", store=True)
+        # sqlite-utils features, as with the sqlite_utils.Database the original returned
+        assert db["embeddings"].count == 1
+        assert {"collections", "embeddings"} <= set(db.table_names())
 
 
 def test_cli_reports_database_problems(tmp_path, run):

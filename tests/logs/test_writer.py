@@ -414,6 +414,18 @@ def test_log_to_plain_sqlite_utils_database(tmp_path, mock_model):
     db.close()
 
 
+def test_open_logs_db_is_the_shared_database_handle(tmp_path, mock_model):
+    from llm.logs import open_logs_db
+    from llm.sqlite import Database
+
+    with open_logs_db(tmp_path / "logs.db") as db:
+        assert isinstance(db, Database) and db.path == tmp_path / "logs.db"
+        response = mock_model.prompt("hi")
+        response.text()
+        response.log_to_db(db)
+        assert db["responses"].count == 1
+
+
 def test_memory_database(mock_model):
     db = sqlite_utils.Database(memory=True)
     response = mock_model.prompt("hi")

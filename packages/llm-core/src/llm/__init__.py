@@ -75,6 +75,7 @@ _EXPORTS: dict[str, str] = {
     "UnsupportedFeatureError": "errors",
     "FragmentNotFound": "errors",
     "PluginError": "errors",
+    "DatabaseError": "errors",
     "LogsDatabaseError": "errors",
     "TemplateError": "errors",
     # registry
@@ -175,6 +176,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         CancelToolCall,
         ChainLimitExceeded,
         ConfigError,
+        DatabaseError,
         FragmentNotFound,
         LogsDatabaseError,
         ModelError,

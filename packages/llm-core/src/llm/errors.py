@@ -92,12 +92,16 @@ class ChainLimitExceeded(ModelError):
     """A chain asked for more tool rounds than its chain_limit allows."""
 
 
-class LogsDatabaseError(ValueError):
-    """A logs or embeddings database is missing, not SQLite, read-only or unusable."""
+class DatabaseError(ValueError):
+    """A SQLite database (logs.db, embeddings.db) is missing, not SQLite, read-only or unusable."""
 
     def __init__(self, message: str, path: Any = None) -> None:
         super().__init__(message)
         self.path = path
+
+
+# The name this error had when only logs.db raised it; code written for it keeps working.
+LogsDatabaseError = DatabaseError
 
 
 class TemplateError(ValueError):

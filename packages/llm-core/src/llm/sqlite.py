@@ -1,10 +1,12 @@
-"""SQLite files shared by several ``llm`` processes: checks, WAL, write transactions, migrations.
+"""SQLite files shared by several ``llm`` processes: the ``Database`` handle, checks, WAL,
+write transactions and migrations.
 
 llm-logs (``logs.db``) and llm-embeddings (``embeddings.db``) both open their
-databases through these helpers, so both refuse the same bad paths with the
-same messages, survive concurrent writers the same way and run their schema
-migrations with one mechanism. Standard library only; ``import llm`` does not
-import this module (or ``sqlite3``): packages import it when they open a file.
+databases through these helpers and hand out the same ``Database`` object, so both
+refuse the same bad paths with the same ``DatabaseError`` messages, survive
+concurrent writers the same way and run their schema migrations with one
+mechanism. Standard library only; ``import llm`` does not import this module (or
+``sqlite3``): packages import it when they open a file.
 """
 
 from __future__ import annotations
@@ -15,9 +17,12 @@ import os
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from llm.errors import LogsDatabaseError
+from llm.errors import DatabaseError
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 # How long a writer waits for another process to finish its transaction.
 BUSY_TIMEOUT_SECONDS = 60.0
@@ -26,8 +31,70 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 Migration = tuple[str, Callable[[sqlite3.Connection], None]]
 
 
+class Database:
+    """An open SQLite database: its sqlite3 ``conn`` and ``path``, plus sqlite-utils on demand.
+
+    ``open_logs_db()`` and ``open_embeddings_db()`` both return one. It works
+    wherever a ``sqlite_utils.Database`` is expected: attributes and
+    ``db["table"]`` not defined here are served by a ``sqlite_utils.Database``
+    over the same connection, created on first use (``utils``). Importing
+    sqlite-utils costs hundreds of milliseconds (it imports NumPy when that is
+    installed), which logging a prompt or a similarity search never pays.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, path: Path | None = None) -> None:
+        self.conn = conn
+        self.path = path
+        self._utils: sqlite_utils.Database | None = None
+
+    @property
+    def utils(self) -> sqlite_utils.Database:
+        """The ``sqlite_utils.Database`` view of this connection."""
+        if self._utils is None:
+            import sqlite_utils
+
+            self._utils = sqlite_utils.Database(self.conn)
+        return self._utils
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") or name in ("_utils", "conn"):
+            raise AttributeError(name)
+        return getattr(self.utils, name)
+
+    def __getitem__(self, table: str) -> Any:
+        return self.utils[table]
+
+    def execute(self, sql: str, parameters: Any = None) -> sqlite3.Cursor:
+        """Run one SQL statement on the connection."""
+        return self.conn.execute(sql, parameters or ())
+
+    def query(self, sql: str, parameters: Any = None) -> Iterator[dict[str, Any]]:
+        """Rows of a query as dicts, streamed."""
+        return dict_rows(self.conn.execute(sql, parameters or ()))
+
+    def close(self) -> None:
+        """Close the connection (``with open_logs_db() as db:`` does this on exit)."""
+        self.conn.close()
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<Database {self.path}>"
+
+
+def dict_rows(cursor: sqlite3.Cursor) -> Iterator[dict[str, Any]]:
+    """The rows of an executed query as dicts keyed by column name, streamed."""
+    names = [d[0] for d in cursor.description]
+    for values in cursor:
+        yield dict(zip(names, values))
+
+
 def connection_of(db: Any) -> sqlite3.Connection:
-    """The sqlite3 connection behind a sqlite-utils ``Database`` (or the connection itself)."""
+    """The sqlite3 connection behind a ``Database`` or sqlite-utils ``Database`` (or the connection itself)."""
     if isinstance(db, sqlite3.Connection):
         return db
     conn = getattr(db, "conn", None)
@@ -41,26 +108,24 @@ def connection_of(db: Any) -> sqlite3.Connection:
 def check_database_file(
     path: Path, *, create: bool, writable: bool = True, label: str = "database"
 ) -> None:
-    """Raise LogsDatabaseError unless ``path`` is a SQLite file, or may become one.
+    """Raise DatabaseError unless ``path`` is a SQLite file, or may become one.
 
     A missing file is allowed with ``create`` when its directory exists and is
     writable. ``writable`` also refuses an existing file that cannot be written.
     ``label`` names the database in messages ("database", "embeddings database").
     """
     if path.is_dir():
-        raise LogsDatabaseError(
-            f"{path} is a directory, not a SQLite database file", path
-        )
+        raise DatabaseError(f"{path} is a directory, not a SQLite database file", path)
     if not path.exists():
         if not create:
-            raise LogsDatabaseError(f"No {label} found at {path}", path)
+            raise DatabaseError(f"No {label} found at {path}", path)
         if not path.parent.is_dir():
-            raise LogsDatabaseError(
+            raise DatabaseError(
                 f"Cannot create {label} {path}: directory {path.parent} does not exist",
                 path,
             )
         if not os.access(path.parent, os.W_OK):
-            raise LogsDatabaseError(
+            raise DatabaseError(
                 f"Cannot create {label} {path}: directory {path.parent} is read-only",
                 path,
             )
@@ -69,20 +134,20 @@ def check_database_file(
     # No write bit at all means read-only by intent, even for a root user
     # whom the operating system would let write anyway.
     if writable and (not os.access(path, os.W_OK) or not path.stat().st_mode & 0o222):
-        raise LogsDatabaseError(_read_only_message(path, label), path)
+        raise DatabaseError(_read_only_message(path, label), path)
 
 
 def check_sqlite_header(path: Path, *, label: str = "database") -> None:
-    """Raise LogsDatabaseError if a non-empty file does not start with the SQLite header."""
+    """Raise DatabaseError if a non-empty file does not start with the SQLite header."""
     try:
         with path.open("rb") as fp:
             header = fp.read(len(SQLITE_HEADER))
     except OSError as ex:
-        raise LogsDatabaseError(
+        raise DatabaseError(
             f"Cannot read {label} {path}: {ex.strerror or ex}", path
         ) from ex
     if header and header != SQLITE_HEADER:
-        raise LogsDatabaseError(f"{path} is not a SQLite database", path)
+        raise DatabaseError(f"{path} is not a SQLite database", path)
 
 
 def _read_only_message(path: Any, label: str) -> str:
@@ -91,8 +156,8 @@ def _read_only_message(path: Any, label: str) -> str:
 
 def database_error(
     ex: sqlite3.Error, path: Any, *, label: str = "database"
-) -> LogsDatabaseError:
-    """Translate a sqlite3 error into a LogsDatabaseError a user can act on."""
+) -> DatabaseError:
+    """Translate a sqlite3 error into a DatabaseError a user can act on."""
     message = str(ex)
     lowered = message.lower()
     if "not a database" in lowered or "malformed" in lowered:
@@ -105,7 +170,7 @@ def database_error(
         text = f"Cannot open {label} {path}: {message}"
     else:
         text = f"{label[:1].upper()}{label[1:]} error in {path}: {message}"
-    return LogsDatabaseError(text, path)
+    return DatabaseError(text, path)
 
 
 def connect(
@@ -113,13 +178,40 @@ def connect(
 ) -> sqlite3.Connection:
     """Check ``path`` (see ``check_database_file``) and connect with a long busy timeout.
 
-    Nothing is read or written yet; failures raise LogsDatabaseError.
+    Nothing is read or written yet; failures raise DatabaseError.
     """
     check_database_file(path, create=create, writable=writable, label=label)
     try:
         return sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_SECONDS)
     except sqlite3.Error as ex:
         raise database_error(ex, path, label=label) from ex
+
+
+def open_database(
+    path: Path,
+    *,
+    create: bool,
+    writable: bool = True,
+    label: str = "database",
+    setup: Callable[[Database], None] | None = None,
+) -> Database:
+    """Connect (see ``connect``) and run ``setup(db)``: configuration, checks, migrations.
+
+    If ``setup`` fails the connection is closed again and a sqlite3 error
+    becomes a DatabaseError naming the file.
+    """
+    conn = connect(path, create=create, writable=writable, label=label)
+    db = Database(conn, path)
+    try:
+        if setup is not None:
+            setup(db)
+    except sqlite3.Error as ex:
+        conn.close()
+        raise database_error(ex, path, label=label) from ex
+    except BaseException:
+        conn.close()
+        raise
+    return db
 
 
 def is_file_database(conn: sqlite3.Connection) -> bool:

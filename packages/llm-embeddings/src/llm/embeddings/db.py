@@ -1,22 +1,19 @@
-"""Opening the embeddings database (checks, WAL and transactions come from ``llm.sqlite``).
+"""Opening the embeddings database (the ``Database`` handle, checks, WAL and transactions
+come from ``llm.sqlite``, as for logs.db).
 
 The CLI works on plain ``sqlite3`` connections (importing sqlite-utils costs
-more than a whole ``llm similar`` query); the Python API hands out and accepts
-sqlite-utils ``Database`` objects as the original documents.
+more than a whole ``llm similar`` query); the Python API hands out
+``llm.sqlite.Database`` objects and accepts those, sqlite-utils ``Database``
+objects (as the original documents) and plain connections.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from llm.paths import user_dir
-from llm.sqlite import configure, database_error
-from llm.sqlite import connect as connect_file
-
-if TYPE_CHECKING:
-    import sqlite_utils
+from llm.sqlite import Database, configure, open_database
 
 # Names this database in error messages.
 LABEL = "embeddings database"
@@ -35,32 +32,28 @@ def connect(
 ) -> sqlite3.Connection:
     """Open (creating and migrating if needed) an embeddings database as a sqlite3 connection.
 
-    Raises ``LogsDatabaseError`` when the path is a directory, is not SQLite, is
+    Raises ``DatabaseError`` when the path is a directory, is not SQLite, is
     missing and ``create`` is false, or cannot be migrated (for example read-only).
     """
-    from .migrations import migrate
-
-    path = Path(path) if path is not None else embeddings_db_path()
-    # A read-only file is fine as long as nothing needs writing.
-    conn = connect_file(path, create=create, writable=False, label=LABEL)
-    try:
-        configure(conn)
-        conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
-        conn.execute(f"PRAGMA mmap_size = {MMAP_SIZE}")
-        migrate(conn)
-    except sqlite3.Error as ex:
-        conn.close()
-        raise database_error(ex, path, label=LABEL) from ex
-    except BaseException:
-        conn.close()
-        raise
-    return conn
+    return open_embeddings_db(path, create=create).conn
 
 
 def open_embeddings_db(
     path: str | Path | None = None, *, create: bool = True
-) -> sqlite_utils.Database:
-    """Open an embeddings database (default ``embeddings_db_path()``) as a sqlite-utils Database."""
-    import sqlite_utils
+) -> Database:
+    """Open an embeddings database (default ``embeddings_db_path()``), configured and migrated.
 
-    return sqlite_utils.Database(connect(path, create=create))
+    The result is an ``llm.sqlite.Database``: it works wherever a
+    ``sqlite_utils.Database`` is expected. Errors as for ``connect``.
+    """
+    from .migrations import migrate
+
+    def setup(db: Database) -> None:
+        configure(db.conn)
+        db.conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+        db.conn.execute(f"PRAGMA mmap_size = {MMAP_SIZE}")
+        migrate(db.conn)
+
+    path = Path(path) if path is not None else embeddings_db_path()
+    # A read-only file is fine as long as nothing needs writing.
+    return open_database(path, create=create, writable=False, label=LABEL, setup=setup)

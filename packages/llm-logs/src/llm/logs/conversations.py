@@ -13,7 +13,9 @@ import json
 import sqlite3
 from typing import Any
 
-from .db import dict_rows, ensure_ready
+from llm.sqlite import dict_rows
+
+from .db import ensure_ready
 from .legacy_log import legacy_records
 from .message_store import MessageStore, has_message_store, thread_turns, to_message
 

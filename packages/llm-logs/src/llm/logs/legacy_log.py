@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from llm.ids import ulid_from_parts
-from llm.sqlite import column_names, table_names
+from llm.sqlite import column_names, dict_rows, table_names
 
 from .reader import AGGREGATE_COLUMNS, LogFilter, decode_json, order_record
 
@@ -62,7 +62,6 @@ def _first(row: dict[str, Any], *names: str) -> Any:
 
 def _table_records(conn: sqlite3.Connection, table: str) -> list[dict[str, Any]]:
     """Every row of one legacy table as a record shaped like a ``responses`` row."""
-    from .db import dict_rows
     from .writer import conversation_name
 
     index = LEGACY_TABLES.index(table)

@@ -6,7 +6,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from llm.errors import LogsDatabaseError
+from llm.errors import DatabaseError
 from llm.sqlite import (
     BUSY_TIMEOUT_SECONDS,
     check_database_file,
@@ -30,7 +30,7 @@ class LogsStatus:
 
 
 def _readonly_connection(path: Path) -> sqlite3.Connection:
-    """Open an existing logs database read-only (LogsDatabaseError if it is not one)."""
+    """Open an existing logs database read-only (DatabaseError if it is not one)."""
     check_database_file(path, create=False, writable=False)
     try:
         conn = sqlite3.connect(
@@ -96,12 +96,12 @@ def backup_logs(source: Path, destination: Path) -> int:
     destination = destination.expanduser()
     try:
         if destination.exists():
-            raise LogsDatabaseError(
+            raise DatabaseError(
                 f"{destination} already exists - choose a new file for the backup",
                 destination,
             )
         if not destination.parent.is_dir():
-            raise LogsDatabaseError(
+            raise DatabaseError(
                 f"Directory {destination.parent} does not exist", destination
             )
         conn.execute("vacuum into ?", (str(destination),))

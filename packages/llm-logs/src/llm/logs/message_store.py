@@ -15,10 +15,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from llm.sqlite import table_names
+from llm.sqlite import dict_rows, table_names
 from llm.utils import truncate_string
-
-from .db import dict_rows
 
 if TYPE_CHECKING:
     from llm.messages import Message

@@ -17,9 +17,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from llm.sqlite import dict_rows
 from llm.utils import truncate_string
 
-from .db import dict_rows, ensure_ready
+from .db import ensure_ready
 
 # Matches in the prompt count this many times more than matches in the response.
 PROMPT_WEIGHT = 5.0
