@@ -1,8 +1,8 @@
 """OpenAI plugin throughput: streamed chat and Responses API replies from a local fake server.
 
-Measures, per response, the wall time to stream N chunks through the real
-openai SDK and our event parsing, plus the plugin's own import and model
-registration cost. Run from the repository root:
+Measures, per response, the wall time to stream N chunks over real HTTP
+through our httpx transport, httpx-sse and our event parsing, plus the
+plugin's own import and model registration cost. Run from the repository root:
 
     .venv/bin/python bench/openai_stream.py [--quick]
 """
@@ -76,7 +76,7 @@ def main() -> None:
         clear_registry_cache()
         llm.get_models()
 
-    chat_once()  # warm up: SDK import, pydantic schemas
+    chat_once()  # warm up: httpx import, pydantic schemas
     responses_once()
     try:
         chat_ms = timed(chat_once, runs)

@@ -23,28 +23,32 @@ def test_bad_key(server):
     assert response.error is info.value
 
 
-def rate_limited(message):
-    """A 429 reply that tells the SDK to retry after a millisecond."""
-    return error_reply(429, message, headers={"retry-after-ms": "1"})
-
-
-def test_rate_limit_is_retried_then_succeeds(server, monkeypatch):
-    monkeypatch.setenv("LLM_OPENAI_MAX_RETRIES", "2")
+def test_rate_limit_carries_status_and_retry_after(server):
     server.chat(
-        rate_limited("Slow down"), rate_limited("Slow down"), chat_reply("Finally")
+        error_reply(429, "Slow down", headers={"retry-after-ms": "1500"}),
+        error_reply(429, "Slow down", headers={"retry-after": "7"}),
     )
-    assert llm.get_model("gpt-4o-mini").prompt("hi").text() == "Finally"
-    assert len(server.requests_to("chat/completions")) == 3
-
-
-def test_rate_limit_after_retries(server, monkeypatch):
-    monkeypatch.setenv("LLM_OPENAI_MAX_RETRIES", "1")
-    message = "Rate limit reached for gpt-4o-mini"
-    server.chat(rate_limited(message), rate_limited(message))
-    with pytest.raises(ModelError) as info:
-        llm.get_model("gpt-4o-mini").prompt("hi").text()
-    assert str(info.value) == "Rate limit reached for gpt-4o-mini (HTTP 429)"
+    model = llm.get_model("gpt-4o-mini")
+    for expected in (1.5, 7.0):
+        with pytest.raises(ModelError) as info:
+            model.prompt("hi").text()
+        assert str(info.value) == "Slow down (HTTP 429)"
+        assert info.value.status_code == 429
+        assert info.value.retry_after == expected
+    # The transport itself never retries behind the caller's back.
     assert len(server.requests_to("chat/completions")) == 2
+
+
+def test_retry_after_as_http_date():
+    from datetime import datetime, timedelta, timezone
+    from email.utils import format_datetime
+
+    from llm.default_plugins.openai_models.errors import retry_after_seconds
+
+    later = format_datetime(datetime.now(timezone.utc) + timedelta(seconds=30))
+    assert 25 < retry_after_seconds({"retry-after": later}) <= 30
+    assert retry_after_seconds({"retry-after": "not a date"}) is None
+    assert retry_after_seconds({}) is None
 
 
 def test_server_error(server):

@@ -1,7 +1,8 @@
 """Reading Chat Completions output: streamed chunks or a whole completion become StreamEvents.
 
-``ChatStream`` is fed SDK objects and returns the events to yield, so the sync
-and async models share every line of parsing. It also assembles tool calls
+``ChatStream`` is fed the JSON of each chunk (or of the whole completion) as
+dicts and returns the events to yield, so the sync and async models share
+every line of parsing. It also assembles tool calls
 from their streamed deltas (parallel calls interleave, keyed by ``index``) and
 keeps a combined JSON payload for ``response.json()``.
 """
@@ -25,11 +26,8 @@ REASONING_FIELDS = ("reasoning_content", "reasoning")
 META_FIELDS = ("id", "object", "model", "created")
 
 
-def _text_field(obj: Any, name: str) -> str | None:
-    value = getattr(obj, name, None)
-    if value is None:
-        extra = getattr(obj, "model_extra", None) or {}
-        value = extra.get(name)
+def _text_field(obj: dict[str, Any], name: str) -> str | None:
+    value = obj.get(name)
     return value if isinstance(value, str) and value else None
 
 
@@ -48,24 +46,22 @@ class ChoicesStream:
         self.finish_reason: str | None = None
         self.meta: dict[str, Any] = {}
 
-    def _record(self, obj: Any) -> None:
+    def _record(self, obj: dict[str, Any]) -> None:
         """Keep the reply's metadata (from its first chunk) and its latest usage."""
         if not self.meta:
             self.meta = {
-                key: getattr(obj, key)
-                for key in META_FIELDS
-                if getattr(obj, key, None) is not None
+                key: obj[key] for key in META_FIELDS if obj.get(key) is not None
             }
-        if getattr(obj, "usage", None):
-            self.usage = as_dict(obj.usage)
+        if obj.get("usage"):
+            self.usage = obj["usage"]
 
-    def _first_choices(self, chunk: Any) -> Iterator[Any]:
+    def _first_choices(self, chunk: dict[str, Any]) -> Iterator[dict[str, Any]]:
         """The chunk's entries for choice 0 (others are ignored), noting its finish reason."""
-        for choice in getattr(chunk, "choices", None) or []:
-            if getattr(choice, "index", 0) not in (0, None):
+        for choice in chunk.get("choices") or []:
+            if choice.get("index", 0) not in (0, None):
                 continue
-            if choice.finish_reason:
-                self.finish_reason = choice.finish_reason
+            if choice.get("finish_reason"):
+                self.finish_reason = choice["finish_reason"]
             yield choice
 
     def tool_calls(self) -> list[ToolCall]:
@@ -98,7 +94,7 @@ class ChatStream(ChoicesStream):
         self.logprobs: list[Any] = []
         self.full: dict[str, Any] | None = None
 
-    def _reasoning_events(self, obj: Any) -> list[StreamEvent]:
+    def _reasoning_events(self, obj: dict[str, Any]) -> list[StreamEvent]:
         """The first visible-reasoning field a delta or message carries."""
         for name in REASONING_FIELDS:
             reasoning = _text_field(obj, name)
@@ -107,7 +103,7 @@ class ChatStream(ChoicesStream):
                 return [StreamEvent(type="reasoning", chunk=reasoning)]
         return []
 
-    def _text_events(self, obj: Any) -> list[StreamEvent]:
+    def _text_events(self, obj: dict[str, Any]) -> list[StreamEvent]:
         """Answer text (content, then any refusal) from a delta or message."""
         events: list[StreamEvent] = []
         for name in ("content", "refusal"):
@@ -119,37 +115,37 @@ class ChatStream(ChoicesStream):
 
     # --- streamed chunks ---------------------------------------------------
 
-    def feed(self, chunk: Any) -> list[StreamEvent]:
-        """Events for one streamed ``ChatCompletionChunk``."""
+    def feed(self, chunk: dict[str, Any]) -> list[StreamEvent]:
+        """Events for one streamed ``chat.completion.chunk``."""
         self._record(chunk)
         events: list[StreamEvent] = []
         for choice in self._first_choices(chunk):
-            logprobs = getattr(choice, "logprobs", None)
-            if logprobs is not None and getattr(logprobs, "content", None):
-                self.logprobs.extend(as_dict(item) for item in logprobs.content)
-            delta = getattr(choice, "delta", None)
-            if delta is None:
+            logprobs = choice.get("logprobs")
+            if isinstance(logprobs, dict) and logprobs.get("content"):
+                self.logprobs.extend(logprobs["content"])
+            delta = choice.get("delta")
+            if not isinstance(delta, dict):
                 continue
-            if getattr(delta, "role", None):
-                self.role = delta.role
+            if delta.get("role"):
+                self.role = delta["role"]
             events.extend(self._reasoning_events(delta))
-            for position, tool_call in enumerate(
-                getattr(delta, "tool_calls", None) or []
-            ):
+            for position, tool_call in enumerate(delta.get("tool_calls") or []):
                 events.extend(self._tool_call_delta(tool_call, position))
             events.extend(self._text_events(delta))
         return events
 
-    def _tool_call_delta(self, delta: Any, position: int) -> list[StreamEvent]:
-        index = getattr(delta, "index", None)
-        key = index if index is not None else (getattr(delta, "id", None) or position)
+    def _tool_call_delta(
+        self, delta: dict[str, Any], position: int
+    ) -> list[StreamEvent]:
+        index = delta.get("index")
+        key = index if index is not None else (delta.get("id") or position)
         call = self.calls.get(key)
         events: list[StreamEvent] = []
         if call is None:
-            call = _Call(tool_call_id=getattr(delta, "id", None) or new_tool_call_id())
+            call = _Call(tool_call_id=delta.get("id") or new_tool_call_id())
             self.calls[key] = call
-        function = getattr(delta, "function", None)
-        name = getattr(function, "name", None) if function is not None else None
+        function = delta.get("function") or {}
+        name = function.get("name")
         if name and name != call.name:
             # Most servers send the whole name once; a few repeat it on every delta.
             piece = name[len(call.name) :] if name.startswith(call.name) else name
@@ -159,9 +155,7 @@ class ChatStream(ChoicesStream):
                     type="tool_call_name", chunk=piece, tool_call_id=call.tool_call_id
                 )
             )
-        arguments = (
-            getattr(function, "arguments", None) if function is not None else None
-        )
+        arguments = function.get("arguments")
         if arguments:
             call.arguments.append(arguments)
             events.append(
@@ -175,26 +169,26 @@ class ChatStream(ChoicesStream):
 
     # --- a whole completion ------------------------------------------------
 
-    def feed_whole(self, completion: Any) -> list[StreamEvent]:
-        """Events for a non-streamed ``ChatCompletion``."""
-        self.full = as_dict(completion)
+    def feed_whole(self, completion: dict[str, Any]) -> list[StreamEvent]:
+        """Events for a non-streamed ``chat.completion``."""
+        self.full = completion
         self._record(completion)
-        choices = getattr(completion, "choices", None) or []
+        choices = completion.get("choices") or []
         if not choices:
             return []
         choice = choices[0]
-        self.finish_reason = choice.finish_reason
-        message = choice.message
+        self.finish_reason = choice.get("finish_reason")
+        message = choice.get("message") or {}
         events = self._reasoning_events(message) + self._text_events(message)
-        for tool_call in getattr(message, "tool_calls", None) or []:
-            function = getattr(tool_call, "function", None)
-            if function is None:
+        for tool_call in message.get("tool_calls") or []:
+            function = tool_call.get("function")
+            if not isinstance(function, dict):
                 continue
             call = _Call(
-                tool_call_id=tool_call.id or new_tool_call_id(),
-                name=function.name or "",
+                tool_call_id=tool_call.get("id") or new_tool_call_id(),
+                name=function.get("name") or "",
             )
-            call.arguments.append(function.arguments or "")
+            call.arguments.append(function.get("arguments") or "")
             self.calls[len(self.calls)] = call
             events.append(
                 StreamEvent(
@@ -203,11 +197,11 @@ class ChatStream(ChoicesStream):
                     tool_call_id=call.tool_call_id,
                 )
             )
-            if function.arguments:
+            if function.get("arguments"):
                 events.append(
                     StreamEvent(
                         type="tool_call_args",
-                        chunk=function.arguments,
+                        chunk=function["arguments"],
                         tool_call_id=call.tool_call_id,
                     )
                 )
@@ -256,8 +250,8 @@ class ChatStream(ChoicesStream):
 
 
 def combine_chunks(chunks: list[Any]) -> dict[str, Any]:
-    """Combine streamed chat chunks into one dict (content, role, usage, tool calls...)."""
+    """Combine streamed chat chunks (dicts or SDK objects) into one dict (content, role, usage, tool calls...)."""
     stream = ChatStream()
     for chunk in chunks:
-        stream.feed(chunk)
+        stream.feed(as_dict(chunk))
     return stream.response_json()

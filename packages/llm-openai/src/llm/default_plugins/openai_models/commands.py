@@ -16,12 +16,17 @@ def openai_group() -> None:
     """Commands for working with OpenAI and OpenAI-compatible APIs"""
 
 
-def list_remote_models(client: Any) -> list[dict[str, Any]]:
-    """Every model the API lists for this client, as dicts."""
-    from .errors import translate_errors
+def list_remote_models(target: Any) -> list[dict[str, Any]]:
+    """Every model ``target`` (a ``transport.Endpoint``) lists at ``/models``, as dicts."""
+    from llm.errors import ModelError
 
-    with translate_errors(), client:
-        return [model.model_dump(mode="json") for model in client.models.list()]
+    from .transport import get_json
+
+    reply = get_json(target, "models")
+    data = reply.get("data") if isinstance(reply, dict) else None
+    if not isinstance(data, list):
+        raise ModelError("The API's model list has no data")
+    return [model for model in data if isinstance(model, dict)]
 
 
 @openai_group.command(name="models")
@@ -32,7 +37,7 @@ def models_command(json_: bool, key: str | None) -> None:
     from llm.errors import ModelError
     from llm.keys import get_key
 
-    from .client import make_client
+    from .transport import endpoint as make_endpoint
 
     api_key = get_key(key, "openai", "OPENAI_API_KEY")
     if not api_key:
@@ -41,7 +46,7 @@ def models_command(json_: bool, key: str | None) -> None:
             "set the OPENAI_API_KEY environment variable or pass --key"
         )
     try:
-        models = list_remote_models(make_client(api_key=api_key))
+        models = list_remote_models(make_endpoint(api_key=api_key))
     except ModelError as ex:
         raise click.ClickException(str(ex)) from ex
     if json_:

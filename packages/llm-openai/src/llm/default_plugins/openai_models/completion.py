@@ -36,17 +36,19 @@ class _CompletionStream(ChoicesStream):
         self.text: list[str] = []
         self.logprobs: list[dict[str, Any]] = []
 
-    def feed(self, chunk: Any) -> list[StreamEvent]:
+    def feed(self, chunk: dict[str, Any]) -> list[StreamEvent]:
         self._record(chunk)
         events = []
         for choice in self._first_choices(chunk):
-            logprobs = getattr(choice, "logprobs", None)
-            if logprobs is not None and logprobs.tokens:
-                for token, top in zip(logprobs.tokens, logprobs.top_logprobs or []):
+            logprobs = choice.get("logprobs")
+            if isinstance(logprobs, dict) and logprobs.get("tokens"):
+                tops = logprobs.get("top_logprobs") or []
+                for token, top in zip(logprobs["tokens"], tops):
                     self.logprobs.append({"text": token, "top_logprobs": [top]})
-            if choice.text:
-                self.text.append(choice.text)
-                events.append(StreamEvent(type="text", chunk=choice.text))
+            text = choice.get("text")
+            if text:
+                self.text.append(text)
+                events.append(StreamEvent(type="text", chunk=text))
         return events
 
     feed_whole = feed

@@ -58,12 +58,13 @@ def list_endpoint_models(
     """The model IDs ``url``/models advertises."""
     from llm.keys import get_key
 
-    from .client import NO_KEY_PLACEHOLDER, make_client
+    from .client import NO_KEY_PLACEHOLDER
     from .commands import list_remote_models
+    from .transport import endpoint
 
     api_key = (get_key(key) or key) if key else NO_KEY_PLACEHOLDER
-    client = make_client(api_key=api_key, base_url=url, headers=headers or None)
-    return [m.get("id", "") for m in list_remote_models(client)]
+    target = endpoint(api_key=api_key, base_url=url, headers=headers or None)
+    return [m.get("id", "") for m in list_remote_models(target)]
 
 
 def resolve_endpoint_tools(specs: list[str], functions: list[str]) -> list[Any]:

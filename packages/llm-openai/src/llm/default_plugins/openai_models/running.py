@@ -1,9 +1,13 @@
 """Running one API call: send the request, parse what comes back, record the result.
 
 Chat Completions, legacy completions and the Responses API differ only in the
-SDK endpoint they call, the request they send and the parser that reads the
-reply; the sync and async loops here serve all three, so every model class
-handles streaming, errors and the final bookkeeping the same way.
+path they POST to, the request they send and the parser that reads the reply;
+the sync and async loops here serve all three, so every model class handles
+streaming, errors and the final bookkeeping the same way.
+
+Requests normally go out through the lean ``transport``; a model that must use
+the openai SDK (Azure, or a subclass that overrides ``get_client()``) is run
+through its SDK client instead, its replies turned into the same plain dicts.
 """
 
 from __future__ import annotations
@@ -16,11 +20,11 @@ from typing import Any, Protocol
 from llm.parts import StreamEvent
 
 from .errors import translate_errors
-from .utils import set_usage_from_dict
+from .utils import as_dict, set_usage_from_dict
 
 
 class Parser(Protocol):
-    """Turns one API reply into StreamEvents; fed SDK objects, so sync and async share it."""
+    """Turns one API reply, as JSON dicts, into StreamEvents; sync and async share it."""
 
     def feed(self, chunk: Any) -> list[StreamEvent]:
         """Events for one streamed chunk or event."""
@@ -41,18 +45,31 @@ class ApiCall:
     stream: bool
     parser: Parser
 
+    @property
+    def path(self) -> str:
+        """The URL path under the API base, e.g. ``chat/completions``."""
+        return self.endpoint.replace(".", "/")
+
+
+def _parse(call: ApiCall, kind: str, payload: Any) -> list[StreamEvent]:
+    if kind == "chunk":
+        return call.parser.feed(payload)
+    return call.parser.feed_whole(payload)
+
 
 def run_call(
     model: Any, call: ApiCall, response: Any, key: str | None
 ) -> Iterator[StreamEvent]:
     """Send ``call`` with a sync client, yielding events as they arrive."""
-    with translate_errors(), model.get_client(key) as client:
-        create = attrgetter(call.endpoint)(client).create
-        if call.stream:
-            for chunk in create(**call.request):
-                yield from call.parser.feed(chunk)
-        else:
-            yield from call.parser.feed_whole(create(**call.request))
+    from . import transport
+
+    endpoint = model.lean_endpoint(key)
+    if endpoint is None:
+        replies = _sdk_replies(model, call, key)
+    else:
+        replies = transport.send(endpoint, call.path, call.request, stream=call.stream)
+    for kind, payload in replies:
+        yield from _parse(call, kind, payload)
     call.parser.finish(response, call.request["model"])
 
 
@@ -60,17 +77,44 @@ async def run_call_async(
     model: Any, call: ApiCall, response: Any, key: str | None
 ) -> AsyncIterator[StreamEvent]:
     """The asyncio twin of ``run_call``."""
+    from . import transport
+
+    endpoint = model.lean_endpoint(key)
+    if endpoint is None:
+        replies = _sdk_replies_async(model, call, key)
+    else:
+        replies = transport.send_async(
+            endpoint, call.path, call.request, stream=call.stream
+        )
+    async for kind, payload in replies:
+        for event in _parse(call, kind, payload):
+            yield event
+    call.parser.finish(response, call.request["model"])
+
+
+def _sdk_replies(
+    model: Any, call: ApiCall, key: str | None
+) -> Iterator[tuple[str, Any]]:
+    with translate_errors(), model.get_client(key) as client:
+        create = attrgetter(call.endpoint)(client).create
+        if call.stream:
+            for chunk in create(**call.request):
+                yield "chunk", as_dict(chunk)
+        else:
+            yield "whole", as_dict(create(**call.request))
+
+
+async def _sdk_replies_async(
+    model: Any, call: ApiCall, key: str | None
+) -> AsyncIterator[tuple[str, Any]]:
     with translate_errors():
         async with model.get_client(key, async_=True) as client:
             result = await attrgetter(call.endpoint)(client).create(**call.request)
             if call.stream:
                 async for chunk in result:
-                    for event in call.parser.feed(chunk):
-                        yield event
+                    yield "chunk", as_dict(chunk)
             else:
-                for event in call.parser.feed_whole(result):
-                    yield event
-    call.parser.finish(response, call.request["model"])
+                yield "whole", as_dict(result)
 
 
 def record_result(

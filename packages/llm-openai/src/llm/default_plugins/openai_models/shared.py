@@ -4,7 +4,8 @@
 whatever call ``_build_call`` describes (Chat Completions unless overridden).
 
 Third-party plugins subclass ``Chat``/``AsyncChat``/``Completion`` and rely on
-what lives here: the constructor arguments, ``get_client(key, async_=)``,
+what lives here: the constructor arguments, ``get_client(key, async_=)``
+(an openai SDK client; our own requests go through ``lean_endpoint()``),
 ``build_messages(prompt, conversation)``, ``build_kwargs(prompt, stream)`` and
 ``set_usage(response, usage)``.
 """
@@ -24,6 +25,7 @@ from .chat_stream import ChatStream
 from .client import NO_KEY_PLACEHOLDER, make_client
 from .options import ChatOptions, Options, options_class
 from .running import ApiCall, run_call, run_call_async
+from .transport import Endpoint, endpoint
 from .utils import not_nulls, set_usage_from_dict
 
 IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/webp", "image/gif"})
@@ -150,6 +152,18 @@ class _Shared:
             api_type=self.api_type,
             api_version=self.api_version,
             api_engine=self.api_engine,
+        )
+
+    def lean_endpoint(self, key: str | None) -> Endpoint | None:
+        """Where the lean httpx transport sends this model's requests.
+
+        None when the model must go through the openai SDK: Azure endpoints,
+        and subclasses that override ``get_client()`` to customise their client.
+        """
+        if self.api_type == "azure" or type(self).get_client is not _Shared.get_client:
+            return None
+        return endpoint(
+            api_key=self._api_key(key), base_url=self.api_base, headers=self.headers
         )
 
     # --- request building --------------------------------------------------
