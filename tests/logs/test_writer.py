@@ -73,6 +73,24 @@ def test_logging_twice_stores_once(logs_db, mock_model):
     assert logs_db["responses"].count == 1
 
 
+def test_a_response_record_logs_like_its_response(logs_db, mock_model):
+    from llm.logs import log_response
+
+    mock_model.enqueue("recorded")
+    response = mock_model.prompt("snapshot", system="sys")
+    response.text()
+    log_response(logs_db, response.record())
+    [row] = rows(logs_db, "select * from responses")
+    assert (row["id"], row["prompt"], row["system"], row["response"]) == (
+        response.id,
+        "snapshot",
+        "sys",
+        "recorded",
+    )
+    response.log_to_db(logs_db)  # the same response: still one row
+    assert logs_db["responses"].count == 1
+
+
 def test_unexecuted_response_is_refused(logs_db, mock_model):
     with pytest.raises(ValueError, match="not been executed"):
         mock_model.prompt("never run").log_to_db(logs_db)

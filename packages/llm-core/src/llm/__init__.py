@@ -37,6 +37,7 @@ _EXPORTS: dict[str, str] = {
     "Prompt": "prompt",
     "Response": "response",
     "AsyncResponse": "async_response",
+    "ResponseRecord": "response_record",
     "ChainResponse": "chain",
     "AsyncChainResponse": "chain",
     "Conversation": "conversation",
@@ -216,6 +217,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         get_tools,
     )
     from .response import Response
+    from .response_record import ResponseRecord
     from .schemas import schema_dsl
     from .tools import ServerSideTool, Tool, Toolbox, ToolCall, ToolOutput, ToolResult
     from .usage import Usage

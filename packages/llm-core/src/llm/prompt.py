@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from .attachments import Attachment
@@ -14,7 +15,7 @@ if TYPE_CHECKING:
     from .options import Options
 
 
-def _join(fragments: list[str], text: str | None) -> str:
+def join_fragments(fragments: Iterable[Any], text: str | None) -> str:
     """Fragments then text, one per line; "" when there is neither.
 
     Plugins call string methods on ``prompt.prompt`` and ``prompt.system``
@@ -82,12 +83,12 @@ class Prompt:
     @property
     def prompt(self) -> str:
         """The prompt text, with fragments prepended."""
-        return _join(self.fragments, self._prompt)
+        return join_fragments(self.fragments, self._prompt)
 
     @property
     def system(self) -> str:
         """The system prompt, with system fragments prepended."""
-        return _join(self.system_fragments, self._system)
+        return join_fragments(self.system_fragments, self._system)
 
     @property
     def attachments(self) -> list[Attachment]:

@@ -17,6 +17,7 @@ from .execution import execute_arguments, to_event
 from .ids import monotonic_ulid, new_tool_call_id
 from .messages import Message
 from .parts import Part, PartAssembler, StreamEvent, ToolCallPart
+from .response_record import ResponseRecord, options_dict
 from .tool_execution import execute_tool_call, execute_tool_calls, tools_by_name
 from .tools import ToolCall, ToolResult, expand_tools
 from .usage import Usage
@@ -140,6 +141,21 @@ class BaseResponse:
             self.error = ex
         self._complete()
 
+    def cancel(self) -> None:
+        """Stop this response where it is: what arrived is kept, and it counts as interrupted.
+
+        For code that stops consuming a response early (Ctrl-C between two
+        chunks, SIGTERM, a closed output pipe): nothing more is read from the
+        model, ``text()`` returns what arrived and logging records it as
+        interrupted. A cancellation that already ended the response as an error
+        (``asyncio.CancelledError``) becomes an interruption too.
+        """
+        if not self._done:
+            self._abort(KeyboardInterrupt())
+        self.interrupted = True
+        if type(self.error).__name__ == "CancelledError":
+            self.error = None
+
     # --- plugin-facing API -----------------------------------------------
 
     def set_usage(
@@ -167,9 +183,61 @@ class BaseResponse:
     # --- reading finished data -------------------------------------------
 
     @property
+    def started(self) -> bool:
+        """True once execution has begun (a finished response has always started)."""
+        return self._started or self._done
+
+    @property
     def attachments(self) -> list[Any]:
         """Attachments sent with this response's prompt."""
         return self.prompt.attachments
+
+    def record(self) -> ResponseRecord:
+        """A frozen snapshot of what was sent and what came back so far (see ResponseRecord)."""
+        prompt = self.prompt
+        conversation = self.conversation
+        parts = self._parts if self._parts is not None else self._assembler.parts()
+        return ResponseRecord(
+            id=self.id,
+            model_id=self.model.model_id,
+            resolved_model=self.resolved_model,
+            conversation_id=conversation.id if conversation is not None else None,
+            conversation_name=conversation.name if conversation is not None else None,
+            conversation_model_id=(
+                getattr(conversation.model, "model_id", None)
+                if conversation is not None
+                else None
+            ),
+            datetime_utc=self.datetime_utc(),
+            duration_ms=self.duration_ms(),
+            prompt=prompt._prompt,
+            system=prompt._system,
+            fragments=tuple(prompt.fragments),
+            system_fragments=tuple(prompt.system_fragments),
+            attachments=tuple(prompt.own_attachments),
+            messages=(
+                tuple(prompt.explicit_messages)
+                if prompt.explicit_messages is not None
+                else None
+            ),
+            input_messages=tuple(prompt.messages),
+            tool_results=tuple(prompt.tool_results),
+            given_tools=tuple(prompt._raw_tools),
+            tools=tuple(prompt.tools) if prompt._raw_tools else (),
+            options=options_dict(prompt.options),
+            schema=prompt.schema,
+            prompt_json=prompt.prompt_json,
+            text=self._text(),
+            reasoning=self.reasoning,
+            parts=tuple(parts),
+            tool_calls=tuple(self._tool_calls),
+            usage=self._usage(),
+            response_json=self.response_json,
+            started=self.started,
+            done=self._done,
+            interrupted=self.interrupted,
+            error=self.error,
+        )
 
     def _text(self) -> str:
         return "".join(self._chunks)
@@ -282,9 +350,9 @@ class BaseResponse:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-safe dict of the input chain, output and metadata (see from_dict)."""
-        from .serialization import response_to_dict
+        from .serialization import record_to_dict
 
-        return response_to_dict(self)
+        return record_to_dict(self.record())
 
     def _tools_index(self) -> dict[str, Any]:
         index = tools_by_name(self.prompt.tools)

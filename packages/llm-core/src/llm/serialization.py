@@ -2,49 +2,43 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .messages import Message
 from .prompt import Prompt
 from .tools import ToolCall
 
+if TYPE_CHECKING:
+    from .response_record import ResponseRecord
+
 FORMAT_VERSION = 1
 
 
-def _options_dict(options: Any) -> dict[str, Any]:
-    if options is None:
-        return {}
-    if hasattr(options, "model_dump"):
-        return options.model_dump(exclude_none=True)
-    return {k: v for k, v in dict(options).items() if v is not None}
-
-
-def response_to_dict(response: Any) -> dict[str, Any]:
+def record_to_dict(record: ResponseRecord) -> dict[str, Any]:
     """Everything needed to rebuild and continue a finished response."""
-    prompt = response.prompt
     return {
         "format": FORMAT_VERSION,
-        "id": response.id,
-        "model": response.model.model_id,
-        "prompt": prompt._prompt,
-        "system": prompt._system,
-        "messages": [m.to_dict() for m in prompt.messages],
-        "output": [m.to_dict() for m in response._messages()],
+        "id": record.id,
+        "model": record.model_id,
+        "prompt": record.prompt,
+        "system": record.system,
+        "messages": [m.to_dict() for m in record.input_messages],
+        "output": [m.to_dict() for m in record.output_messages()],
         "tool_calls": [
             {"name": c.name, "arguments": c.arguments, "tool_call_id": c.tool_call_id}
-            for c in response._tool_calls
+            for c in record.tool_calls
         ],
-        "options": _options_dict(prompt.options),
-        "schema": prompt.schema,
+        "options": dict(record.options),
+        "schema": record.schema,
         "usage": {
-            "input": response.input_tokens,
-            "output": response.output_tokens,
-            "details": response.token_details,
+            "input": record.usage.input,
+            "output": record.usage.output,
+            "details": record.usage.details,
         },
-        "response_json": response.response_json,
-        "resolved_model": response.resolved_model,
-        "datetime_utc": response.datetime_utc(),
-        "duration_ms": response.duration_ms(),
+        "response_json": record.response_json,
+        "resolved_model": record.resolved_model,
+        "datetime_utc": record.datetime_utc,
+        "duration_ms": record.duration_ms,
     }
 
 

@@ -70,33 +70,13 @@ class StreamPrinter:
             click.echo("")
 
 
-def _is_finished(response: Any) -> bool:
-    return bool(getattr(response, "_done", True))
-
-
-def mark_interrupted(response: Any) -> None:
-    """Record that ``response`` was stopped early, keeping the text that arrived.
-
-    Ctrl-C, SIGTERM/SIGHUP and a closed output pipe all end up here. Core
-    marks this itself when an interrupt lands inside the model's generator;
-    when it lands between chunks (in our printing code) the response is still
-    open, so finish it the same way.
-    """
-    if not _is_finished(response):
-        response._abort(KeyboardInterrupt())
-    response.interrupted = True
-    error = response.error
-    if isinstance(error, KeyboardInterrupt) or type(error).__name__ == "CancelledError":
-        response.error = None
-
-
 def log_responses(responses: list[Any], session: Session, display: Display) -> Any:
     """Log each started response to the logs database; returns the database or None."""
     if not display.log:
         return None
     # A response that never started (it failed while being built) has nothing to log;
     # one that stopped part way is logged with what arrived.
-    started = [r for r in responses if getattr(r, "_started", True)]
+    started = [r for r in responses if r.started]
     if not started:
         return None
     db = session.logs.get()
@@ -188,19 +168,24 @@ def _log_on_failure(
     printer: StreamPrinter,
     interrupts: tuple[type[BaseException], ...],
 ) -> Iterator[None]:
-    """If the run stops early, end the output line and log what arrived, then re-raise."""
+    """If the run stops early, end the output line and log what arrived, then re-raise.
+
+    Core marks a response interrupted itself when the interrupt lands inside the
+    model's generator; one that lands between chunks (in our printing code)
+    leaves it open, so ``cancel()`` finishes it the same way.
+    """
     try:
         yield
     except BrokenPipeError:
         # The reader went away (``llm ... | head``): writing anything more to
         # stdout would fail again, so keep what arrived and let main() exit.
         if responses:
-            mark_interrupted(responses[-1])
+            responses[-1].cancel()
         log_responses(responses, session, display)
         raise
     except interrupts:
         if responses:
-            mark_interrupted(responses[-1])
+            responses[-1].cancel()
         printer.finish(interrupted=True)
         log_responses(responses, session, display)
         raise

@@ -10,10 +10,12 @@ from __future__ import annotations
 import datetime
 import json
 import sqlite3
+from dataclasses import dataclass
 from typing import Any
 
 from llm.fragments import fragment_hash
 from llm.parts import Part, ReasoningPart, TextPart, ToolCallPart
+from llm.response_record import ResponseRecord
 from llm.schemas import make_schema_id
 from llm.sqlite import write_transaction
 from llm.tools import ServerSideTool, Tool, Toolbox
@@ -126,19 +128,10 @@ def conversation_name(text: str | None) -> str:
     )
 
 
-def options_dict(options: Any) -> dict[str, Any]:
-    """Options that were actually set, as a plain dict."""
-    if options is None:
-        return {}
-    if hasattr(options, "model_dump"):
-        return options.model_dump(exclude_none=True)
-    return {k: v for k, v in dict(options).items() if v is not None}
-
-
-def _prompt_text(prompt: Any) -> tuple[str | None, str | None]:
+def _prompt_text(record: ResponseRecord) -> tuple[str | None, str | None]:
     """(prompt, system) as typed, falling back to explicit messages for display."""
-    text, system = prompt._prompt, prompt._system
-    explicit = prompt.explicit_messages or []
+    text, system = record.prompt, record.system
+    explicit = record.messages or ()
     if text is None:
         users = [m for m in explicit if m.role == "user" and m.text]
         if users:
@@ -151,7 +144,7 @@ def _prompt_text(prompt: Any) -> tuple[str | None, str | None]:
 
 
 def _default_parts(
-    text: str, reasoning: str, tool_calls: list[Any]
+    text: str, reasoning: str, tool_calls: tuple[Any, ...]
 ) -> list[dict[str, Any]]:
     parts: list[Part] = []
     if reasoning:
@@ -167,26 +160,26 @@ def _default_parts(
     return [p.to_dict() for p in parts]
 
 
-def output_parts_json(response: Any, text: str, reasoning: str) -> str | None:
+def output_parts_json(record: ResponseRecord) -> str | None:
     """The response's parts as JSON, only when columns alone cannot rebuild them."""
-    parts = response._parts
-    if parts is None:
-        parts = response._assembler.parts()
+    parts = record.parts
     if not parts:
         return None
     if len(parts) == 1 and isinstance(parts[0], TextPart):
         if not parts[0].provider_metadata:
             return None
     dicts = [p.to_dict() for p in parts]
-    if dicts == _default_parts(text, reasoning, response._tool_calls):
+    if dicts == _default_parts(record.text, record.reasoning, record.tool_calls):
         return None
     return json.dumps(dicts, default=repr)
 
 
-def _status(response: Any) -> tuple[str | None, str | None]:
-    if response.error is not None:
-        return "error", str(response.error) or type(response.error).__name__
-    if response.interrupted or not response._done:
+def _status(record: ResponseRecord) -> tuple[str | None, str | None]:
+    """(status, error) for ``response_extras``; a response that finished has neither."""
+    if record.status == "error":
+        error = record.error
+        return "error", str(error) or type(error).__name__
+    if record.status == "interrupted":
         return "interrupted", None
     return None, None
 
@@ -282,141 +275,170 @@ def configured_tools(
     return toolboxes, server
 
 
+@dataclass
+class _Rows:
+    """What one response writes, gathered before the write transaction opens."""
+
+    conversation: tuple[Any, ...]
+    schema: tuple[str, str] | None
+    response: tuple[Any, ...]
+    attachments: list[tuple[Any, ...]]
+    # Files tools returned, one list per tool result.
+    result_attachments: list[list[tuple[Any, ...]]]
+    extras: tuple[Any, ...] | None
+
+
+def _gather(record: ResponseRecord) -> _Rows:
+    prompt_text, system_text = _prompt_text(record)
+    name_source = prompt_text if prompt_text is not None else record.full_prompt
+    if record.conversation_id is not None:
+        conversation = (
+            record.conversation_id,
+            record.conversation_name or conversation_name(name_source),
+            record.conversation_model_id or record.model_id,
+        )
+    else:
+        conversation = (record.id, conversation_name(name_source), record.model_id)
+    schema = make_schema_id(record.schema) if record.schema else None
+    usage = record.usage
+    response = (
+        record.id,
+        record.model_id,
+        prompt_text,
+        system_text,
+        _json(record.prompt_json),
+        json.dumps(record.options, default=repr),
+        record.text,
+        _json(record.response_json),
+        conversation[0],
+        record.duration_ms,
+        utc_timestamp(record.datetime_utc),
+        usage.input,
+        usage.output,
+        _json(usage.details) if usage.details else None,
+        schema[0] if schema else None,
+        record.resolved_model,
+        record.reasoning or None,
+    )
+    status, error = _status(record)
+    input_messages = None
+    if record.messages:
+        input_messages = json.dumps(
+            [m.to_dict() for m in record.messages], default=repr
+        )
+    output_parts = output_parts_json(record)
+    extras = None
+    if status or input_messages or output_parts:
+        extras = (record.id, status, error, input_messages, output_parts)
+    return _Rows(
+        conversation=conversation,
+        schema=schema,
+        response=response,
+        # Files tools returned are logged with their tool results, not here.
+        attachments=[_attachment_row(a) for a in record.attachments],
+        result_attachments=[
+            [_attachment_row(a) for a in (result.attachments or [])]
+            for result in record.tool_results
+        ],
+        extras=extras,
+    )
+
+
 def log_response(db: Any, response: Any) -> None:
     """Record ``response`` (and its conversation, prompt, fragments, tools...) in ``db``.
 
-    Works for finished, failed and interrupted responses: what arrived is kept
-    and the row is marked in ``response_extras``. Logging the same response
-    twice stores it once.
+    ``response`` is a response (sync, async or from a chain) or its
+    ``ResponseRecord``. Works for finished, failed and interrupted responses:
+    what arrived is kept and the row is marked in ``response_extras``. Logging
+    the same response twice stores it once.
     """
-    if not getattr(response, "_started", False) and not response._done:
+    record = response if isinstance(response, ResponseRecord) else response.record()
+    if not record.started:
         raise ValueError("Cannot log a response that has not been executed yet")
-    prompt = response.prompt
-    model_id = response.model.model_id
-    text = response._text()
-    reasoning = response.reasoning
-    prompt_text, system_text = _prompt_text(prompt)
-    conversation = response.conversation
-    if conversation is not None:
-        conversation_id = conversation.id
-        name = conversation.name or conversation_name(
-            prompt_text if prompt_text is not None else prompt.prompt
-        )
-        conversation_model = getattr(conversation.model, "model_id", model_id)
-    else:
-        conversation_id = response.id
-        name = conversation_name(
-            prompt_text if prompt_text is not None else prompt.prompt
-        )
-        conversation_model = model_id
-    schema_id = schema_json = None
-    if prompt.schema:
-        schema_id, schema_json = make_schema_id(prompt.schema)
-    status, error = _status(response)
-    input_messages = None
-    if prompt.explicit_messages:
-        input_messages = json.dumps(
-            [m.to_dict() for m in prompt.explicit_messages], default=repr
-        )
-    output_parts = output_parts_json(response, text, reasoning)
-    response_row = (
-        response.id,
-        model_id,
-        prompt_text,
-        system_text,
-        _json(prompt.prompt_json),
-        json.dumps(options_dict(prompt.options), default=repr),
-        text,
-        _json(response.response_json),
-        conversation_id,
-        response.duration_ms(),
-        utc_timestamp(response.datetime_utc()),
-        response.input_tokens,
-        response.output_tokens,
-        _json(response.token_details) if response.token_details else None,
-        schema_id,
-        response.resolved_model,
-        reasoning or None,
-    )
-    tools = (
-        [t for t in prompt.tools if isinstance(t, Tool)] if prompt._raw_tools else []
-    )
-    toolboxes, server_tools = configured_tools(prompt._raw_tools)
-    # Files tools returned are logged with their tool results, not here.
-    attachment_rows = [_attachment_row(a) for a in prompt.own_attachments]
-    result_attachments = [
-        [_attachment_row(a) for a in (result.attachments or [])]
-        for result in prompt.tool_results
-    ]
-
+    rows = _gather(record)
     conn = ensure_ready(db)
     with write_transaction(conn):
-        conn.execute(INSERT_CONVERSATION, (conversation_id, name, conversation_model))
-        if schema_id is not None:
-            conn.execute(INSERT_SCHEMA, (schema_id, schema_json))
-        if conn.execute(INSERT_RESPONSE, response_row).rowcount == 0:
+        conn.execute(INSERT_CONVERSATION, rows.conversation)
+        if rows.schema is not None:
+            conn.execute(INSERT_SCHEMA, rows.schema)
+        if conn.execute(INSERT_RESPONSE, rows.response).rowcount == 0:
             return  # already logged
-        response_id = response.id
-        if prompt.fragments or prompt.system_fragments:
-            stamp = now_utc()
-            for table, fragments in (
-                ("prompt_fragments", prompt.fragments),
-                ("system_fragments", prompt.system_fragments),
-            ):
-                sql = INSERT_PROMPT_FRAGMENT.format(table=table)
-                for order, fragment in enumerate(fragments):
-                    fragment_id = _fragment_id(conn, fragment, stamp)
-                    conn.execute(sql, (response_id, fragment_id, order))
-        for order, row in enumerate(attachment_rows):
+        _insert_fragments(conn, record)
+        for order, row in enumerate(rows.attachments):
             conn.execute(INSERT_ATTACHMENT, row)
-            conn.execute(INSERT_PROMPT_ATTACHMENT, (response_id, row[0], order))
-        tool_ids: dict[str, int] = {}
-        for tool in tools:
-            tool_id = _tool_id(conn, tool)
-            tool_ids[tool.name] = tool_id
-            conn.execute(INSERT_TOOL_RESPONSE, (tool_id, response_id))
-        for order, toolbox in toolboxes:
-            configured_id = _instance_id(conn, toolbox)
-            conn.execute(INSERT_INSTANCE_RESPONSE, (configured_id, response_id, order))
-        for order, server_tool in server_tools:
-            server_tool_id = _server_tool_id(conn, server_tool)
-            conn.execute(
-                INSERT_SERVER_TOOL_RESPONSE, (server_tool_id, response_id, order)
-            )
-        for call in response._tool_calls:
+            conn.execute(INSERT_PROMPT_ATTACHMENT, (record.id, row[0], order))
+        tool_ids = _insert_tools(conn, record)
+        for call in record.tool_calls:
             conn.execute(
                 INSERT_TOOL_CALL,
                 (
-                    response_id,
+                    record.id,
                     tool_ids.get(call.name),
                     call.name,
                     json.dumps(call.arguments, default=repr),
                     call.tool_call_id,
                 ),
             )
-        for result, attachments in zip(prompt.tool_results, result_attachments):
-            instance_id = None
-            if isinstance(result.instance, Toolbox):
-                instance_id = _instance_id(conn, result.instance)
-            cursor = conn.execute(
-                INSERT_TOOL_RESULT,
-                (
-                    response_id,
-                    tool_ids.get(result.name),
-                    result.name,
-                    result.output,
-                    result.tool_call_id,
-                    instance_id,
-                    str(result.exception) if result.exception else None,
-                ),
-            )
-            for order, row in enumerate(attachments):
-                conn.execute(INSERT_ATTACHMENT, row)
-                conn.execute(
-                    INSERT_TOOL_RESULT_ATTACHMENT, (cursor.lastrowid, row[0], order)
-                )
-        if status or input_messages or output_parts:
+        _insert_tool_results(conn, record, tool_ids, rows.result_attachments)
+        if rows.extras is not None:
+            conn.execute(INSERT_EXTRAS, rows.extras)
+
+
+def _insert_fragments(conn: sqlite3.Connection, record: ResponseRecord) -> None:
+    if not (record.fragments or record.system_fragments):
+        return
+    stamp = now_utc()
+    for table, fragments in (
+        ("prompt_fragments", record.fragments),
+        ("system_fragments", record.system_fragments),
+    ):
+        sql = INSERT_PROMPT_FRAGMENT.format(table=table)
+        for order, fragment in enumerate(fragments):
+            conn.execute(sql, (record.id, _fragment_id(conn, fragment, stamp), order))
+
+
+def _insert_tools(conn: sqlite3.Connection, record: ResponseRecord) -> dict[str, int]:
+    """Link the prompt's tools, toolboxes and server-side tools; returns tool IDs by name."""
+    tool_ids: dict[str, int] = {}
+    for tool in record.tools:
+        if isinstance(tool, Tool):
+            tool_id = _tool_id(conn, tool)
+            tool_ids[tool.name] = tool_id
+            conn.execute(INSERT_TOOL_RESPONSE, (tool_id, record.id))
+    toolboxes, server_tools = configured_tools(list(record.given_tools))
+    for order, toolbox in toolboxes:
+        instance_id = _instance_id(conn, toolbox)
+        conn.execute(INSERT_INSTANCE_RESPONSE, (instance_id, record.id, order))
+    for order, server_tool in server_tools:
+        server_tool_id = _server_tool_id(conn, server_tool)
+        conn.execute(INSERT_SERVER_TOOL_RESPONSE, (server_tool_id, record.id, order))
+    return tool_ids
+
+
+def _insert_tool_results(
+    conn: sqlite3.Connection,
+    record: ResponseRecord,
+    tool_ids: dict[str, int],
+    result_attachments: list[list[tuple[Any, ...]]],
+) -> None:
+    for result, attachments in zip(record.tool_results, result_attachments):
+        instance_id = None
+        if isinstance(result.instance, Toolbox):
+            instance_id = _instance_id(conn, result.instance)
+        cursor = conn.execute(
+            INSERT_TOOL_RESULT,
+            (
+                record.id,
+                tool_ids.get(result.name),
+                result.name,
+                result.output,
+                result.tool_call_id,
+                instance_id,
+                str(result.exception) if result.exception else None,
+            ),
+        )
+        for order, row in enumerate(attachments):
+            conn.execute(INSERT_ATTACHMENT, row)
             conn.execute(
-                INSERT_EXTRAS,
-                (response_id, status, error, input_messages, output_parts),
+                INSERT_TOOL_RESULT_ATTACHMENT, (cursor.lastrowid, row[0], order)
             )
