@@ -115,3 +115,15 @@ def rows(path: Path, sql: str, params=()) -> list[tuple]:
         return conn.execute(sql, params).fetchall()
     finally:
         conn.close()
+
+
+@pytest.fixture(params=["sqlite"])
+def vector_store(request, tmp_path):
+    """Each store this package ships, empty (PostgreSQL where a server can be started)."""
+    from llm.embeddings import open_store
+
+    store = open_store(tmp_path / "store.db")
+    try:
+        yield store
+    finally:
+        store.close()

@@ -206,7 +206,7 @@ def test_help_matches_the_documented_options(run):
         "-i, --input PATH",
         "-m, --model TEXT",
         "--store",
-        "-d, --database FILE",
+        "-d, --database PATH_OR_URL",
         "-c, --content TEXT",
         "--binary",
         "--metadata TEXT",
@@ -261,4 +261,4 @@ def test_model_failure_does_not_bind_a_new_collection_to_the_model(
     assert rows(db_path, "SELECT count(*) FROM collections") == [(0,)]
     # The name is still free, so another model can create it.
     assert run("embed", "fc2", "x", "-m", "demo", "-c", "hello").exit_code == 0
-    assert run("collections", "list").stdout == "fc2: embed-demo\n  1 embedding\n"
+    assert run("collections", "list").stdout == "fc2: embed-demo\n  1 embedding, 89B\n"

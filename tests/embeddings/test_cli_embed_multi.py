@@ -467,7 +467,7 @@ def test_help_matches_the_documented_options(run):
         "-m, --model TEXT",
         "--prepend TEXT",
         "--store",
-        "-d, --database FILE",
+        "-d, --database PATH_OR_URL",
     ):
         assert option in result.output, option
 

@@ -63,7 +63,7 @@ def two_collections(run):
 
 
 def test_collections_list(run, two_collections):
-    expected = "phrases: embed-demo\n  2 embeddings\nsingle: vectors\n  1 embedding\n"
+    expected = "phrases: embed-demo\n  2 embeddings, 178B\nsingle: vectors\n  1 embedding, 33B\n"
     assert run("collections").stdout == expected
     assert run("collections", "list").stdout == expected
 
@@ -71,8 +71,13 @@ def test_collections_list(run, two_collections):
 def test_collections_list_json(run, two_collections):
     result = run("collections", "list", "--json")
     assert json.loads(result.stdout) == [
-        {"name": "phrases", "model": "embed-demo", "num_embeddings": 2},
-        {"name": "single", "model": "vectors", "num_embeddings": 1},
+        {
+            "name": "phrases",
+            "model": "embed-demo",
+            "num_embeddings": 2,
+            "size_bytes": 178,
+        },
+        {"name": "single", "model": "vectors", "num_embeddings": 1, "size_bytes": 33},
     ]
     assert json.loads(run("collections", "--json").stdout) == json.loads(result.stdout)
 
@@ -87,7 +92,7 @@ def test_collections_other_database(run, tmp_path):
     other = tmp_path / "other.db"
     run("embed", "elsewhere", "x", "-m", "demo", "-c", "hi", "-d", str(other))
     assert run("collections", "list", "-d", str(other)).stdout == (
-        "elsewhere: embed-demo\n  1 embedding\n"
+        "elsewhere: embed-demo\n  1 embedding, 89B\n"
     )
     assert run("collections", "list").stdout == ""
     assert run("collections", "delete", "elsewhere", "-d", str(other)).exit_code == 0
@@ -97,7 +102,7 @@ def test_collections_other_database(run, tmp_path):
 def test_collections_delete(run, two_collections, db_path):
     result = run("collections", "delete", "phrases")
     assert result.exit_code == 0
-    assert run("collections").stdout == "single: vectors\n  1 embedding\n"
+    assert run("collections").stdout == "single: vectors\n  1 embedding, 33B\n"
     assert rows(db_path, "SELECT count(*) FROM embeddings") == [(1,)]
 
 

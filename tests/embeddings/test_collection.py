@@ -236,6 +236,15 @@ def test_invalid_items_are_rejected(db):
     assert collection.count() == 0
 
 
+POINTS = [
+    ("east", "1 0 0"),
+    ("north-east", "1 1 0"),
+    ("north", "0 1 0"),
+    ("west", "-1 0 0"),
+    ("up", "0 0 1"),
+]
+
+
 @pytest.fixture
 def points(db):
     collection = Collection("points", db, model_id="vectors")
@@ -315,10 +324,12 @@ def test_delete_removes_only_that_collection(db, points):
 
 
 def test_list_collections(db, points):
+    # Bytes of the stored values: ID, 3 float32s, text, MD5, metadata, update time.
+    SIZE = sum(len(i) + 12 + len(c) + 16 + 8 for i, c in POINTS) + len('{"dir": "e"}')
     Collection("empty", db, model_id="demo")
     assert list_collections(db) == [
-        {"name": "empty", "model": "embed-demo", "num_embeddings": 0},
-        {"name": "points", "model": "vectors", "num_embeddings": 5},
+        {"name": "empty", "model": "embed-demo", "num_embeddings": 0, "size_bytes": 0},
+        {"name": "points", "model": "vectors", "num_embeddings": 5, "size_bytes": SIZE},
     ]
 
 
@@ -437,7 +448,7 @@ def test_lazy_collection_is_created_with_its_first_embeddings(db):
     assert collection.id == Collection("later", db).id
     assert collection.count() == 1
     assert list_collections(db) == [
-        {"name": "later", "model": "flaky", "num_embeddings": 1}
+        {"name": "later", "model": "flaky", "num_embeddings": 1, "size_bytes": 33}
     ]
 
 

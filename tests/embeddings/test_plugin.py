@@ -75,7 +75,7 @@ def test_commands_through_the_llm_cli(tmp_path):
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["id"] == "hound"
     result = runner.invoke(cli, ["collections"])
-    assert result.stdout == "phrases: embed-demo\n  1 embedding\n"
+    assert result.stdout == "phrases: embed-demo\n  1 embedding, 107B\n"
     result = runner.invoke(cli, ["similar", "nope", "-c", "x"])
     assert result.exit_code == 1
     assert "Error: Collection 'nope' does not exist" in result.stderr

@@ -171,7 +171,7 @@ def test_cli_uses_a_file_written_by_the_original(tmp_path, run):
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[0].startswith("north (1.0")
     result = run("collections", "list", "-d", str(path))
-    assert result.output == "phrases: vectors\n  3 embeddings\n"
+    assert result.output == "phrases: vectors\n  3 embeddings, 152B\n"
 
 
 def test_oldest_layout_is_migrated_without_losing_rows(tmp_path, opened):

@@ -104,5 +104,16 @@ class DatabaseError(ValueError):
 LogsDatabaseError = DatabaseError
 
 
+class VectorStoreError(ValueError):
+    """A vector store could not be opened or used: unknown URL scheme, server or extension missing.
+
+    ``location`` names the store with any password masked.
+    """
+
+    def __init__(self, message: str, location: str | None = None) -> None:
+        super().__init__(message)
+        self.location = location
+
+
 class TemplateError(ValueError):
     """A template could not be found, parsed, validated or evaluated."""

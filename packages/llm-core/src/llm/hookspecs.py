@@ -38,3 +38,8 @@ def register_template_loaders(register: Any) -> None:
 @hookspec
 def register_fragment_loaders(register: Any) -> None:
     """Register fragment loaders with ``register(prefix, loader)`` for ``-f prefix:arg``."""
+
+
+@hookspec
+def register_vector_stores(register: Any) -> None:
+    """Register vector stores for collections with ``register(scheme, opener)``."""

@@ -19,6 +19,7 @@ __all__ = [
     "dicts_to_table_string",
     "extract_fenced_code_block",
     "find_unused_key",
+    "human_size",
     "instantiate_from_spec",
     "make_schema_id",
     "mimetype_from_path",
@@ -107,6 +108,16 @@ def dicts_to_table_string(
     for row in rows:
         lines.append("  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip())
     return lines
+
+
+def human_size(size: int) -> str:
+    """A byte count as B, KB, MB or GB with two decimals (1024-based)."""
+    value = float(size)
+    for unit in ("B", "KB", "MB"):
+        if value < 1024:
+            return f"{value:.2f}{unit}" if unit != "B" else f"{int(value)}B"
+        value /= 1024
+    return f"{value:.2f}GB"
 
 
 def find_unused_key(item: dict[str, Any], key: str) -> str:

@@ -1,4 +1,4 @@
-"""Embeddings for llm: collections of vectors in SQLite, similarity search, and the commands.
+"""Embeddings for llm: collections of vectors in pluggable stores, similarity search, commands.
 
 Names are imported on first use: the ``llm`` CLI imports this package at start-up
 (to register the embedding commands) and must not pay for NumPy or sqlite-utils.
@@ -18,6 +18,16 @@ _EXPORTS: dict[str, str] = {
     "open_embeddings_db": "db",
     "migrate": "migrations",
     "cosine_similarity": "similarity",
+    "CollectionInfo": "store",
+    "CollectionStats": "store",
+    "ItemState": "store",
+    "ItemUpdate": "store",
+    "Match": "store",
+    "StoredItem": "store",
+    "VectorStore": "store",
+    "SQLiteStore": "sqlite_store",
+    "mask_location": "stores",
+    "open_store": "stores",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -41,3 +51,14 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .db import embeddings_db_path, open_embeddings_db
     from .migrations import migrate
     from .similarity import cosine_similarity
+    from .sqlite_store import SQLiteStore
+    from .store import (
+        CollectionInfo,
+        CollectionStats,
+        ItemState,
+        ItemUpdate,
+        Match,
+        StoredItem,
+        VectorStore,
+    )
+    from .stores import mask_location, open_store

@@ -1,22 +1,23 @@
-"""Collection: a named set of embeddings in SQLite, bound to one embedding model."""
+"""Collection: a named set of embeddings in a vector store, bound to one embedding model."""
 
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from llm.errors import UnknownModelError
-from llm.sqlite import connection_of, transaction
 
-from .migrations import content_hash, migrate
-from .writer import EmbeddingWriter, chunks, placeholders
+from .migrations import content_hash
+from .stores import store_for
+from .writer import EmbeddingWriter
 
 if TYPE_CHECKING:
     from llm.embedding_model import EmbeddingModel
+
+    from .store import Match, VectorStore
 
 
 @dataclass
@@ -32,6 +33,11 @@ class Entry:
     content: str | None = None
     metadata: dict[str, Any] | None = None
 
+    @classmethod
+    def from_match(cls, match: Match) -> Entry:
+        metadata = json.loads(match.metadata) if match.metadata is not None else None
+        return cls(match.id, match.score, match.content, metadata)
+
 
 def _canonical_model_id(model_id: str) -> str:
     """The registered ID an ID or alias points at; unknown names stay as they are."""
@@ -43,24 +49,16 @@ def _canonical_model_id(model_id: str) -> str:
         return model_id
 
 
-def _prefix_range(prefix: str) -> tuple[str, str | None]:
-    """Bounds ``low <= id < high`` selecting IDs that start with ``prefix`` (index-friendly)."""
-    stripped = prefix
-    while stripped and ord(stripped[-1]) == 0x10FFFF:
-        stripped = stripped[:-1]
-    if not stripped:
-        return prefix, None
-    return prefix, stripped[:-1] + chr(ord(stripped[-1]) + 1)
-
-
 class Collection:
-    """A named collection of embeddings stored in a SQLite database.
+    """A named collection of embeddings in a vector store.
 
-    ``db`` is a sqlite-utils Database (or sqlite3 connection); without one the
-    collection lives in memory. An existing collection remembers its model, so
-    ``model``/``model_id`` are only needed to create one; giving a different
-    model for an existing collection is an error rather than a silent mix of
-    incompatible vectors.
+    ``db`` is a sqlite-utils Database or sqlite3 connection (the embedded
+    store), a ``VectorStore``, or a location for ``open_store`` (a SQLite path
+    or a URL such as ``postgresql://...``); without one the collection lives in
+    an in-memory SQLite database. An existing collection remembers its model,
+    so ``model``/``model_id`` are only needed to create one; giving a
+    different model for an existing collection is an error rather than a
+    silent mix of incompatible vectors.
 
     A new collection's row is normally written at once. With ``lazy=True`` it
     is written in the same transaction as its first stored embeddings, so a
@@ -83,13 +81,15 @@ class Collection:
 
             db = sqlite_utils.Database(memory=True)
         self.name = name
-        self.db = db
-        self._conn = connection_of(db)
+        self.store: VectorStore = store_for(db)
+        # The SQLite database as given (the original's ``collection.db``), else the store.
+        self.db = getattr(self.store, "db", self.store)
         self._model = model
-        migrate(self._conn)
         requested = model.model_id if model is not None else model_id
-        row: tuple[int | None, str] | None = self._row()
-        if row is None:
+        info = self.store.get_collection(name)
+        # None until a lazily created collection stores its first embeddings.
+        self.id: int | None = info.id if info is not None else None
+        if info is None:
             if not create:
                 raise ValueError(f"Collection '{name}' does not exist")
             if requested is None:
@@ -100,13 +100,11 @@ class Collection:
                 from llm.registry import get_embedding_model
 
                 self._model = get_embedding_model(requested)
-            if lazy:
-                row = (None, self._model.model_id)
-            else:
-                row = self._create(self._model.model_id)
-        # None until a lazily created collection stores its first embeddings.
-        self.id: int | None = row[0]
-        self.model_id: str = row[1]
+            self.model_id: str = self._model.model_id
+            if not lazy:
+                self.id = self.store.create_collection(name, self.model_id).id
+        else:
+            self.model_id = info.model
         if requested is not None and not self._same_model(requested):
             raise ValueError(
                 f"Collection '{name}' uses the embedding model '{self.model_id}', "
@@ -116,39 +114,6 @@ class Collection:
     def __repr__(self) -> str:
         return f"<Collection '{self.name}' model={self.model_id!r}>"
 
-    # --- the collections row ---------------------------------------------
-
-    def _row(self) -> tuple[int, str] | None:
-        return self._conn.execute(
-            "SELECT id, model FROM collections WHERE name = ?", [self.name]
-        ).fetchone()
-
-    def _create(self, model_id: str) -> tuple[int, str]:
-        with transaction(self._conn, immediate=True):
-            return self._insert_row(model_id)
-
-    def _insert_row(self, model_id: str) -> tuple[int, str]:
-        """Write the collections row unless it exists; call inside a write transaction."""
-        row = self._row()  # someone else may have created it meanwhile
-        if row is None:
-            self._conn.execute(
-                "INSERT INTO collections (name, model) VALUES (?, ?)",
-                [self.name, model_id],
-            )
-            row = self._row()
-        assert row is not None
-        return row
-
-    def _create_for_writer(self) -> int:
-        """The lazily created row, written in the writer's transaction; its ID."""
-        row_id, row_model = self._insert_row(self.model_id)
-        if not self._same_model(row_model):
-            raise ValueError(
-                f"Collection '{self.name}' was created meanwhile with the embedding "
-                f"model '{row_model}', not '{self.model_id}'"
-            )
-        return row_id
-
     def _same_model(self, requested: str) -> bool:
         if requested == self.model_id:
             return True
@@ -156,15 +121,8 @@ class Collection:
 
     @classmethod
     def exists(cls, db: Any, name: str) -> bool:
-        """Does a collection called ``name`` exist in ``db``?"""
-        conn = connection_of(db)
-        try:
-            row = conn.execute(
-                "SELECT 1 FROM collections WHERE name = ?", [name]
-            ).fetchone()
-        except sqlite3.OperationalError:  # no collections table yet
-            return False
-        return row is not None
+        """Does a collection called ``name`` exist in ``db`` (anything ``Collection`` accepts)?"""
+        return store_for(db).get_collection(name) is not None
 
     @staticmethod
     def content_hash(value: str | bytes) -> bytes:
@@ -188,10 +146,7 @@ class Collection:
 
     def count(self) -> int:
         """How many items the collection holds."""
-        row = self._conn.execute(
-            "SELECT count(*) FROM embeddings WHERE collection_id = ?", [self.id]
-        ).fetchone()
-        return int(row[0])
+        return self.store.count(self.name)
 
     # --- storing -----------------------------------------------------------
 
@@ -238,9 +193,7 @@ class Collection:
         if model.batch_size and model.batch_size < batch_size:
             batch_size = model.batch_size
         iterator = iter(entries)
-        writer = EmbeddingWriter(
-            self._conn, self.id, model, store, create=self._create_for_writer
-        )
+        writer = EmbeddingWriter(self.store, self.name, model, store, self.model_id)
         try:
             with writer:
                 while True:
@@ -250,7 +203,9 @@ class Collection:
                     writer.add_batch(batch)
         finally:
             # A lazy collection exists once the writer has committed rows to it.
-            self.id = writer.collection_id
+            if writer.written and self.id is None:
+                info = self.store.get_collection(self.name)
+                self.id = info.id if info is not None else None
 
     # --- searching ---------------------------------------------------------
 
@@ -265,50 +220,13 @@ class Collection:
 
         ``skip_id`` leaves one item out; ``prefix`` keeps only IDs starting with it.
         """
-        from .similarity import as_vector, cosine_similarity, score_rows, top_indices
+        from llm.encoding import encode
 
-        query = as_vector(vector)
-        where = "collection_id = ?"
-        params: list[Any] = [self.id]
-        if skip_id is not None:
-            where += " AND id != ?"
-            params.append(skip_id)
-        if prefix:
-            low, high = _prefix_range(prefix)
-            where += " AND id >= ?"
-            params.append(low)
-            if high is not None:
-                where += " AND id < ?"
-                params.append(high)
-        with transaction(self._conn):  # one consistent snapshot for both reads
-            cursor = self._conn.execute(
-                f"SELECT rowid, embedding FROM embeddings WHERE {where}", params
-            )
-            rowids, scores = score_rows(cursor, query)
-            chosen = [rowids[i] for i in top_indices(scores, number)]
-            details: dict[int, tuple[Any, ...]] = {}
-            for chunk in chunks(chosen):
-                rows = self._conn.execute(
-                    "SELECT rowid, id, embedding, content, metadata "
-                    f"FROM embeddings WHERE rowid IN ({placeholders(len(chunk))})",
-                    list(chunk),
-                )
-                for row in rows:
-                    details[row[0]] = row[1:]
-        entries = []
-        for rowid in chosen:
-            item_id, embedding, content, metadata = details[rowid]
-            entries.append(
-                Entry(
-                    id=item_id,
-                    score=cosine_similarity(embedding, query),
-                    content=content,
-                    metadata=json.loads(metadata) if metadata is not None else None,
-                )
-            )
-        # Exact double-precision scores may reorder near-ties of the float32 pass.
-        entries.sort(key=lambda entry: -(entry.score or 0.0))
-        return entries
+        blob = vector if isinstance(vector, bytes) else encode(list(vector))
+        matches = self.store.similar(
+            self.name, blob, number, prefix=prefix, skip_id=skip_id
+        )
+        return [Entry.from_match(match) for match in matches]
 
     def similar(
         self, value: str | bytes, number: int = 10, prefix: str | None = None
@@ -321,39 +239,35 @@ class Collection:
         self, id: str, number: int = 10, prefix: str | None = None
     ) -> list[Entry]:
         """The items most similar to the stored item ``id`` (which is left out)."""
-        embedding = self._stored_embedding(id)
+        embedding = self.stored_embedding(id)
         return self.similar_by_vector(embedding, number, skip_id=id, prefix=prefix)
 
-    def _stored_embedding(self, id: str) -> bytes:
-        row = self._conn.execute(
-            "SELECT embedding FROM embeddings WHERE collection_id = ? AND id = ?",
-            [self.id, id],
-        ).fetchone()
-        if row is None:
+    def stored_embedding(self, id: str) -> bytes:
+        """The stored vector of item ``id`` as an ``llm.encode`` blob (ValueError if missing)."""
+        found = self.store.get(self.name, [id])
+        if not found:
             raise ValueError(f"No item with ID '{id}' in collection '{self.name}'")
-        return row[0]
+        return found[0].embedding
+
+    def delete_items(self, ids: Iterable[str]) -> int:
+        """Delete the items with these IDs; returns how many were stored."""
+        return self.store.delete(self.name, list(ids))
 
     # --- removing ----------------------------------------------------------
 
     def delete(self) -> None:
         """Delete the collection and every embedding in it."""
-        with transaction(self._conn):
-            self._conn.execute(
-                "DELETE FROM embeddings WHERE collection_id = ?", [self.id]
-            )
-            self._conn.execute("DELETE FROM collections WHERE id = ?", [self.id])
+        self.store.delete_collection(self.name)
 
 
 def list_collections(db: Any) -> list[dict[str, Any]]:
-    """Every collection in ``db`` as ``{"name", "model", "num_embeddings"}``, by name."""
-    conn = connection_of(db)
-    rows = conn.execute(
-        "SELECT collections.name, collections.model, count(embeddings.id) "
-        "FROM collections LEFT JOIN embeddings "
-        "ON collections.id = embeddings.collection_id "
-        "GROUP BY collections.id ORDER BY collections.name"
-    )
+    """Every collection as ``{"name", "model", "num_embeddings", "size_bytes"}``, by name."""
     return [
-        {"name": name, "model": model, "num_embeddings": count}
-        for name, model, count in rows
+        {
+            "name": stats.name,
+            "model": stats.model,
+            "num_embeddings": stats.count,
+            "size_bytes": stats.size_bytes,
+        }
+        for stats in store_for(db).list_collections()
     ]

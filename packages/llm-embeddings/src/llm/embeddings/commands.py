@@ -13,15 +13,13 @@ from .cli_support import (
     DefaultGroup,
     collection_for_writing,
     command_errors,
+    database_option,
     existing_collection,
     open_database,
     positive_integer,
     require_model_name,
 )
 from .embed_multi import embed_multi
-
-DATABASE_FILE = click.Path(file_okay=True, dir_okay=False, allow_dash=False)
-
 
 # ``-i/--input``: a file (or ``-`` for standard input) that ``read_content`` reads.
 input_option = functools.partial(
@@ -97,7 +95,7 @@ def _output_vector(vector: Any, format_: str) -> None:
 @input_option(help="File to embed")
 @click.option("-m", "--model", help="Embedding model to use")
 @click.option("--store", is_flag=True, help="Store the text itself in the database")
-@click.option("-d", "--database", type=DATABASE_FILE)
+@database_option()
 @click.option("-c", "--content", help="Content to embed")
 @click.option("--binary", is_flag=True, help="Treat input as binary data")
 @click.option("--metadata", help="JSON object metadata to store")
@@ -141,14 +139,14 @@ def embed(
             _output_vector(embedding_model.embed(value), format_ or "json")
             return
         assert id is not None  # checked above: a collection needs an ID
-        conn = open_database(database, create=True)
-        assert conn is not None
-        target = collection_for_writing(conn, collection, model)
+        vector_store = open_database(database, create=True)
+        assert vector_store is not None
+        target = collection_for_writing(vector_store, collection, model)
         target.embed(id, value, metadata=metadata_value, store=store)
         if format_:
-            from .similarity import as_vector
+            from llm.encoding import decode
 
-            _output_vector(as_vector(target._stored_embedding(id)).tolist(), format_)
+            _output_vector(decode(target.stored_embedding(id)), format_)
 
 
 @click.command()
@@ -166,7 +164,7 @@ def embed(
     help="Number of results to return",
 )
 @click.option("-p", "--plain", is_flag=True, help="Output in plain text format")
-@click.option("-d", "--database", type=DATABASE_FILE)
+@database_option()
 @click.option("--prefix", help="Just IDs with this prefix")
 def similar(
     collection: str,
@@ -201,8 +199,7 @@ def similar(
             "Give content to compare (-c or -i) or the ID of a stored item"
         )
     with command_errors(database):
-        conn = open_database(database, create=False)
-        target = existing_collection(conn, collection)
+        target = existing_collection(open_database(database, create=False), collection)
         if id is not None:
             results = target.similar_by_id(id, number=number, prefix=prefix)
         else:
@@ -285,31 +282,32 @@ def collections() -> None:
 
 
 @collections.command(name="list")
-@click.option(
-    "-d", "--database", type=DATABASE_FILE, help="Path to embeddings database"
-)
+@database_option()
 @click.option("json_", "--json", is_flag=True, help="Output as JSON")
 def collections_list(database: str | None, json_: bool) -> None:
-    """View a list of collections"""
+    """View a list of collections, with their sizes"""
     with command_errors(database):
+        from llm.utils import human_size
+
         from .collection import list_collections
 
-        conn = open_database(database, create=False)
-        rows = list_collections(conn) if conn is not None else []
+        vector_store = open_database(database, create=False)
+        rows = list_collections(vector_store) if vector_store is not None else []
         if json_:
             click.echo(json.dumps(rows, indent=4))
             return
         for row in rows:
             count = row["num_embeddings"]
             click.echo(f"{row['name']}: {row['model']}")
-            click.echo(f"  {count} embedding{'' if count == 1 else 's'}")
+            click.echo(
+                f"  {count} embedding{'' if count == 1 else 's'}, "
+                f"{human_size(row['size_bytes'])}"
+            )
 
 
 @collections.command(name="delete")
 @click.argument("collection")
-@click.option(
-    "-d", "--database", type=DATABASE_FILE, help="Path to embeddings database"
-)
+@database_option()
 def collections_delete(collection: str, database: str | None) -> None:
     """
     Delete the specified collection
@@ -320,16 +318,15 @@ def collections_delete(collection: str, database: str | None) -> None:
         llm collections delete my-collection
     """
     with command_errors(database):
-        conn = open_database(database, create=False)
-        existing_collection(conn, collection).delete()
+        existing_collection(open_database(database, create=False), collection).delete()
 
 
 @collections.command(name="path")
 def collections_path() -> None:
-    """Output the path to the embeddings database"""
-    from .db import embeddings_db_path
+    """Output the path (or URL) of the default embeddings database"""
+    from .stores import default_location, mask_location
 
-    click.echo(str(embeddings_db_path()))
+    click.echo(mask_location(default_location()))
 
 
 COMMANDS: list[click.Command] = [

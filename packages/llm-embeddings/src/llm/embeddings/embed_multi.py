@@ -6,17 +6,21 @@ import codecs
 import sqlite3
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from .cli_support import (
     collection_for_writing,
     command_errors,
+    database_option,
     open_database,
     positive_integer,
     progress_enabled,
 )
+
+if TYPE_CHECKING:
+    from .store import VectorStore
 
 DEFAULT_ENCODINGS = ("utf-8", "latin-1")
 
@@ -206,7 +210,7 @@ def _with_progress(
 @click.option("-m", "--model", help="Embedding model to use")
 @click.option("--prepend", help="Prepend this string to all content before embedding")
 @click.option("--store", is_flag=True, help="Store the text itself in the database")
-@click.option("-d", "--database", type=click.Path(file_okay=True, dir_okay=False))
+@database_option()
 def embed_multi(
     collection: str,
     input_path: str | None,
@@ -261,6 +265,42 @@ def embed_multi(
          llm embed-multi images --files photos '*.jpg' --binary
          llm embed-multi texts --files texts '*.txt' --encoding utf-8 --encoding latin-1
     """
+    _check_options(input_path, files, sql, attach, binary, prepend, encodings)
+    with command_errors(database):
+        records, total = _read_records(input_path, format_, files, binary, encodings)
+        vector_store = open_database(database, create=True)
+        assert vector_store is not None
+        if sql is not None:
+            from_sql = sql_records(_sql_connection(vector_store), sql, attach, binary)
+            records, total = from_sql, len(from_sql)
+        # Opened only once the input is known good; a new collection is written
+        # with its first embeddings, so failures leave no empty collection behind.
+        target = collection_for_writing(vector_store, collection, model)
+        items = (
+            (
+                prefix + item_id,
+                prepend + value if prepend and isinstance(value, str) else value,
+                None,
+            )
+            for item_id, value in records
+        )
+        target.embed_multi_with_metadata(
+            _with_progress(items, total),
+            store=store,
+            batch_size=batch_size or 100,
+        )
+
+
+def _check_options(
+    input_path: str | None,
+    files: tuple[tuple[str, str], ...],
+    sql: str | None,
+    attach: tuple[tuple[str, str], ...],
+    binary: bool,
+    prepend: str | None,
+    encodings: tuple[str, ...],
+) -> None:
+    """Refuse combinations of options that cannot work, before any work is done."""
     sources = [bool(input_path), bool(files), sql is not None]
     if sum(sources) != 1:
         raise click.ClickException(
@@ -280,37 +320,41 @@ def embed_multi(
             codecs.lookup(encoding)
         except LookupError as ex:
             raise click.ClickException(f"Unknown encoding: {encoding}") from ex
-    with command_errors(database):
-        from .inputs import parse_records
 
-        records: Iterable[tuple[str, str | bytes]]
-        total: int | None
-        if input_path:
-            # Parse everything first: a malformed line fails before any embedding.
-            parsed = parse_records(_read_input(input_path), format_)
-            records, total = parsed, len(parsed)
-        elif files:
-            matches = _matching_files(files)
-            records = file_records(matches, binary, encodings or DEFAULT_ENCODINGS)
-            total = len(matches)
-        conn = open_database(database, create=True)
-        assert conn is not None
-        if sql is not None:
-            from_sql = sql_records(conn, sql, attach, binary)
-            records, total = from_sql, len(from_sql)
-        # Opened only once the input is known good; a new collection is written
-        # with its first embeddings, so failures leave no empty collection behind.
-        target = collection_for_writing(conn, collection, model)
-        items = (
-            (
-                prefix + item_id,
-                prepend + value if prepend and isinstance(value, str) else value,
-                None,
-            )
-            for item_id, value in records
+
+def _read_records(
+    input_path: str | None,
+    format_: str | None,
+    files: tuple[tuple[str, str], ...],
+    binary: bool,
+    encodings: tuple[str, ...],
+) -> tuple[Iterable[tuple[str, str | bytes]], int | None]:
+    """Records (and how many, for the progress bar) from an input file or ``--files``."""
+    from .inputs import parse_records
+
+    if input_path:
+        # Parse everything first: a malformed line fails before any embedding.
+        parsed = parse_records(_read_input(input_path), format_)
+        return parsed, len(parsed)
+    if files:
+        matches = _matching_files(files)
+        return file_records(matches, binary, encodings or DEFAULT_ENCODINGS), len(
+            matches
         )
-        target.embed_multi_with_metadata(
-            _with_progress(items, total),
-            store=store,
-            batch_size=batch_size or 100,
-        )
+    return [], None
+
+
+def _sql_connection(vector_store: VectorStore) -> sqlite3.Connection:
+    """Where ``--sql`` runs: the SQLite embeddings database, else an empty in-memory one.
+
+    With another store, the query reads from databases given with ``--attach``.
+    """
+    from .sqlite_store import SQLiteStore
+
+    if isinstance(vector_store, SQLiteStore):
+        return vector_store.conn
+    conn = sqlite3.connect(":memory:")
+    context = click.get_current_context(silent=True)
+    if context is not None:
+        context.call_on_close(conn.close)
+    return conn

@@ -77,16 +77,6 @@ def logs_status(path: Path) -> LogsStatus:
         conn.close()
 
 
-def human_size(size: int) -> str:
-    """A byte count as B, KB, MB or GB with two decimals (1024-based)."""
-    value = float(size)
-    for unit in ("B", "KB", "MB"):
-        if value < 1024:
-            return f"{value:.2f}{unit}" if unit != "B" else f"{int(value)}B"
-        value /= 1024
-    return f"{value:.2f}GB"
-
-
 def backup_logs(source: Path, destination: Path) -> int:
     """Copy a logs database consistently (VACUUM INTO) even while others write; returns its size.
 

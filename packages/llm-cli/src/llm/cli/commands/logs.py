@@ -37,7 +37,8 @@ def path() -> None:
 def status() -> None:
     """Show current status of database logging"""
     from llm.logs import logs_db_path, logs_on
-    from llm.logs.maintenance import human_size, logs_status
+    from llm.logs.maintenance import logs_status
+    from llm.utils import human_size
 
     with handle_errors():
         db_path = logs_db_path()
@@ -86,7 +87,8 @@ def off() -> None:
 def backup(path: str) -> None:
     """Backup your logs database to this file"""
     from llm.logs import logs_db_path
-    from llm.logs.maintenance import backup_logs, human_size
+    from llm.logs.maintenance import backup_logs
+    from llm.utils import human_size
 
     with handle_errors():
         destination = Path(path)

@@ -1,0 +1,367 @@
+"""The embedded store: collections in an ``embeddings.db`` SQLite file, in the original's schema.
+
+Everything goes through ``llm.sqlite`` (checks, WAL, write transactions) and
+the tables the original LLM reads and writes, so a database moves freely
+between the two. Searches score every vector with NumPy; see ``sidecar`` for
+the float32 matrix that spares large collections from decoding every BLOB.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from llm.sqlite import connection_of, is_file_database, transaction
+
+from .migrations import migrate
+from .store import (
+    CollectionInfo,
+    CollectionStats,
+    ItemState,
+    ItemUpdate,
+    Match,
+    StoredItem,
+    VectorStore,
+)
+
+# Stay well under SQLite's limit on bound parameters (999 in older builds).
+MAX_PARAMS = 500
+
+ITEM_COLUMNS = "id, embedding, content_hash, content, content_blob, metadata, updated"
+
+
+def chunks(values: Sequence[Any], size: int = MAX_PARAMS) -> list[Sequence[Any]]:
+    """``values`` cut into pieces small enough to bind as SQL parameters."""
+    return [values[start : start + size] for start in range(0, len(values), size)]
+
+
+def placeholders(count: int) -> str:
+    return ", ".join("?" * count)
+
+
+def prefix_range(prefix: str) -> tuple[str, str | None]:
+    """Bounds ``low <= id < high`` selecting IDs that start with ``prefix`` (index-friendly)."""
+    stripped = prefix
+    while stripped and ord(stripped[-1]) == 0x10FFFF:
+        stripped = stripped[:-1]
+    if not stripped:
+        return prefix, None
+    return prefix, stripped[:-1] + chr(ord(stripped[-1]) + 1)
+
+
+def id_filter(prefix: str | None, skip_id: str | None) -> tuple[str, list[Any]]:
+    """SQL conditions (``AND ...``) and parameters for a prefix and a left-out ID."""
+    where, params = "", []
+    if skip_id is not None:
+        where += " AND id != ?"
+        params.append(skip_id)
+    if prefix:
+        low, high = prefix_range(prefix)
+        where += " AND id >= ?"
+        params.append(low)
+        if high is not None:
+            where += " AND id < ?"
+            params.append(high)
+    return where, params
+
+
+def _item(row: Sequence[Any]) -> StoredItem:
+    return StoredItem(
+        id=row[0],
+        embedding=row[1],
+        content_hash=row[2],
+        content=row[3],
+        content_blob=row[4],
+        metadata=row[5],
+        updated=row[6],
+    )
+
+
+class SQLiteStore(VectorStore):
+    """Collections in an embeddings database (a sqlite-utils ``Database`` or sqlite3 connection).
+
+    A store made with ``SQLiteStore.open(path)`` owns its connection and
+    closes it; one wrapped around a caller's database leaves it open.
+    """
+
+    def __init__(self, db: Any, *, owned: bool = False) -> None:
+        self.db = db
+        self.conn: sqlite3.Connection = connection_of(db)
+        self._owned = owned
+        migrate(self.conn)
+        path = self.path
+        self.location = str(path) if path is not None else ":memory:"
+
+    @classmethod
+    def open(cls, path: str | Path, *, create: bool = True) -> SQLiteStore:
+        """Open (creating and migrating if allowed) the embeddings database at ``path``."""
+        from .db import open_embeddings_db
+
+        return cls(open_embeddings_db(path, create=create), owned=True)
+
+    @property
+    def path(self) -> Path | None:
+        """The database file, or None for an in-memory database."""
+        if not is_file_database(self.conn):
+            return None
+        for row in self.conn.execute("PRAGMA database_list"):
+            if row[1] == "main":
+                return Path(row[2])
+        return None
+
+    def close(self) -> None:
+        if self._owned:
+            self.conn.close()
+
+    # --- collections -------------------------------------------------------
+
+    def get_collection(self, name: str) -> CollectionInfo | None:
+        row = self.conn.execute(
+            "SELECT id, model FROM collections WHERE name = ?", [name]
+        ).fetchone()
+        return CollectionInfo(name, row[1], row[0]) if row is not None else None
+
+    def create_collection(self, name: str, model: str) -> CollectionInfo:
+        with transaction(self.conn, immediate=True):
+            return self._ensure_collection(name, model, check=False)
+
+    def _ensure_collection(
+        self, name: str, model: str, *, check: bool
+    ) -> CollectionInfo:
+        """The collection, created if missing; call inside a write transaction."""
+        info = self.get_collection(name)  # someone else may have created it meanwhile
+        if info is None:
+            self.conn.execute(
+                "INSERT INTO collections (name, model) VALUES (?, ?)", [name, model]
+            )
+            info = self.get_collection(name)
+            assert info is not None
+        elif check and info.model != model:
+            raise ValueError(
+                f"Collection '{name}' was created meanwhile with the embedding "
+                f"model '{info.model}', not '{model}'"
+            )
+        return info
+
+    def delete_collection(self, name: str) -> bool:
+        with transaction(self.conn, immediate=True):
+            info = self.get_collection(name)
+            if info is None:
+                return False
+            self.conn.execute(
+                "DELETE FROM embeddings WHERE collection_id = ?", [info.id]
+            )
+            self.conn.execute("DELETE FROM collections WHERE id = ?", [info.id])
+        return True
+
+    def list_collections(self) -> list[CollectionStats]:
+        # Sizes are the bytes of the stored values (vectors, content, metadata...).
+        rows = self.conn.execute(
+            "SELECT collections.name, collections.model, count(embeddings.id), "
+            "coalesce(sum(length(embeddings.id) + length(embeddings.embedding) "
+            "+ coalesce(length(embeddings.content), 0) "
+            "+ coalesce(length(embeddings.content_blob), 0) "
+            "+ coalesce(length(embeddings.content_hash), 0) "
+            "+ coalesce(length(embeddings.metadata), 0) + 8), 0) "
+            "FROM collections LEFT JOIN embeddings "
+            "ON collections.id = embeddings.collection_id "
+            "GROUP BY collections.id ORDER BY collections.name"
+        )
+        return [CollectionStats(*row) for row in rows]
+
+    # --- items -------------------------------------------------------------
+
+    def _collection_id(self, name: str) -> int | None:
+        info = self.get_collection(name)
+        return info.id if info is not None else None
+
+    def count(self, name: str) -> int:
+        row = self.conn.execute(
+            "SELECT count(*) FROM embeddings WHERE collection_id = "
+            "(SELECT id FROM collections WHERE name = ?)",
+            [name],
+        ).fetchone()
+        return int(row[0])
+
+    def states(self, name: str, ids: Sequence[str]) -> dict[str, ItemState]:
+        found: dict[str, ItemState] = {}
+        collection_id = self._collection_id(name)
+        if collection_id is None:
+            return found
+        for chunk in chunks(ids):
+            rows = self.conn.execute(
+                "SELECT id, content_hash, metadata, "
+                "content IS NOT NULL OR content_blob IS NOT NULL FROM embeddings "
+                f"WHERE collection_id = ? AND id IN ({placeholders(len(chunk))})",
+                [collection_id, *chunk],
+            )
+            for item_id, digest, metadata, has_content in rows:
+                found[item_id] = ItemState(digest, metadata, bool(has_content))
+        return found
+
+    def vectors_for_hashes(
+        self, name: str, hashes: Sequence[bytes]
+    ) -> dict[bytes, bytes]:
+        found: dict[bytes, bytes] = {}
+        collection_id = self._collection_id(name)
+        if collection_id is None:
+            return found
+        for chunk in chunks(hashes):
+            # The unary + keeps SQLite on the content_hash index: the
+            # collection_id one would scan the whole collection per batch.
+            rows = self.conn.execute(
+                "SELECT content_hash, embedding FROM embeddings "
+                f"WHERE content_hash IN ({placeholders(len(chunk))}) "
+                "AND +collection_id = ?",
+                [*chunk, collection_id],
+            )
+            for digest, embedding in rows:
+                if embedding is not None:
+                    found.setdefault(digest, embedding)
+        return found
+
+    def upsert(
+        self,
+        name: str,
+        model: str,
+        items: Sequence[StoredItem],
+        updates: Sequence[ItemUpdate] = (),
+    ) -> None:
+        if not items and not updates:
+            return
+        with transaction(self.conn, immediate=True):
+            collection_id = int(
+                self._ensure_collection(name, model, check=True).id or 0
+            )
+            self.conn.executemany(
+                "INSERT OR REPLACE INTO embeddings (collection_id, id, embedding, "
+                "content_hash, content, content_blob, metadata, updated) "
+                f"VALUES ({collection_id}, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        item.id,
+                        item.embedding,
+                        item.content_hash,
+                        item.content,
+                        item.content_blob,
+                        item.metadata,
+                        item.updated,
+                    )
+                    for item in items
+                ],
+            )
+            self.conn.executemany(
+                "UPDATE embeddings SET metadata = ?, "
+                "content = coalesce(content, ?), "
+                "content_blob = coalesce(content_blob, ?) "
+                f"WHERE collection_id = {collection_id} AND id = ?",
+                [(u.metadata, u.content, u.content_blob, u.id) for u in updates],
+            )
+
+    def get(self, name: str, ids: Sequence[str]) -> list[StoredItem]:
+        collection_id = self._collection_id(name)
+        if collection_id is None:
+            return []
+        found: dict[str, StoredItem] = {}
+        for chunk in chunks(ids):
+            rows = self.conn.execute(
+                f"SELECT {ITEM_COLUMNS} FROM embeddings WHERE collection_id = ? "
+                f"AND id IN ({placeholders(len(chunk))})",
+                [collection_id, *chunk],
+            )
+            for row in rows:
+                found[row[0]] = _item(row)
+        return [found[item_id] for item_id in dict.fromkeys(ids) if item_id in found]
+
+    def delete(self, name: str, ids: Sequence[str]) -> int:
+        deleted = 0
+        with transaction(self.conn, immediate=True):
+            collection_id = self._collection_id(name)
+            if collection_id is None:
+                return 0
+            for chunk in chunks(ids):
+                cursor = self.conn.execute(
+                    "DELETE FROM embeddings WHERE collection_id = ? "
+                    f"AND id IN ({placeholders(len(chunk))})",
+                    [collection_id, *chunk],
+                )
+                deleted += cursor.rowcount
+        return deleted
+
+    def items(self, name: str, batch_size: int = 1000) -> Iterator[list[StoredItem]]:
+        collection_id = self._collection_id(name)
+        if collection_id is None:
+            return
+        # Keyset pagination (no read transaction is held between batches);
+        # ">=" only for the first page, so an empty-string ID is included.
+        last, operator = "", ">="
+        while True:
+            rows = self.conn.execute(
+                f"SELECT {ITEM_COLUMNS} FROM embeddings WHERE collection_id = ? "
+                f"AND id {operator} ? ORDER BY id LIMIT ?",
+                [collection_id, last, batch_size],
+            ).fetchall()
+            if not rows:
+                return
+            yield [_item(row) for row in rows]
+            last, operator = rows[-1][0], ">"
+
+    # --- searching ---------------------------------------------------------
+
+    def similar(
+        self,
+        name: str,
+        vector: bytes,
+        number: int,
+        *,
+        prefix: str | None = None,
+        skip_id: str | None = None,
+    ) -> list[Match]:
+        from .similarity import as_vector, score_rows, top_indices
+
+        query = as_vector(vector)
+        with transaction(self.conn):  # one consistent snapshot for every read
+            collection_id = self._collection_id(name)
+            if collection_id is None:
+                return []
+            where, params = id_filter(prefix, skip_id)
+            cursor = self.conn.execute(
+                "SELECT rowid, embedding FROM embeddings "
+                f"WHERE collection_id = ?{where}",
+                [collection_id, *params],
+            )
+            rowids, scores = score_rows(cursor, query)
+            chosen = [rowids[i] for i in top_indices(scores, number)]
+            return self.matches(chosen, query)
+
+    def matches(self, rowids: Sequence[int], query: Any) -> list[Match]:
+        """Matches for these rows, scored exactly (double precision), best first.
+
+        A float32 pass picks the rows; exact scores may reorder its near-ties.
+        """
+        from .similarity import cosine_similarity
+
+        details: dict[int, tuple[Any, ...]] = {}
+        for chunk in chunks(rowids):
+            rows = self.conn.execute(
+                "SELECT rowid, id, embedding, content, metadata "
+                f"FROM embeddings WHERE rowid IN ({placeholders(len(chunk))})",
+                list(chunk),
+            )
+            for row in rows:
+                details[row[0]] = row[1:]
+        found = [
+            Match(
+                id=item_id,
+                score=cosine_similarity(embedding, query),
+                content=content,
+                metadata=metadata,
+            )
+            for item_id, embedding, content, metadata in (
+                details[rowid] for rowid in rowids if rowid in details
+            )
+        ]
+        found.sort(key=lambda match: -match.score)
+        return found
