@@ -42,3 +42,23 @@ def test_show_responses_async_non_stream(server, monkeypatch, capsys):
 def test_quiet_by_default(server, capsys):
     llm.get_model("gpt-4o-mini").prompt("hi").text()
     assert capsys.readouterr().err == ""
+
+
+def test_llm_utils_logging_client_echoes_traffic(server, capsys):
+    # llm-venice makes its own HTTP calls through this client.
+    from llm.utils import logging_client
+
+    server.chat(chat_reply("Through httpx"))
+    with logging_client() as client:
+        reply = client.post(
+            f"{server.base_url}/chat/completions",
+            json={"model": "gpt-4o-mini", "messages": []},
+            headers={"Authorization": "Bearer sk-secret"},
+        )
+    assert reply.status_code == 200
+    err = capsys.readouterr().err
+    assert f"Request: POST {server.base_url}/chat/completions" in err
+    assert '"model": "gpt-4o-mini"' in err
+    assert "Response: status_code=200" in err
+    assert "Through httpx" in err
+    assert "sk-secret" not in err

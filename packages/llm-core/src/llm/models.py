@@ -317,3 +317,13 @@ def validate_prompt(model: Any, prompt: Prompt) -> None:
                     raise UnsupportedFeatureError(
                         f"Model {model.model_id} does not support the server-side tool {tool.name}"
                     )
+
+
+def __getattr__(name: str) -> Any:
+    # The original defined EmbeddingModel here too, and llm-github-models imports
+    # it from this module; it lives in embedding_model (which imports this one).
+    if name == "EmbeddingModel":
+        from .embedding_model import EmbeddingModel
+
+        return EmbeddingModel
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

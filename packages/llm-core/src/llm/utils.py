@@ -10,6 +10,7 @@ from typing import Any
 
 from .attachments import mimetype_from_bytes as mimetype_from_string
 from .attachments import mimetype_from_path
+from .http_logging import logging_client  # noqa: F401  (see llm.compat)
 from .ids import monotonic_ulid
 from .schemas import make_schema_id, multi_schema, schema_dsl, schema_summary
 from .toolspec import instantiate_from_spec

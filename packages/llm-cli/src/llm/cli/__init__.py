@@ -49,6 +49,7 @@ _COMPAT = {
     "set_default_model": ("llm.defaults", "set_default_model"),
     "get_key": ("llm.keys", "get_key"),
     "logs_db_path": ("llm.logs", "logs_db_path"),
+    "logs_on": ("llm.logs", "logs_on"),
     "load_template": ("llm.templates", "load_template"),
     "Template": ("llm.templates", "Template"),
 }

@@ -24,6 +24,7 @@ _LAZY: dict[str, str] = {
     "SharedOptions": "options",
     "ChatOptions": "options",
     "CompletionOptions": "options",
+    "ReasoningEffortEnum": "options",
     "WebSearch": "server_tools",
     "CodeInterpreter": "server_tools",
     "combine_chunks": "chat_stream",
@@ -55,7 +56,12 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .chat_stream import combine_chunks
     from .completion import AsyncCompletion, Completion
     from .embeddings import OpenAIEmbeddingModel
-    from .options import ChatOptions, CompletionOptions, SharedOptions
+    from .options import (
+        ChatOptions,
+        CompletionOptions,
+        ReasoningEffortEnum,
+        SharedOptions,
+    )
     from .responses import AsyncResponses, Responses
     from .server_tools import CodeInterpreter, WebSearch
     from .shared import _Shared

@@ -9,8 +9,9 @@ for a set of features so ``llm models --options`` lists only what applies.
 from __future__ import annotations
 
 import json
+from enum import Enum
 from functools import cache
-from typing import Any, Literal, Optional, Union
+from typing import Any, Literal, Optional, Union, get_args
 
 from pydantic import Field, create_model, field_validator
 
@@ -19,6 +20,15 @@ from llm.options import Options
 ReasoningEffort = Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"]
 Verbosity = Literal["low", "medium", "high"]
 ImageDetail = Literal["low", "high", "auto", "original"]
+
+# The same values as an Enum, for plugins that declare their own reasoning_effort
+# option with it (llm-openrouter does).
+ReasoningEffortEnum = Enum(  # type: ignore[misc]
+    "ReasoningEffortEnum",
+    {value: value for value in get_args(ReasoningEffort)},
+    type=str,
+    module=__name__,
+)
 
 
 def _penalty(effect: str) -> Any:

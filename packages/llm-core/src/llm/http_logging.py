@@ -1,0 +1,137 @@
+"""Echo HTTP traffic to stderr: what ``LLM_OPENAI_SHOW_RESPONSES`` prints.
+
+``logging_event_hooks()`` gives httpx event hooks that print each request
+(headers with keys redacted, JSON bodies indented) and each response, whose
+body is printed as it streams so SSE output stays incremental.
+``logging_client()`` is an httpx client with those hooks, for plugins
+(``llm.utils.logging_client``). httpx is imported only when a client is made.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+_SECRET_HEADERS = ("authorization", "api-key", "x-api-key")
+
+
+def _print(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def _redact_headers(headers: Any) -> list[str]:
+    lines = []
+    for name, value in headers.items():
+        if name.lower() in _SECRET_HEADERS:
+            value = "[redacted]"
+        lines.append(f"  {name}: {value}")
+    return lines
+
+
+def describe_request(request: Any) -> str:
+    """The request line, headers (secrets redacted) and body, for display."""
+    lines = [
+        f"Request: {request.method} {request.url}",
+        *_redact_headers(request.headers),
+    ]
+    body = request.content
+    if body:
+        text = body.decode("utf-8", errors="replace")
+        try:
+            text = json.dumps(json.loads(text), indent=2)
+        except ValueError:
+            pass
+        lines.append(text)
+    return "\n".join(lines)
+
+
+def describe_response(response: Any) -> str:
+    """The status and headers of a response, for display."""
+    return "\n".join(
+        [
+            f"Response: status_code={response.status_code}",
+            *_redact_headers(response.headers),
+        ]
+    )
+
+
+def _stream_classes(response: Any) -> tuple[type, type]:
+    """SyncByteStream/AsyncByteStream of whichever httpx module made ``response``."""
+    module = sys.modules[type(response).__module__.split(".")[0]]
+    return module.SyncByteStream, module.AsyncByteStream
+
+
+def _tee_sync(response: Any) -> None:
+    sync_base, _ = _stream_classes(response)
+    inner = response.stream
+
+    class Tee(sync_base):  # type: ignore[misc, valid-type]
+        def __iter__(self) -> Any:
+            for chunk in inner:
+                sys.stderr.write(chunk.decode("utf-8", errors="replace"))
+                sys.stderr.flush()
+                yield chunk
+            sys.stderr.write("\n")
+
+        def close(self) -> None:
+            inner.close()
+
+    response.stream = Tee()
+
+
+def _tee_async(response: Any) -> None:
+    _, async_base = _stream_classes(response)
+    inner = response.stream
+
+    class Tee(async_base):  # type: ignore[misc, valid-type]
+        async def __aiter__(self) -> Any:
+            async for chunk in inner:
+                sys.stderr.write(chunk.decode("utf-8", errors="replace"))
+                sys.stderr.flush()
+                yield chunk
+            sys.stderr.write("\n")
+
+        async def aclose(self) -> None:
+            await inner.aclose()
+
+    response.stream = Tee()
+
+
+def logging_event_hooks(async_: bool = False) -> dict[str, list[Any]]:
+    """httpx ``event_hooks`` that print requests and stream responses to stderr."""
+    if async_:
+
+        async def on_request_async(request: Any) -> None:
+            _print(describe_request(request))
+
+        async def on_response_async(response: Any) -> None:
+            _print(describe_response(response))
+            _tee_async(response)
+
+        return {"request": [on_request_async], "response": [on_response_async]}
+
+    def on_request(request: Any) -> None:
+        _print(describe_request(request))
+
+    def on_response(response: Any) -> None:
+        _print(describe_response(response))
+        _tee_sync(response)
+
+    return {"request": [on_request], "response": [on_response]}
+
+
+def logging_client(**kwargs: Any) -> Any:
+    """An httpx ``Client`` that prints every request and response to stderr.
+
+    It comes from httpx2 (what the openai SDK uses) when installed, else httpx.
+    """
+    from importlib import import_module
+
+    for name in ("httpx2", "httpx"):
+        try:
+            httpx = import_module(name)
+        except ImportError:
+            continue
+        return httpx.Client(event_hooks=logging_event_hooks(), **kwargs)
+    raise ImportError("logging_client() needs httpx: pip install httpx")
