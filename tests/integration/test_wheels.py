@@ -2,6 +2,8 @@
 
 * llm-core alone: `import llm` works and a prompt runs through a plugin model.
 * every wheel: the namespace merges into one `llm` package and `llm --version` runs.
+* `uv tool install` of the `llm` metapackage gives the whole command, and
+  `llm install` adds published plugins (committed wheels in plugin_wheels/) to it.
 """
 
 from __future__ import annotations
@@ -11,12 +13,14 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).parents[2]
 PLUGINS = ROOT / "tests" / "plugins"
+PLUGIN_WHEELS = Path(__file__).parent / "plugin_wheels"
 
 pytestmark = pytest.mark.skipif(shutil.which("uv") is None, reason="needs uv")
 
@@ -106,3 +110,80 @@ def test_all_wheels_merge_into_one_package(wheels, tmp_path, user_path):
     assert version.stdout.startswith("llm, version ")
     echo = run([str(llm_script), "-m", "echo", "--no-log", "hi there"], env=env)
     assert json.loads(echo.stdout)["prompt"] == "hi there"
+
+
+def openrouter_cache(user_path: Path) -> None:
+    """The model list llm-openrouter caches, fresh enough that it is not refetched."""
+    models = [
+        {
+            "id": "openai/gpt-4o-mini",
+            "architecture": {"input_modalities": ["text", "image"]},
+            "supported_parameters": ["tools", "structured_outputs"],
+        },
+        {
+            "id": "deepseek/deepseek-r1",
+            "architecture": {"input_modalities": ["text"]},
+            "supported_parameters": ["reasoning"],
+        },
+    ]
+    cache = user_path / "openrouter_models.json"
+    cache.write_text(json.dumps({"data": models}))
+    now = time.time()
+    os.utime(cache, (now, now))
+
+
+def test_uv_tool_install_then_llm_install_plugins(wheels, tmp_path, user_path):
+    out, found = wheels
+    env = {
+        "UV_TOOL_DIR": str(tmp_path / "tools"),
+        "UV_TOOL_BIN_DIR": str(tmp_path / "bin"),
+        "LLM_USER_PATH": str(user_path),
+        "OPENROUTER_KEY": "sk-or-test",
+    }
+    # The sibling wheels are given explicitly: several of these distribution names
+    # belong to unrelated projects on PyPI.
+    siblings = [
+        arg
+        for name, path in found.items()
+        if name != "llm"
+        for arg in ("--with", str(path))
+    ]
+    run(
+        [
+            "uv",
+            "tool",
+            "install",
+            "--python",
+            sys.executable,
+            str(found["llm"]),
+            *siblings,
+        ],
+        env=env,
+        cwd=tmp_path,
+    )
+    llm = str(tmp_path / "bin" / "llm")
+    assert run([llm, "--version"], env=env).stdout.startswith("llm, version ")
+    assert "OpenAI Chat: gpt-4o-mini" in run([llm, "models"], env=env).stdout
+    assert "text-embedding-3-small" in run([llm, "embed-models"], env=env).stdout
+    assert run([llm, "templates", "list"], env=env).stdout == ""
+
+    openrouter_cache(user_path)
+    wheels_to_add = sorted(str(p) for p in PLUGIN_WHEELS.glob("*.whl"))
+    run([llm, "install", *wheels_to_add], env=env)
+
+    plugins = {p["name"]: p for p in json.loads(run([llm, "plugins"], env=env).stdout)}
+    assert plugins["llm-openrouter"]["version"] == "0.7.1"
+    assert "register_models" in plugins["llm-openrouter"]["hooks"]
+    assert plugins["llm-fragments-github"]["hooks"] == ["register_fragment_loaders"]
+
+    listed = run([llm, "models"], env=env)
+    assert "openrouter/openai/gpt-4o-mini" in listed.stdout
+    assert "openrouter/deepseek/deepseek-r1" in listed.stdout
+    assert "Warning" not in listed.stderr
+    # The reasoning option is llm-openrouter's own, typed with our ReasoningEffortEnum.
+    options = run(
+        [llm, "models", "--options", "-m", "openrouter/deepseek/deepseek-r1"], env=env
+    )
+    assert "reasoning_effort" in options.stdout
+    loaders = run([llm, "fragments", "loaders"], env=env)
+    assert "github:" in loaders.stdout and "Warning" not in loaders.stderr
