@@ -124,11 +124,11 @@ def logging_event_hooks(async_: bool = False) -> dict[str, list[Any]]:
 def logging_client(**kwargs: Any) -> Any:
     """An httpx ``Client`` that prints every request and response to stderr.
 
-    It comes from httpx2 (what the openai SDK uses) when installed, else httpx.
+    It comes from httpx, or from httpx2 (what the original used) without httpx.
     """
     from importlib import import_module
 
-    for name in ("httpx2", "httpx"):
+    for name in ("httpx", "httpx2"):
         try:
             httpx = import_module(name)
         except ImportError:
