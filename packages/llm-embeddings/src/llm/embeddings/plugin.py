@@ -1,14 +1,18 @@
-"""The default plugin that adds the embedding commands to ``llm``.
+"""The default plugin that adds the embedding commands and the PostgreSQL store to ``llm``.
 
 Loaded at every ``llm`` start-up, so it imports nothing heavy: the commands
-module (and click) load only when the CLI asks for commands.
+module (and click) load only when the CLI asks for commands, psycopg only
+when a ``postgresql://`` store is opened.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from llm.hookspecs import hookimpl
+
+if TYPE_CHECKING:
+    from .store import VectorStore
 
 
 @hookimpl
@@ -18,3 +22,27 @@ def register_commands(cli: Any) -> None:
 
     for command in COMMANDS:
         cli.add_command(command)
+
+
+def open_postgres(url: str) -> VectorStore:
+    """Open a ``postgresql://`` URL (needs the ``llm-embeddings[postgres]`` extra)."""
+    try:
+        from .postgres_store import PostgresStore
+    except ImportError as ex:
+        from llm.errors import VectorStoreError
+
+        from .stores import mask_location
+
+        raise VectorStoreError(
+            "PostgreSQL collections need psycopg and pgvector: "
+            "pip install 'llm-embeddings[postgres]'",
+            mask_location(url),
+        ) from ex
+    return PostgresStore(url)
+
+
+@hookimpl
+def register_vector_stores(register: Any) -> None:
+    """PostgreSQL with pgvector, for ``postgresql://`` and ``postgres://`` URLs."""
+    register("postgresql", open_postgres)
+    register("postgres", open_postgres)

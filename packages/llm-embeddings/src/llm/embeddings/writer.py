@@ -67,6 +67,15 @@ def _normalise(item: Item) -> tuple[str, str | bytes, str | None]:
     return str(item_id), value, metadata_json
 
 
+def _same_json(a: str | None, b: str | None) -> bool:
+    """Do two JSON texts hold the same value? (Stores may respace or reorder keys.)"""
+    if a == b:
+        return True
+    if a is None or b is None:
+        return False
+    return bool(json.loads(a) == json.loads(b))
+
+
 class EmbeddingWriter:
     """Embeds and stores batches of ``(id, value, metadata)`` items for one collection.
 
@@ -164,7 +173,7 @@ class EmbeddingWriter:
                 metadata_json if metadata_json is not None else previous.metadata
             )
             wants_content = self.store and not previous.has_content
-            if new_metadata != previous.metadata or wants_content:
+            if not _same_json(new_metadata, previous.metadata) or wants_content:
                 updates.append(
                     ItemUpdate(
                         id=key,
