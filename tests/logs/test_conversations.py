@@ -101,7 +101,7 @@ def test_latest_conversation_and_continuing_it_logs_in_place(logs_db, mock_model
     assert latest_conversation_id(logs_db) == new.id
     loaded = load_conversation(logs_db)
     assert loaded.id == new.id
-    assert loaded.model is mock_model
+    assert loaded.model.model_id == mock_model.model_id
     mock_model.enqueue("continued")
     follow_up = loaded.prompt("more")
     assert follow_up.text() == "continued"

@@ -63,7 +63,7 @@ def test_extra_model_all_fields(server, write_extra_models, store_keys):
     )
     model = llm.get_model("mm")
     assert model.model_id == "my-model"
-    assert llm.get_model("7") is model
+    assert llm.get_model("7").model_id == "my-model"
     assert str(model) == "OpenAI Chat: my-model"
     assert llm.get_async_model("my-model").model_id == "my-model"
     assert model.supports_tools and model.supports_schema
@@ -224,3 +224,14 @@ def test_azure_configuration(server, write_extra_models, store_keys):
     assert request.path == f"/{path}?api-version=2024-10-21"
     assert request.headers["api-key"] == "az-key"
     assert request.body["model"] == "gpt-4o"
+
+
+def test_model_added_to_extra_models_yaml_is_seen_in_the_same_process(user_path):
+    assert llm.get_model("gpt-4o-mini").model_id == "gpt-4o-mini"
+    with pytest.raises(llm.UnknownModelError):
+        llm.get_model("added-later")
+    # Written directly, as a user editing the file while a notebook runs would.
+    (user_path / "extra-openai-models.yaml").write_text(
+        "- model_id: added-later\n  model_name: upstream\n  api_base: http://127.0.0.1:9/v1\n"
+    )
+    assert llm.get_model("added-later").model_id == "added-later"

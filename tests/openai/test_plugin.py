@@ -65,7 +65,7 @@ print(json.dumps({
 def test_default_model_is_gpt_4o_mini():
     model = llm.get_model()
     assert model.model_id == "gpt-4o-mini"
-    assert llm.get_model("4o-mini") is model
+    assert llm.get_model("4o-mini").model_id == model.model_id
     assert str(model) == "OpenAI Chat: gpt-4o-mini"
 
 

@@ -1,12 +1,21 @@
 """Finding models, embedding models, tools and loaders that plugins registered.
 
-Each registry is built once per process (rebuilt only when plugins are
-registered or unregistered); user aliases from aliases.json are layered on top
-at lookup time so edits take effect immediately.
+Each registry is built once and reused while nothing it could depend on has
+changed: the set of plugins, the user directory (``LLM_USER_PATH``) and the
+configuration files in it (``extra-openai-models.yaml``, ``keys.json`` and any
+other ``.yaml``/``.json``/``.txt`` a plugin reads). A notebook or web app that
+edits one of them sees the change on its next lookup. User aliases from
+aliases.json are layered on top at lookup time.
+
+Models handed to callers are shallow copies of the registered ones, so
+attributes one caller sets (``model.key = ...``) never reach the next caller.
+Within one call the same model is the same object under every name.
 """
 
 from __future__ import annotations
 
+import copy
+import os
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -14,19 +23,53 @@ from typing import Any
 from .aliases import load_aliases
 from .defaults import get_default_embedding_model, get_default_model
 from .errors import UnknownModelError
+from .paths import user_dir
 from .plugins import call_hook, load_plugins, pm
 
-_cache: dict[str, tuple[int, Any]] = {}
+_CONFIG_SUFFIXES = (".yaml", ".yml", ".json", ".txt")
+
+_cache: dict[str, tuple[tuple[Any, ...], Any]] = {}
+
+
+def _config_state() -> tuple[Any, ...]:
+    """The user directory and the identity of each configuration file in it."""
+    directory = user_dir()
+    files = []
+    try:
+        with os.scandir(directory) as entries:
+            for entry in entries:
+                if not entry.name.endswith(_CONFIG_SUFFIXES):
+                    continue
+                try:
+                    stat = entry.stat()
+                except OSError:
+                    continue
+                files.append((entry.name, stat.st_mtime_ns, stat.st_size, stat.st_ino))
+    except OSError:
+        pass
+    return (str(directory), tuple(sorted(files)))
 
 
 def _cached(name: str, build: Callable[[], Any]) -> Any:
     load_plugins()
     entry = _cache.get(name)
-    if entry is not None and entry[0] == pm.generation:
+    if entry is not None and entry[0] == (pm.generation, _config_state()):
         return entry[1]
     value = build()
-    _cache[name] = (pm.generation, value)
+    # Taken after building: a plugin that writes its own cache file while
+    # registering (llm-openrouter's model list) should not force a second build.
+    _cache[name] = ((pm.generation, _config_state()), value)
     return value
+
+
+def _own_copy(model: Any) -> Any:
+    """A shallow copy of a registered model for one caller."""
+    if model is None:
+        return None
+    try:
+        return copy.copy(model)
+    except Exception:  # a model that refuses copying is shared, as before
+        return model
 
 
 def clear_registry_cache() -> None:
@@ -53,6 +96,16 @@ def get_models_with_aliases() -> list[Any]:
     """Every registered model with its plugin aliases plus user aliases."""
     from .models import ModelWithAliases
 
+    return [
+        ModelWithAliases(_own_copy(e.model), _own_copy(e.async_model), e.aliases)
+        for e in _entries()
+    ]
+
+
+def _entries() -> list[Any]:
+    """The registered models (not copied) with plugin and user aliases."""
+    from .models import ModelWithAliases
+
     registered = _cached("models", _build_models)
     user_aliases = load_aliases()
     result = []
@@ -70,7 +123,7 @@ def get_models_with_aliases() -> list[Any]:
 
 def _lookup(name: str) -> Any:
     """The ModelWithAliases for an ID or alias (user aliases win), or None."""
-    entries = get_models_with_aliases()
+    entries = _entries()
     for entry in entries:
         if entry.model_id == name:
             return entry
@@ -118,7 +171,7 @@ def get_model(name: str | None = None, _skip_async: bool = False) -> Any:
     name = name or get_default_model()
     entry = _lookup(name)
     if entry is not None and entry.model is not None:
-        return entry.model
+        return _own_copy(entry.model)
     if entry is not None and not _skip_async:
         raise UnknownModelError(
             f"Unknown model (async model exists, use get_async_model() instead): {name}",
@@ -132,7 +185,7 @@ def get_async_model(name: str | None = None) -> Any:
     name = name or get_default_model()
     entry = _lookup(name)
     if entry is not None and entry.async_model is not None:
-        return entry.async_model
+        return _own_copy(entry.async_model)
     if entry is not None:
         raise UnknownModelError(
             f"Unknown async model (sync model exists): {name}", name
@@ -189,7 +242,9 @@ def get_embedding_models_with_aliases() -> list[Any]:
             for a, t in user_aliases.items()
             if t == entry.model.model_id and a not in entry.aliases
         ]
-        result.append(EmbeddingModelWithAliases(entry.model, entry.aliases + extra))
+        result.append(
+            EmbeddingModelWithAliases(_own_copy(entry.model), entry.aliases + extra)
+        )
     return result
 
 
