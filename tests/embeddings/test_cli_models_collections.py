@@ -39,14 +39,15 @@ def test_user_aliases_are_listed(run):
 
 
 def test_default_embedding_model(run, user_path):
-    assert run("embed-models", "default").stdout == "<No default embedding model set>\n"
+    unset = run("embed-models", "default")
+    assert (unset.exit_code, unset.stdout) == (0, "")
     assert run("embed-models", "default", "vec").exit_code == 0
     assert run("embed-models", "default").stdout == "vectors\n"
     assert llm.get_default_embedding_model() == "vectors"
     assert (user_path / "default_embedding_model.txt").read_text() == "vectors"
     assert run("embed-models", "default", "--remove-default").exit_code == 0
     assert llm.get_default_embedding_model() is None
-    assert run("embed-models", "default").stdout == "<No default embedding model set>\n"
+    assert run("embed-models", "default").stdout == ""
 
 
 def test_default_embedding_model_errors(run):

@@ -200,7 +200,6 @@ def test_embedding_models_and_aliases():
     expected = {
         "ada-002": ("text-embedding-ada-002", None),
         "ada": ("text-embedding-ada-002", None),
-        "oai": ("text-embedding-ada-002", None),
         "3-small": ("text-embedding-3-small", None),
         "3-large": ("text-embedding-3-large", None),
         "3-small-512": ("text-embedding-3-small", 512),
@@ -212,6 +211,9 @@ def test_embedding_models_and_aliases():
         assert model.openai_model_id == openai_name
         assert model.dimensions == dimensions
     assert llm.get_embedding_model("text-embedding-3-large-256").dimensions == 256
+    # `oai` is only the alias the docs show a user setting with `llm aliases set`.
+    with pytest.raises(llm.UnknownModelError):
+        llm.get_embedding_model("oai")
 
 
 def test_public_names():

@@ -269,9 +269,10 @@ def embed_models_default(model: str | None, remove_default: bool) -> None:
             set_default_embedding_model(None)
             return
         if model is None:
-            click.echo(
-                get_default_embedding_model() or "<No default embedding model set>"
-            )
+            # Nothing at all when unset, so `$(llm embed-models default)` is empty.
+            default = get_default_embedding_model()
+            if default:
+                click.echo(default)
             return
         set_default_embedding_model(get_embedding_model(model).model_id)
 

@@ -110,7 +110,7 @@ EMBEDDING_MODELS: tuple[tuple[str, str, int | None, tuple[str, ...]], ...] = (
         "text-embedding-ada-002",
         "text-embedding-ada-002",
         None,
-        ("ada", "ada-002", "oai"),
+        ("ada", "ada-002"),
     ),
     ("text-embedding-3-small", "text-embedding-3-small", None, ("3-small",)),
     ("text-embedding-3-large", "text-embedding-3-large", None, ("3-large",)),
