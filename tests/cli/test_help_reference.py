@@ -12,6 +12,8 @@ from .conftest import HELP_MD
 EXTRA_OPTIONS = {
     # The issue asks for attachments in chat too.
     "chat": {"-a", "--attachment", "--at", "--attachment-type"},
+    # The spec's own help lists -p/--path (the later reference renamed it -d).
+    "logs list": {"-p", "--path"},
 }
 
 

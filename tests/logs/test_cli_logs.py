@@ -456,7 +456,8 @@ def test_database_option_and_old_path_option(tmp_path, mock_model, run_logs):
             json.loads(run_logs(flag, str(other), "--json").output)[0]["prompt"]
             == "in other db"
         )
-    assert "-p, --path" not in run_logs("list", "--help").output
+    # Listed in the help as in the original's reference help.
+    assert "-p, --path FILE" in run_logs("list", "--help").output
 
 
 @pytest.mark.parametrize(

@@ -214,8 +214,8 @@ def _short_yaml(records: Iterable[dict[str, Any]], usage: bool) -> Iterator[str]
     "--path",
     "path_option",
     type=click.Path(),
-    hidden=True,
-    help="Path to log database (old name for -d/--database)",
+    metavar="FILE",
+    help="Path to log database (same as -d/--database)",
 )
 @click.option("-m", "--model", help="Filter by model or model alias")
 @click.option("-q", "--query", help="Search for logs matching this string")
