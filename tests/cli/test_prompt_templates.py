@@ -128,6 +128,17 @@ def test_save_stores_the_command_line(invoke, user_path, tmp_path):
     assert output["options"] == {"temperature": 0.5}
 
 
+def test_save_stores_the_model_id_not_the_alias(invoke, user_path):
+    invoke(["aliases", "set", "myalias", "mock"])
+    for alias in ("scripted", "myalias"):
+        result = invoke(["-m", alias, "hello", "--save", "aliased"])
+        assert result.exit_code == 0, result.stderr
+        saved = yaml.safe_load((user_path / "templates" / "aliased.yaml").read_text())
+        assert saved["model"] == "mock"
+    shown = invoke(["templates", "show", "aliased"])
+    assert "model: mock" in shown.stdout
+
+
 def test_save_validates(invoke, user_path):
     result = invoke(["hi", "-m", "echo", "-o", "temperature", "9", "--save", "x"])
     assert result.exit_code == 1

@@ -228,7 +228,8 @@ def save_template(name: str, request: PromptRequest) -> None:
     if model_id or request.queries:
         model = select_model(model_id, request.queries)
         if model is not None:
-            model_id = model_id or model.model_id
+            # The ID, not the alias given: aliases are per-user and can be changed.
+            model_id = model.model_id
     if model is not None and options:
         from llm.options import validate_options
 
