@@ -303,3 +303,26 @@ def test_get_model_errors():
     with pytest.raises(llm.UnknownModelError, match="Unknown model: nope"):
         llm.get_model("nope")
     assert str(llm.UnknownModelError("Unknown model: x")) == "Unknown model: x"
+
+
+def test_debug_returns_what_the_model_recorded_once_done():
+    response = llm.get_model("echo").prompt("hi")
+    assert response.debug() == {"echo": True}  # runs the prompt first
+    assert response.text()
+
+
+def test_debug_is_an_empty_dict_when_the_model_recorded_nothing(mock_model):
+    mock_model.enqueue("plain")
+    response = mock_model.prompt("hi")
+    assert response.debug() == {}
+    assert response.text() == "plain"
+
+
+def test_async_debug():
+    import asyncio
+
+    async def go():
+        response = llm.get_async_model("echo").prompt("hi")
+        return await response.debug()
+
+    assert asyncio.run(go()) == {"echo": True}

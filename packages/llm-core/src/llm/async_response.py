@@ -130,6 +130,11 @@ class AsyncResponse(BaseResponse):
         await self._force()
         return self._usage()
 
+    async def debug(self) -> dict[str, Any]:
+        """Debug information the model recorded (its raw ``response_json``), once done."""
+        await self._force()
+        return self._debug()
+
     async def messages(self) -> list[Message]:
         """The assistant message(s) this response produced."""
         await self._force()

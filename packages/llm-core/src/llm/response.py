@@ -253,6 +253,12 @@ class BaseResponse:
             details=self.token_details or None,
         )
 
+    def _debug(self) -> dict[str, Any]:
+        data = self.response_json
+        if data is None:
+            return {}
+        return dict(data) if isinstance(data, dict) else {"response_json": data}
+
     def text_or_raise(self) -> str:
         """The text, without executing; raises if the response has not run yet."""
         if not self._done:
@@ -450,6 +456,14 @@ class Response(BaseResponse):
         """Token usage."""
         self._force()
         return self._usage()
+
+    def debug(self) -> dict[str, Any]:
+        """Debug information the model recorded (its raw ``response_json``), once done.
+
+        An empty dict when the model recorded none.
+        """
+        self._force()
+        return self._debug()
 
     def messages(self) -> list[Message]:
         """The assistant message(s) this response produced (not the input)."""
