@@ -18,7 +18,7 @@ _EXPORTS: dict[str, str] = {
     "load_conversation": "conversations",
     "latest_conversation_id": "conversations",
     "iter_logs": "reader",
-    "LogFilter": "reader",
+    "LogFilter": "records",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -41,6 +41,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .conversations import latest_conversation_id, load_conversation
     from .db import open_logs_db
     from .migrations import migrate
-    from .reader import LogFilter, iter_logs
+    from .reader import iter_logs
+    from .records import LogFilter
     from .state import logs_db_path, logs_on, set_logs_on
     from .writer import log_response

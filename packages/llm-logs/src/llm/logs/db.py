@@ -16,6 +16,7 @@ from typing import Any
 from llm.errors import DatabaseError
 from llm.sqlite import (
     Database,
+    column_names,
     configure,
     connection_of,
     open_database,
@@ -69,8 +70,6 @@ def check_is_logs_database(conn: sqlite3.Connection, path: Path | None) -> None:
     oldest databases, in a ``log``/``logs`` table with prompt and response
     columns. An empty database is fine: it becomes a new logs database.
     """
-    from .legacy_log import legacy_tables
-
     tables = table_names(conn)
     if not tables or tables & LOG_TABLES or legacy_tables(conn):
         return
@@ -80,6 +79,19 @@ def check_is_logs_database(conn: sqlite3.Connection, path: Path | None) -> None:
         "or turns table. Pass the path to a logs database (see llm logs path).",
         path,
     )
+
+
+LEGACY_TABLES = ("log", "logs")
+
+
+def legacy_tables(conn: sqlite3.Connection) -> list[str]:
+    """The pre-0.5 log tables present, those with prompt and response columns."""
+    present = table_names(conn)
+    return [
+        table
+        for table in LEGACY_TABLES
+        if table in present and {"prompt", "response"} <= set(column_names(conn, table))
+    ]
 
 
 def ensure_ready(db: Any) -> sqlite3.Connection:

@@ -22,24 +22,13 @@ from collections.abc import Iterator
 from typing import Any
 
 from llm.ids import ulid_from_parts
-from llm.sqlite import column_names, dict_rows, table_names
+from llm.sqlite import dict_rows
 
-from .reader import AGGREGATE_COLUMNS, LogFilter, decode_json, order_record
+from .db import LEGACY_TABLES, legacy_tables
+from .records import AGGREGATE_COLUMNS, LogFilter, decode_json, order_record
+
 
 # In the order the original used them; the position goes into the made-up IDs.
-LEGACY_TABLES = ("log", "logs")
-
-
-def legacy_tables(conn: sqlite3.Connection) -> list[str]:
-    """The pre-0.5 log tables present, those with prompt and response columns."""
-    present = table_names(conn)
-    return [
-        table
-        for table in LEGACY_TABLES
-        if table in present and {"prompt", "response"} <= set(column_names(conn, table))
-    ]
-
-
 def _when(value: Any) -> tuple[int, str | None]:
     """(milliseconds since the epoch, ISO timestamp with UTC offset) of a stored time."""
     if not isinstance(value, str) or not value:

@@ -62,7 +62,7 @@ def logs_status(path: Path) -> LogsStatus:
             if table in tables:
                 count = conn.execute(f'select count(*) from "{table}"').fetchone()[0]
                 setattr(status, table, count)
-        from .legacy_log import legacy_tables
+        from .db import legacy_tables
 
         old_tables = legacy_tables(conn)
         if old_tables:

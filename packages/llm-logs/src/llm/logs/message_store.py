@@ -18,10 +18,20 @@ from typing import TYPE_CHECKING, Any
 from llm.sqlite import dict_rows, table_names
 from llm.utils import truncate_string
 
+from .records import (
+    FRAGMENT_PREVIEW,
+    PROMPT_WEIGHT,
+    LogFilter,
+    add_column_filters,
+    decode_json,
+    fts_query,
+    keyed_rows,
+    order_record,
+)
+
 if TYPE_CHECKING:
     from llm.messages import Message
 
-    from .reader import LogFilter
 
 STORE_TABLES = {"threads", "turns", "messages", "parts"}
 
@@ -229,8 +239,6 @@ class MessageStore:
 
 def _arguments(value: Any) -> Any:
     """Decoded JSON arguments (or input schema); ``{}`` when there are none."""
-    from .reader import decode_json
-
     return decode_json(value) if value is not None else {}
 
 
@@ -246,8 +254,6 @@ def _attachment_record(attachment: dict[str, Any]) -> dict[str, Any]:
 
 
 def _fragment_record(fragment: dict[str, Any], expand: bool) -> dict[str, Any]:
-    from .reader import FRAGMENT_PREVIEW
-
     content = fragment.get("content") or ""
     if not expand:
         content = truncate_string(content, FRAGMENT_PREVIEW)
@@ -284,8 +290,6 @@ def turn_rows(
     limit: int | None,
 ) -> Iterator[tuple[Any, dict[str, Any]]]:
     """(sort key, record) for matching turns, in the order ``reader.iter_logs`` merges."""
-    from .reader import PROMPT_WEIGHT, add_column_filters, fts_query, keyed_rows
-
     tables = table_names(conn)
     where: list[str] = []
     params: list[Any] = []
@@ -406,8 +410,6 @@ def turn_record(
     store: MessageStore, turn: dict[str, Any], expand: bool = False
 ) -> dict[str, Any]:
     """A turn as a record shaped like a ``responses`` row (see ``reader.RECORD_KEYS``)."""
-    from .reader import decode_json, order_record
-
     inputs, outputs = store.segments(turn)
     asked = _since_last_assistant(inputs)
     prompt_text = "\n".join(
@@ -492,9 +494,10 @@ def turn_record(
 def to_message(stored: StoredMessage) -> Message:
     """Convert a stored message into an ``llm.Message`` for conversation history."""
     from llm.attachments import Attachment
-    from llm.messages import ROLES, Message
     from llm.parts import (
+        ROLES,
         AttachmentPart,
+        Message,
         Part,
         ReasoningPart,
         TextPart,

@@ -17,7 +17,7 @@ from llm.sqlite import table_names
 
 from .db import ensure_ready
 from .message_store import has_message_store
-from .reader import decode_json
+from .records import decode_json
 
 NEWEST_RESPONSE_WITH_TOOLS = """
 select r.id from responses r

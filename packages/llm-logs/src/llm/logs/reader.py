@@ -14,108 +14,24 @@ import heapq
 import json
 import sqlite3
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
-from llm.sqlite import dict_rows
 from llm.utils import truncate_string
 
-from .db import ensure_ready
-
-# Matches in the prompt count this many times more than matches in the response.
-PROMPT_WEIGHT = 5.0
-# Unexpanded fragment content is cut to this many characters.
-FRAGMENT_PREVIEW = 200
-
-# Columns that aggregate related rows into JSON arrays (empty arrays when none).
-AGGREGATE_COLUMNS = (
-    "prompt_fragments",
-    "system_fragments",
-    "tools",
-    "tool_calls",
-    "tool_results",
-    "attachments",
+from .db import ensure_ready, legacy_tables
+from .legacy_log import legacy_rows
+from .message_store import has_message_store, turn_rows
+from .records import (
+    AGGREGATE_COLUMNS,
+    FRAGMENT_PREVIEW,
+    JSON_COLUMNS,
+    PROMPT_WEIGHT,
+    LogFilter,
+    add_column_filters,
+    decode_json,
+    fts_query,
+    keyed_rows,
 )
-# The documented key order of a record (``llm logs --json``).
-RECORD_KEYS = (
-    "id",
-    "model",
-    "resolved_model",
-    "prompt",
-    "system",
-    "prompt_json",
-    "options_json",
-    "response",
-    "reasoning",
-    "response_json",
-    "conversation_id",
-    "duration_ms",
-    "datetime_utc",
-    "input_tokens",
-    "output_tokens",
-    "token_details",
-    "conversation_name",
-    "conversation_model",
-    "schema_json",
-    *AGGREGATE_COLUMNS,
-)
-JSON_COLUMNS = (
-    "prompt_json",
-    "options_json",
-    "response_json",
-    "token_details",
-    "schema_json",
-)
-
-
-@dataclass
-class LogFilter:
-    """What ``llm logs`` should show. ``count`` of 0 or None means everything."""
-
-    count: int | None = 3
-    model: str | None = None
-    query: str | None = None
-    latest: bool = False
-    fragment_hashes: list[str] = field(default_factory=list)
-    tools: list[str] = field(default_factory=list)
-    any_tools: bool = False
-    schema_id: str | None = None
-    conversation_id: str | None = None
-    id_gt: str | None = None
-    id_gte: str | None = None
-    expand_fragments: bool = False
-
-    @property
-    def by_relevance(self) -> bool:
-        return bool(self.query) and not self.latest
-
-
-def decode_json(value: Any) -> Any:
-    """Parse a JSON text column; values that are not valid JSON are returned unchanged."""
-    if not isinstance(value, str):
-        return value
-    try:
-        return json.loads(value)
-    except ValueError:
-        return value
-
-
-def fts_query(conn: sqlite3.Connection, table: str, query: str) -> str:
-    """``query`` if FTS5 accepts it, else the same words quoted as plain terms.
-
-    Full FTS5 syntax works (``"pet pelican"``, ``NEAR``, ``OR``); text that
-    is not valid syntax, such as ``can't`` or ``foo-bar``, is searched literally.
-    """
-    try:
-        conn.execute(
-            f'select count(*) from (select rowid from "{table}" where "{table}" match ? limit 1)',
-            (query,),
-        ).fetchone()
-        return query
-    except sqlite3.OperationalError:
-        words = query.split()
-        return " ".join('"' + word.replace('"', '""') + '"' for word in words)
-
 
 # --- the responses table ---------------------------------------------------
 
@@ -234,26 +150,6 @@ left join response_extras x on x.response_id = r.id
 """
 
 
-def add_column_filters(
-    filt: LogFilter,
-    table: str,
-    conversation_column: str,
-    where: list[str],
-    params: list[Any],
-) -> None:
-    """Append the model, conversation, schema and ID conditions of ``filt``."""
-    for column, operator, value in (
-        ("model", "=", filt.model),
-        (conversation_column, "=", filt.conversation_id),
-        ("schema_id", "=", filt.schema_id),
-        ("id", ">", filt.id_gt),
-        ("id", ">=", filt.id_gte),
-    ):
-        if value:
-            where.append(f"{table}.{column} {operator} ?")
-            params.append(value)
-
-
 def _fragment_ids(conn: sqlite3.Connection, digest: str) -> list[int]:
     return [
         row[0]
@@ -309,36 +205,6 @@ def _responses_rows(
         yield key, _finish_record(row, filt.expand_fragments)
 
 
-def keyed_rows(
-    conn: sqlite3.Connection,
-    sql: str,
-    where: list[str],
-    params: list[Any],
-    id_column: str,
-    filt: LogFilter,
-    *,
-    best_first: bool,
-    limit: int | None,
-) -> Iterator[tuple[Any, dict[str, Any]]]:
-    """Run a select that has a ``_key`` rank column, ordered and limited for ``iter_logs``.
-
-    Yields (sort key, row without ``_key``): the bm25 rank when ordering by
-    relevance, else the ID.
-    """
-    if where:
-        sql += " where " + " and ".join(where)
-    relevance = filt.by_relevance
-    if relevance:
-        sql += " order by _key" + ("" if best_first else " desc")
-    else:
-        sql += f" order by {id_column}" + (" desc" if best_first else "")
-    if limit:
-        sql += f" limit {int(limit)}"
-    for row in dict_rows(conn.execute(sql, params)):
-        key = row.pop("_key")
-        yield (key if relevance else row["id"]), row
-
-
 def _finish_record(row: dict[str, Any], expand: bool) -> dict[str, Any]:
     for name in JSON_COLUMNS:
         value = row[name]
@@ -367,24 +233,11 @@ def _finish_record(row: dict[str, Any], expand: bool) -> dict[str, Any]:
     return row
 
 
-def order_record(row: dict[str, Any]) -> dict[str, Any]:
-    """A record with keys in the documented order; status/error only when set."""
-    record = {key: row.get(key) for key in RECORD_KEYS}
-    if row.get("status"):
-        record["status"] = row["status"]
-        if row.get("error"):
-            record["error"] = row["error"]
-    return record
-
-
 # --- merging -----------------------------------------------------------------
 
 
 def iter_logs(db: Any, filt: LogFilter | None = None) -> Iterator[dict[str, Any]]:
     """Matching records in display order: oldest first, or with a search most relevant last."""
-    from .legacy_log import legacy_rows, legacy_tables
-    from .message_store import has_message_store, turn_rows
-
     filt = filt or LogFilter()
     conn = ensure_ready(db)
     has_turns = has_message_store(conn)
