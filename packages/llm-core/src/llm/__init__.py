@@ -32,7 +32,7 @@ _EXPORTS: dict[str, str] = {
     "KeyModel": "models",
     "AsyncModel": "models",
     "AsyncKeyModel": "models",
-    "ModelWithAliases": "models",
+    "ModelWithAliases": "registrations",
     "Options": "options",
     "Prompt": "prompt",
     "Response": "response",
@@ -46,7 +46,7 @@ _EXPORTS: dict[str, str] = {
     "Attachment": "attachments",
     "Fragment": "fragments",
     # structured messages
-    "Message": "messages",
+    "Message": "parts",
     "user": "messages",
     "assistant": "messages",
     "system": "messages",
@@ -61,7 +61,7 @@ _EXPORTS: dict[str, str] = {
     "ServerSideTool": "tools",
     # embeddings
     "EmbeddingModel": "embedding_model",
-    "EmbeddingModelWithAliases": "embedding_model",
+    "EmbeddingModelWithAliases": "registrations",
     # errors
     "ModelError": "errors",
     "NeedsKeyException": "errors",
@@ -97,7 +97,7 @@ _EXPORTS: dict[str, str] = {
     # configuration
     "user_dir": "paths",
     "get_key": "keys",
-    "set_alias": "aliases",
+    "set_alias": "registry",
     "remove_alias": "aliases",
     "get_default_model": "defaults",
     "set_default_model": "defaults",
@@ -159,7 +159,7 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from typing import Any
 
-    from .aliases import remove_alias, set_alias
+    from .aliases import remove_alias
     from .async_response import AsyncResponse
     from .attachments import Attachment
     from .chain import AsyncChainResponse, ChainResponse
@@ -170,7 +170,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         set_default_embedding_model,
         set_default_model,
     )
-    from .embedding_model import EmbeddingModel, EmbeddingModelWithAliases
+    from .embedding_model import EmbeddingModel
     from .encoding import decode, encode
     from .errors import (
         AttachmentError,
@@ -193,13 +193,14 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .fragments import Fragment
     from .hookspecs import hookimpl
     from .keys import get_key, load_keys
-    from .messages import Message, assistant, system, tool_message, user
-    from .models import AsyncKeyModel, AsyncModel, KeyModel, Model, ModelWithAliases
+    from .messages import assistant, system, tool_message, user
+    from .models import AsyncKeyModel, AsyncModel, KeyModel, Model
     from .options import Options
-    from .parts import StreamEvent
+    from .parts import Message, StreamEvent
     from .paths import user_dir
     from .plugins import get_plugins, load_plugins, pm
     from .prompt import Prompt
+    from .registrations import EmbeddingModelWithAliases, ModelWithAliases
     from .registry import (
         get_async_model,
         get_async_model_aliases,
@@ -215,6 +216,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         get_models_with_aliases,
         get_template_loaders,
         get_tools,
+        set_alias,
     )
     from .response import Response
     from .response_record import ResponseRecord

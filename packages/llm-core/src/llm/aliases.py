@@ -1,4 +1,8 @@
-"""User-defined model aliases, stored in aliases.json."""
+"""User-defined model aliases, stored in aliases.json.
+
+``llm.set_alias`` lives in ``llm.registry``: it resolves its target among the
+registered models before writing here.
+"""
 
 from __future__ import annotations
 
@@ -25,7 +29,7 @@ def load_aliases() -> dict[str, str]:
     return {k: v for k, v in data.items() if isinstance(v, str)}
 
 
-def _load_for_update() -> dict[str, str]:
+def load_for_update() -> dict[str, str]:
     path = aliases_path()
     try:
         return dict(read_json_object(path))
@@ -38,16 +42,6 @@ def _load_for_update() -> dict[str, str]:
             file=sys.stderr,
         )
         return {}
-
-
-def set_alias(alias: str, model_id_or_alias: str) -> None:
-    """Point ``alias`` at a model ID, resolving the target if it is itself an alias."""
-    from .registry import resolve_model_id
-
-    model_id = resolve_model_id(model_id_or_alias)
-    data = _load_for_update()
-    data[alias] = model_id
-    write_json_object(aliases_path(), data)
 
 
 def remove_alias(alias: str) -> None:

@@ -7,8 +7,7 @@ from collections.abc import AsyncIterator, Callable, Generator
 from typing import Any
 
 from .execution import execute_arguments
-from .messages import Message
-from .parts import StreamEvent
+from .parts import Message, StreamEvent
 from .response import BaseResponse, Response
 from .tool_execution import execute_tool_call_async, execute_tool_calls_async
 from .tools import Toolbox, ToolCall, ToolResult
@@ -214,29 +213,7 @@ class AsyncResponse(BaseResponse):
         return response
 
     @classmethod
-    def fake(
-        cls,
-        model: Any,
-        prompt: str,
-        system: str | None = None,
-        response: str | None = None,
-        *,
-        attachments: list[Any] | None = None,
-    ) -> AsyncResponse:
-        """A completed async response with canned text, for tests."""
-        from .prompt import Prompt
+    def _model_named(cls, model_id: str) -> Any:
+        from .registry import get_async_model
 
-        fake = cls(
-            Prompt(prompt, model, system=system, attachments=attachments), model, False
-        )
-        if response:
-            fake._record(response)
-        fake._complete()
-        return fake
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any], model: Any = None) -> AsyncResponse:
-        """Rehydrate an async response saved with ``to_dict()``."""
-        from .serialization import response_from_dict
-
-        return response_from_dict(cls, data, model=model)
+        return get_async_model(model_id)

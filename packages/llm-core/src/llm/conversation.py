@@ -6,8 +6,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .ids import monotonic_ulid
-from .messages import Message
-from .prompt import merge_history
+from .parts import Message
+from .prompt import build_prompt, merge_history
 
 if TYPE_CHECKING:
     from .async_response import AsyncResponse
@@ -55,8 +55,6 @@ class _BaseConversation:
     def _make_response(
         self, response_class: type, prompt_text: str | None, kwargs: dict[str, Any]
     ) -> Any:
-        from .models import build_prompt
-
         stream = kwargs.pop("stream", True)
         key = kwargs.pop("key", None)
         if kwargs.get("tools") is None and self.tools:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
-from .models import KeyedMixin
+from .keys import KeyedMixin
 
 
 def _as_floats(vector: Any) -> list[float]:
@@ -71,24 +70,3 @@ class EmbeddingModel(KeyedMixin):
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} '{self.model_id}'>"
-
-
-@dataclass
-class EmbeddingModelWithAliases:
-    """A registered embedding model and its aliases."""
-
-    model: EmbeddingModel
-    aliases: list[str] = field(default_factory=list)
-
-    def matches(self, query: str) -> bool:
-        """Case-insensitive substring match against the ID and aliases."""
-        query = query.lower()
-        return any(query in value.lower() for value in [str(self.model), *self.aliases])
-
-    @property
-    def model_id(self) -> str:
-        return self.model.model_id
-
-    def __iter__(self) -> Iterator[Any]:
-        # Allows ``model, aliases = entry`` unpacking.
-        return iter((self.model, self.aliases))

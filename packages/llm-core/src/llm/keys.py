@@ -1,10 +1,12 @@
-"""API keys: stored in keys.json (mode 0600), looked up by name or environment variable."""
+"""API keys: stored in keys.json (mode 0600), looked up by name or environment variable;
+``KeyedMixin`` gives chat and embedding models their ``get_key()``."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
+from .errors import NeedsKeyException
 from .jsonfiles import read_json_object, write_json_object
 from .paths import user_dir
 
@@ -59,3 +61,26 @@ def get_key(
     if env and os.environ.get(env):
         return os.environ[env]
     return None
+
+
+class KeyedMixin:
+    """API key lookup shared by chat and embedding models."""
+
+    key: str | None = None
+    needs_key: str | None = None
+    key_env_var: str | None = None
+    model_id: str
+
+    def get_key(self, explicit_key: str | None = None) -> str | None:
+        """The key to use: explicit, ``model.key``, stored under ``needs_key``, or env var."""
+        if self.needs_key is None:
+            return explicit_key or self.key
+        key = get_key(
+            input=explicit_key or self.key, alias=self.needs_key, env=self.key_env_var
+        )
+        if key:
+            return key
+        message = f"No key found - add one using 'llm keys set {self.needs_key}'"
+        if self.key_env_var:
+            message += f" or set the {self.key_env_var} environment variable"
+        raise NeedsKeyException(message)

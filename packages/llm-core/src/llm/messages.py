@@ -1,88 +1,28 @@
-"""Messages: a role plus a list of Parts, and helpers to build them."""
+"""Building Messages: ``user()``, ``assistant()``, ``system()`` and ``tool_message()``.
+
+``Message`` itself (a role plus a list of Parts) is defined with the parts in
+``llm.parts``; it is importable from here too.
+"""
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from .attachments import Attachment
-from .parts import (
-    AttachmentPart,
-    Part,
-    ReasoningPart,
-    TextPart,
-    ToolCallPart,
-    ToolResultPart,
-)
+from .parts import AttachmentPart, Message, Part, TextPart, ToolResultPart
+
+__all__ = [
+    "Message",
+    "assistant",
+    "system",
+    "tool_message",
+    "tool_result_part",
+    "user",
+]
 
 if TYPE_CHECKING:
-    from .tools import ToolCall, ToolResult
-
-Role = Literal["system", "user", "assistant", "tool"]
-ROLES = ("system", "user", "assistant", "tool")
-
-
-@dataclass
-class Message:
-    """One entry in a conversation: a role and ordered Parts."""
-
-    role: Role
-    parts: list[Part] = field(default_factory=list)
-    provider_metadata: dict[str, Any] | None = None
-
-    def __post_init__(self) -> None:
-        if self.role not in ROLES:
-            raise ValueError(f"Unknown message role {self.role!r}")
-
-    @property
-    def text(self) -> str:
-        """All TextPart text in this message, concatenated."""
-        return "".join(p.text for p in self.parts if isinstance(p, TextPart))
-
-    @property
-    def reasoning(self) -> str:
-        """All visible reasoning text in this message."""
-        return "".join(p.text for p in self.parts if isinstance(p, ReasoningPart))
-
-    @property
-    def attachments(self) -> list[Attachment]:
-        """Attachments carried by AttachmentParts in this message."""
-        return [
-            p.attachment
-            for p in self.parts
-            if isinstance(p, AttachmentPart) and p.attachment
-        ]
-
-    @property
-    def tool_calls(self) -> list[ToolCallPart]:
-        """ToolCallParts in this message."""
-        return [p for p in self.parts if isinstance(p, ToolCallPart)]
-
-    @property
-    def tool_results(self) -> list[ToolResultPart]:
-        """ToolResultParts in this message."""
-        return [p for p in self.parts if isinstance(p, ToolResultPart)]
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-safe form (attachment bytes base64 encoded)."""
-        data: dict[str, Any] = {
-            "role": self.role,
-            "parts": [p.to_dict() for p in self.parts],
-        }
-        if self.provider_metadata:
-            data["provider_metadata"] = copy.deepcopy(self.provider_metadata)
-        return data
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Message:
-        """Rebuild a Message from ``to_dict()`` output."""
-        return cls(
-            role=data["role"],
-            parts=[Part.from_dict(p) for p in data.get("parts", [])],
-            provider_metadata=data.get("provider_metadata"),
-        )
+    from .tools import ToolResult
 
 
 def _to_parts(content: Iterable[Any]) -> list[Part]:
@@ -139,11 +79,4 @@ def tool_result_part(result: ToolResult) -> ToolResultPart:
         tool_call_id=result.tool_call_id,
         attachments=list(result.attachments or []),
         exception=str(result.exception) if result.exception else None,
-    )
-
-
-def tool_call_part(call: ToolCall) -> ToolCallPart:
-    """Convert a ToolCall into the Part that carries it in a message."""
-    return ToolCallPart(
-        name=call.name, arguments=call.arguments, tool_call_id=call.tool_call_id
     )

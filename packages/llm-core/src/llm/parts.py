@@ -1,4 +1,4 @@
-"""Typed content: the Parts that make up a Message, and the StreamEvents that build them.
+"""Typed content: Messages, the Parts that make them up, and the StreamEvents that build them.
 
 Plugins yield StreamEvents from ``execute()``; PartAssembler groups them into
 Parts following the documented rules (consecutive text or reasoning merge, tool
@@ -369,11 +369,66 @@ class PartAssembler:
         return [self._parts[i].build() for i in sorted(self._parts)]
 
 
-def __getattr__(name: str) -> Any:
-    # Plugins import Message from here (``from llm.parts import Message``); it
-    # lives in llm.messages, which imports this module, so it is looked up late.
-    if name == "Message":
-        from .messages import Message
+Role = Literal["system", "user", "assistant", "tool"]
+ROLES = ("system", "user", "assistant", "tool")
 
-        return Message
-    raise AttributeError(f"module 'llm.parts' has no attribute {name!r}")
+
+@dataclass
+class Message:
+    """One entry in a conversation: a role and ordered Parts."""
+
+    role: Role
+    parts: list[Part] = field(default_factory=list)
+    provider_metadata: dict[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        if self.role not in ROLES:
+            raise ValueError(f"Unknown message role {self.role!r}")
+
+    @property
+    def text(self) -> str:
+        """All TextPart text in this message, concatenated."""
+        return "".join(p.text for p in self.parts if isinstance(p, TextPart))
+
+    @property
+    def reasoning(self) -> str:
+        """All visible reasoning text in this message."""
+        return "".join(p.text for p in self.parts if isinstance(p, ReasoningPart))
+
+    @property
+    def attachments(self) -> list[Attachment]:
+        """Attachments carried by AttachmentParts in this message."""
+        return [
+            p.attachment
+            for p in self.parts
+            if isinstance(p, AttachmentPart) and p.attachment
+        ]
+
+    @property
+    def tool_calls(self) -> list[ToolCallPart]:
+        """ToolCallParts in this message."""
+        return [p for p in self.parts if isinstance(p, ToolCallPart)]
+
+    @property
+    def tool_results(self) -> list[ToolResultPart]:
+        """ToolResultParts in this message."""
+        return [p for p in self.parts if isinstance(p, ToolResultPart)]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe form (attachment bytes base64 encoded)."""
+        data: dict[str, Any] = {
+            "role": self.role,
+            "parts": [p.to_dict() for p in self.parts],
+        }
+        if self.provider_metadata:
+            data["provider_metadata"] = copy.deepcopy(self.provider_metadata)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Message:
+        """Rebuild a Message from ``to_dict()`` output."""
+        return cls(
+            role=data["role"],
+            parts=[Part.from_dict(p) for p in data.get("parts", [])],
+            provider_metadata=data.get("provider_metadata"),
+        )

@@ -1,4 +1,8 @@
-"""Prompt: everything a model needs for one call, including the full message chain."""
+"""Prompt: everything a model needs for one call, including the full message chain.
+
+``build_prompt`` turns ``model.prompt(...)`` arguments into a Prompt and
+``validate_prompt`` refuses what the model cannot accept, before any call.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +10,11 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from .attachments import Attachment
-from .messages import Message, tool_message
-from .parts import AttachmentPart, TextPart
+from .errors import AttachmentError, UnsupportedFeatureError
+from .messages import tool_message
+from .parts import AttachmentPart, Message, TextPart
 from .schemas import resolve_schema
-from .tools import ServerSideTool, Tool, ToolResult, expand_tools
+from .tools import ServerSideTool, Tool, ToolResult, check_tool_items, expand_tools
 
 if TYPE_CHECKING:
     from .options import Options
@@ -164,3 +169,79 @@ def merge_history(history: list[Message], turn: list[Message]) -> list[Message]:
             continue
         result.append(message)
     return result
+
+
+_PROMPT_ARGUMENTS = {
+    "system",
+    "attachments",
+    "fragments",
+    "system_fragments",
+    "schema",
+    "tools",
+    "tool_results",
+    "messages",
+    "options",
+    "prompt_json",
+    "hide_reasoning",
+}
+
+
+def build_prompt(model: Any, prompt: str | None, **kwargs: Any) -> Prompt:
+    """Validate arguments against what ``model`` supports and build the Prompt."""
+    options = dict(kwargs.pop("options", None) or {})
+    prompt_kwargs = {k: kwargs.pop(k) for k in list(kwargs) if k in _PROMPT_ARGUMENTS}
+    options.update(kwargs)  # remaining keyword arguments are model options
+    built = Prompt(prompt, model, options=options, **prompt_kwargs)
+    validate_prompt(model, built)
+    return built
+
+
+def validate_prompt(model: Any, prompt: Prompt) -> None:
+    """Reject attachments, schemas and tools the model cannot accept, before any call."""
+    # Files returned by tools are the tool's business, not the caller's input.
+    attachments = list(prompt.own_attachments)
+    for message in prompt.explicit_messages or []:
+        attachments.extend(
+            p.attachment
+            for p in message.parts
+            if isinstance(p, AttachmentPart) and p.attachment
+        )
+    for attachment in attachments:
+        kind = attachment.resolve_type()
+        accepted = getattr(model, "attachment_types", None) or set()
+        if kind not in accepted:
+            if not accepted:
+                raise AttachmentError(
+                    f"This model does not support attachments, but one of type {kind} was given"
+                )
+            raise AttachmentError(
+                "This model does not support attachments of type '{}', only {}".format(
+                    kind, ", ".join(sorted(accepted))
+                )
+            )
+    if prompt.schema is not None and not getattr(model, "supports_schema", False):
+        raise UnsupportedFeatureError(
+            f"Model {model.model_id} does not support schemas"
+        )
+    if prompt._raw_tools:
+        # Checked without expanding toolboxes: preparing them (sync or async,
+        # depending on the response) waits for execution. Bad items fail here.
+        check_tool_items(prompt._raw_tools)
+        local = [t for t in prompt._raw_tools if not isinstance(t, ServerSideTool)]
+        if local and not getattr(model, "supports_tools", False):
+            raise UnsupportedFeatureError(
+                f"Model {model.model_id} does not support tools"
+            )
+        supported = tuple(model.supported_server_side_tools)
+        for tool in prompt._raw_tools:
+            if isinstance(tool, ServerSideTool):
+                exact = type(tool) is ServerSideTool
+                ok = (
+                    (ServerSideTool in supported)
+                    if exact
+                    else (type(tool) in supported)
+                )
+                if not ok:
+                    raise UnsupportedFeatureError(
+                        f"Model {model.model_id} does not support the server-side tool {tool.name}"
+                    )

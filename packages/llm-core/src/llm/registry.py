@@ -20,11 +20,13 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from .aliases import load_aliases
+from .aliases import aliases_path, load_aliases, load_for_update
 from .defaults import get_default_embedding_model, get_default_model
 from .errors import UnknownModelError
+from .jsonfiles import write_json_object
 from .paths import user_dir
 from .plugins import call_hook, load_plugins, pm
+from .registrations import EmbeddingModelWithAliases, ModelWithAliases
 
 _CONFIG_SUFFIXES = (".yaml", ".yml", ".json", ".txt")
 
@@ -81,8 +83,6 @@ def clear_registry_cache() -> None:
 
 
 def _build_models() -> list[Any]:
-    from .models import ModelWithAliases
-
     registered: list[ModelWithAliases] = []
 
     def register(model: Any, async_model: Any = None, aliases: Any = None) -> None:
@@ -94,8 +94,6 @@ def _build_models() -> list[Any]:
 
 def get_models_with_aliases() -> list[Any]:
     """Every registered model with its plugin aliases plus user aliases."""
-    from .models import ModelWithAliases
-
     return [
         ModelWithAliases(_own_copy(e.model), _own_copy(e.async_model), e.aliases)
         for e in _entries()
@@ -104,8 +102,6 @@ def get_models_with_aliases() -> list[Any]:
 
 def _entries() -> list[Any]:
     """The registered models (not copied) with plugin and user aliases."""
-    from .models import ModelWithAliases
-
     registered = _cached("models", _build_models)
     user_aliases = load_aliases()
     result = []
@@ -215,12 +211,18 @@ def resolve_model_id(name: str) -> str:
     return embedding.model_id if embedding is not None else name
 
 
+def set_alias(alias: str, model_id_or_alias: str) -> None:
+    """Point ``alias`` at a model ID, resolving the target if it is itself an alias."""
+    model_id = resolve_model_id(model_id_or_alias)
+    data = load_for_update()
+    data[alias] = model_id
+    write_json_object(aliases_path(), data)
+
+
 # --- embedding models ------------------------------------------------------
 
 
 def _build_embedding_models() -> list[Any]:
-    from .embedding_model import EmbeddingModelWithAliases
-
     registered: list[EmbeddingModelWithAliases] = []
 
     def register(model: Any, aliases: Any = None) -> None:
@@ -232,8 +234,6 @@ def _build_embedding_models() -> list[Any]:
 
 def get_embedding_models_with_aliases() -> list[Any]:
     """Every registered embedding model with its aliases (user aliases included)."""
-    from .embedding_model import EmbeddingModelWithAliases
-
     user_aliases = load_aliases()
     result = []
     for entry in _cached("embedding_models", _build_embedding_models):

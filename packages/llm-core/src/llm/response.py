@@ -15,14 +15,15 @@ from typing import TYPE_CHECKING, Any
 from .errors import ModelError
 from .execution import execute_arguments, to_event
 from .ids import monotonic_ulid, new_tool_call_id
-from .messages import Message
-from .parts import Part, PartAssembler, StreamEvent, ToolCallPart
+from .parts import Message, Part, PartAssembler, StreamEvent, ToolCallPart
 from .response_record import ResponseRecord, options_dict
 from .tool_execution import execute_tool_call, execute_tool_calls, tools_by_name
 from .tools import ToolCall, ToolResult, expand_tools
 from .usage import Usage
 
 if TYPE_CHECKING:
+    from typing_extensions import Self
+
     from .conversation import Conversation
     from .prompt import Prompt
 
@@ -360,6 +361,45 @@ class BaseResponse:
 
         return record_to_dict(self.record())
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], model: Any = None) -> Self:
+        """Rehydrate a response saved with ``to_dict()``; ``reply()`` continues it.
+
+        ``model`` defaults to the installed model named in ``data``.
+        """
+        from .serialization import response_from_dict
+
+        if model is None:
+            model = cls._model_named(data["model"])
+        return response_from_dict(cls, data, model)
+
+    @classmethod
+    def _model_named(cls, model_id: str) -> Any:
+        from .registry import get_model
+
+        return get_model(model_id)
+
+    @classmethod
+    def fake(
+        cls,
+        model: Any,
+        prompt: str,
+        system: str | None = None,
+        response: str | None = None,
+        *,
+        attachments: list[Any] | None = None,
+    ) -> Self:
+        """A completed response with canned text, for tests of plugins."""
+        from .prompt import Prompt
+
+        fake = cls(
+            Prompt(prompt, model, system=system, attachments=attachments), model, False
+        )
+        if response:
+            fake._record(response)
+        fake._complete()
+        return fake
+
     def _tools_index(self) -> dict[str, Any]:
         index = tools_by_name(self.prompt.tools)
         if self._offered_tools:
@@ -527,31 +567,3 @@ class Response(BaseResponse):
         kwargs.setdefault("tools", self.prompt._raw_tools or None)
         kwargs.setdefault("key", self._key)
         return conversation.prompt(prompt, tool_results=tool_results, **kwargs)
-
-    @classmethod
-    def fake(
-        cls,
-        model: Any,
-        prompt: str,
-        system: str | None = None,
-        response: str | None = None,
-        *,
-        attachments: list[Any] | None = None,
-    ) -> Response:
-        """A completed response with canned text, for tests of plugins."""
-        from .prompt import Prompt
-
-        fake = cls(
-            Prompt(prompt, model, system=system, attachments=attachments), model, False
-        )
-        if response:
-            fake._record(response)
-        fake._complete()
-        return fake
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any], model: Any = None) -> Response:
-        """Rehydrate a response saved with ``to_dict()``; ``reply()`` continues it."""
-        from .serialization import response_from_dict
-
-        return response_from_dict(cls, data, model=model)

@@ -15,8 +15,7 @@ from .prompt import join_fragments
 
 if TYPE_CHECKING:
     from .attachments import Attachment
-    from .messages import Message
-    from .parts import Part
+    from .parts import Message, Part
     from .tools import ServerSideTool, Tool, ToolCall, ToolResult
     from .usage import Usage
 
@@ -100,7 +99,7 @@ class ResponseRecord:
 
     def output_messages(self) -> list[Message]:
         """The assistant message this response produced (as ``response.messages()``)."""
-        from .messages import Message
+        from .parts import Message
 
         return [Message(role="assistant", parts=list(self.parts))]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .messages import Message
+from .parts import Message
 from .prompt import Prompt
 from .tools import ToolCall
 
@@ -82,14 +82,8 @@ def _split_turn(
     return text, system, attachments, messages
 
 
-def response_from_dict(cls: Any, data: dict[str, Any], model: Any = None) -> Any:
-    """Rebuild a completed response of class ``cls`` from ``response_to_dict`` output."""
-    from .async_response import AsyncResponse
-    from .registry import get_async_model, get_model
-
-    if model is None:
-        is_async = issubclass(cls, AsyncResponse)
-        model = (get_async_model if is_async else get_model)(data["model"])
+def response_from_dict(cls: Any, data: dict[str, Any], model: Any) -> Any:
+    """Rebuild a completed response of class ``cls`` for ``model`` from ``record_to_dict`` output."""
     text, system, attachments, messages = _split_turn(
         [Message.from_dict(m) for m in data.get("messages", [])]
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import textwrap
 from collections.abc import Iterable
@@ -126,8 +125,3 @@ def find_unused_key(item: dict[str, Any], key: str) -> str:
     while key in item:
         key += "_"
     return key
-
-
-def json_dumps_pretty(value: Any) -> str:
-    """Indented JSON for display."""
-    return json.dumps(value, indent=2, default=repr)
