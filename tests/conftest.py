@@ -36,12 +36,28 @@ def user_path(tmp_path, monkeypatch):
         "LLM_TEST_KEY",
         "LLM_RAISE_ERRORS",
         "LLM_OPENAI_SHOW_RESPONSES",
+        "LLM_RETRIES",
+        "LLM_TIMEOUT",
     ):
         monkeypatch.delenv(name, raising=False)
     _ensure_test_plugin()
     llm_test_plugin.MockModel.reset()
     llm_test_plugin.DemoEmbeddingModel.batches.clear()
     return path
+
+
+@pytest.fixture(autouse=True)
+def retry_waits():
+    """Retries never really sleep in tests: the delays they asked for are recorded here."""
+    from llm.retries import Clock, use_clock
+
+    waits: list[float] = []
+
+    async def async_sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    with use_clock(Clock(sleep=waits.append, async_sleep=async_sleep)):
+        yield waits
 
 
 @pytest.fixture

@@ -9,11 +9,17 @@ import pytest
 from .conftest import HELP_MD
 
 # Options we add on purpose beyond the reference help, by command.
+_RELIABILITY = {"--retries", "--timeout"}
 EXTRA_OPTIONS = {
     # The issue asks for attachments in chat too.
-    "chat": {"-a", "--attachment", "--at", "--attachment-type"},
+    "chat": {"-a", "--attachment", "--at", "--attachment-type", "--fallback"}
+    | _RELIABILITY,
     # The spec's own help lists -p/--path (the later reference renamed it -d).
     "logs list": {"-p", "--path"},
+    # Retries, timeouts and fallback models (issue 15).
+    "prompt": {"--fallback"} | _RELIABILITY,
+    "embed": _RELIABILITY,
+    "embed-multi": _RELIABILITY,
 }
 
 

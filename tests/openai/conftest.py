@@ -38,8 +38,8 @@ def clean_openai_env(monkeypatch, user_path):
 def server(monkeypatch):
     """A running fake OpenAI server; built-in models talk to it with key ``sk-test``.
 
-    The SDK does not retry, so error tests are fast (tests that check retries
-    set ``LLM_OPENAI_MAX_RETRIES`` themselves).
+    OpenAI models do not retry (``LLM_OPENAI_MAX_RETRIES=0``), so a scripted
+    error is the answer; tests of retries ask for them with ``retries=``.
     """
     fake = FakeOpenAIServer().start()
     monkeypatch.setenv("OPENAI_BASE_URL", fake.base_url)

@@ -3,7 +3,10 @@
 It listens on 127.0.0.1 (a free port), records every request (path, headers,
 JSON body) and answers each one with the next scripted reply for that path, or
 with a plausible default. Replies can be plain JSON, server-sent events (SSE),
-HTTP errors, delayed, or cut off midway to simulate a dropped connection.
+HTTP errors, delayed, or cut off midway to simulate a dropped connection; the
+fault-injection helpers (``rate_limited``, ``unavailable``, ``slow``, and
+``drop_after`` on the reply builders) script the failures retries deal with.
+A closed port is the ``closed_port`` fixture in conftest.py.
 
 Script content with the helpers at the bottom (``chat_reply``,
 ``responses_reply``...): they return callables that look at the request and
@@ -18,7 +21,7 @@ import struct
 import threading
 from collections import defaultdict, deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -284,6 +287,32 @@ def error_reply(
         json={"error": {"message": message, "type": type, "param": None, "code": code}},
         headers=headers or {},
     )
+
+
+# --- fault injection ----------------------------------------------------------
+
+
+def rate_limited(
+    retry_after: str | None = "1", message: str = "Rate limit reached"
+) -> Reply:
+    """HTTP 429, with ``Retry-After`` (seconds or an HTTP date) unless None."""
+    headers = {"retry-after": retry_after} if retry_after is not None else {}
+    return error_reply(429, message, type="rate_limit_error", headers=headers)
+
+
+def unavailable(message: str = "The server is overloaded") -> Reply:
+    """HTTP 503."""
+    return error_reply(503, message, type="server_error")
+
+
+def slow(seconds: float, reply: Reply | Script) -> Script:
+    """``reply``, its first byte sent only after ``seconds``."""
+
+    def build(request: RecordedRequest) -> Reply:
+        built = reply(request) if callable(reply) else reply
+        return replace(built, delay=seconds)
+
+    return build
 
 
 def chat_usage(prompt: int = 10, completion: int = 5, **details: Any) -> dict[str, Any]:

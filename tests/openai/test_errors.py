@@ -39,18 +39,6 @@ def test_rate_limit_carries_status_and_retry_after(server):
     assert len(server.requests_to("chat/completions")) == 2
 
 
-def test_retry_after_as_http_date():
-    from datetime import datetime, timedelta, timezone
-    from email.utils import format_datetime
-
-    from llm.default_plugins.openai_models.errors import retry_after_seconds
-
-    later = format_datetime(datetime.now(timezone.utc) + timedelta(seconds=30))
-    assert 25 < retry_after_seconds({"retry-after": later}) <= 30
-    assert retry_after_seconds({"retry-after": "not a date"}) is None
-    assert retry_after_seconds({}) is None
-
-
 def test_server_error(server):
     server.chat(error_reply(503, "The server is overloaded", type="server_error"))
     with pytest.raises(ModelError) as info:
@@ -68,9 +56,11 @@ def test_non_json_error_body(server):
 def test_timeout(server, monkeypatch):
     monkeypatch.setenv("LLM_OPENAI_TIMEOUT", "0.2")
     server.chat(Reply(delay=30, json={}))
-    with pytest.raises(ModelError) as info:
+    with pytest.raises(llm.ModelTimeoutError) as info:
         llm.get_model("gpt-4o-mini").prompt("hi").text()
-    assert str(info.value) == f"Request to {server.url} timed out"
+    assert str(info.value) == f"No response from {server.base_url} within 0.2 s"
+    assert info.value.seconds == 0.2
+    assert info.value.url == server.base_url
 
 
 def test_invalid_timeout_setting(server, monkeypatch):
@@ -94,7 +84,10 @@ def test_connection_refused(closed_port, write_extra_models, monkeypatch):
     with pytest.raises(ModelError) as info:
         llm.get_model("local").prompt("hi").text()
     message = str(info.value)
-    assert message.startswith(f"Could not connect to http://127.0.0.1:{closed_port}: ")
+    assert message.startswith(
+        f"Could not connect to http://127.0.0.1:{closed_port}/v1: "
+    )
+    assert isinstance(info.value, llm.TransientError)
 
 
 def test_error_event_mid_stream_keeps_partial_text(server):
@@ -116,7 +109,7 @@ def test_dropped_connection_keeps_partial_text(server):
     response = llm.get_model("gpt-4o-mini").prompt("hi")
     with pytest.raises(ModelError) as info:
         response.text()
-    assert str(info.value).startswith(f"Connection to {server.url} failed: ")
+    assert str(info.value).startswith(f"Connection to {server.base_url} failed: ")
     assert response.text_or_raise() == "abcdefgh"
     assert response.error is not None
 

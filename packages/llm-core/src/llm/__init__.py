@@ -65,6 +65,8 @@ _EXPORTS: dict[str, str] = {
     # errors
     "ModelError": "errors",
     "NeedsKeyException": "errors",
+    "TransientError": "errors",
+    "ModelTimeoutError": "errors",
     "UnknownModelError": "errors",
     "CancelToolCall": "errors",
     "PauseChain": "errors",
@@ -181,12 +183,14 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         FragmentNotFound,
         LogsDatabaseError,
         ModelError,
+        ModelTimeoutError,
         NeedsKeyException,
         OptionsError,
         PauseChain,
         PluginError,
         SchemaError,
         TemplateError,
+        TransientError,
         UnknownModelError,
         UnsupportedFeatureError,
     )

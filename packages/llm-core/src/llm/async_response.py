@@ -6,9 +6,9 @@ import inspect
 from collections.abc import AsyncIterator, Callable, Generator
 from typing import Any
 
-from .execution import execute_arguments
 from .parts import Message, StreamEvent
 from .response import BaseResponse, Response
+from .retries import timeout_scope
 from .tool_execution import execute_tool_call_async, execute_tool_calls_async
 from .tools import Toolbox, ToolCall, ToolResult
 from .usage import Usage
@@ -64,16 +64,32 @@ class AsyncResponse(BaseResponse):
         if self._done:
             return False
         if self._items is None:
+            from .attempts import END, StartFailed, start_async
+
             self._begin()
+            failure: StartFailed | None = None
             try:
-                await self._prepare_toolboxes()
-                args, kwargs = execute_arguments(self)
-                self._items = _AsyncItems(self.model.execute(*args, **kwargs))
-            except BaseException:
-                self._started = False
+                self._items, item = await start_async(self, _AsyncItems)
+            except StartFailed as failed:
+                failure = failed
+            except BaseException as ex:
+                self._abort(ex)
                 raise
+            if failure is not None:
+                if failure.started:
+                    self._abort(failure.error)
+                else:
+                    self._started = False  # nothing ran: fix the cause and retry
+                raise failure.error
+            if item is not END:
+                self._record(item)
+                return True
+            self._complete()
+            await self._run_callbacks()
+            return False
         try:
-            item = await self._items.next()
+            with timeout_scope(self.call_timeout):
+                item = await self._items.next()
         except StopAsyncIteration:
             self._complete()
             await self._run_callbacks()

@@ -22,7 +22,17 @@ if TYPE_CHECKING:
 
 DEFAULT_CHAIN_LIMIT = 10
 # Settings that carry over from the first prompt of a chain to each follow-up.
-_CARRIED = ("tools", "options", "key", "schema", "hide_reasoning", "stream")
+_CARRIED = (
+    "tools",
+    "options",
+    "key",
+    "schema",
+    "hide_reasoning",
+    "stream",
+    "retries",
+    "timeout",
+    "fallbacks",
+)
 
 
 def _has_local_tools(response: Any) -> bool:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from .ids import monotonic_ulid
 from .parts import Message
 from .prompt import build_prompt, merge_history
+from .retries import pop_reliability
 
 if TYPE_CHECKING:
     from .async_response import AsyncResponse
@@ -57,11 +58,12 @@ class _BaseConversation:
     ) -> Any:
         stream = kwargs.pop("stream", True)
         key = kwargs.pop("key", None)
+        reliability = pop_reliability(kwargs)
         if kwargs.get("tools") is None and self.tools:
             kwargs["tools"] = self.tools
         prompt = build_prompt(self.model, prompt_text, **kwargs)
         response = response_class(
-            prompt, self.model, stream, conversation=self, key=key
+            prompt, self.model, stream, conversation=self, key=key, **reliability
         )
         response.before_call = self.before_call
         response.after_call = self.after_call

@@ -12,6 +12,37 @@ class ModelError(Exception):
     """A model (or the service behind it) failed; the message is for the user."""
 
 
+class TransientError(ModelError):
+    """A failure that may well succeed if tried again: a rate limit, an overloaded server, a dropped connection.
+
+    Plugins raise it (or a subclass) so llm retries the call with backoff and
+    then tries any fallback models; ``retry_after`` is the wait in seconds the
+    service asked for, if it said.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry_after: float | None = None,
+        status_code: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.status_code = status_code
+
+
+class ModelTimeoutError(TransientError, TimeoutError):
+    """No reply arrived within the time allowed; ``url`` and ``seconds`` say where and how long."""
+
+    def __init__(
+        self, message: str, *, url: str | None = None, seconds: float | None = None
+    ) -> None:
+        super().__init__(message)
+        self.url = url
+        self.seconds = seconds
+
+
 class NeedsKeyException(ModelError):
     """A model needs an API key and none was given, stored or set in the environment."""
 

@@ -23,6 +23,7 @@ from .options import Options
 from .prompt import Prompt, build_prompt, validate_prompt
 from .registrations import ModelWithAliases
 from .response import Response
+from .retries import pop_reliability
 from .tools import (
     ServerSideTool,
     Tool,
@@ -106,11 +107,14 @@ class _SyncModel(_BaseModel):
 
         Keyword arguments: system, attachments, fragments, system_fragments,
         schema, tools, tool_results, messages, options, key, stream,
-        hide_reasoning, and any model option by name.
+        hide_reasoning, retries, timeout, fallbacks, and any model option by name.
         """
         stream = kwargs.pop("stream", True)
         key = kwargs.pop("key", None)
-        return Response(build_prompt(self, prompt, **kwargs), self, stream, key=key)
+        reliability = pop_reliability(kwargs)
+        return Response(
+            build_prompt(self, prompt, **kwargs), self, stream, key=key, **reliability
+        )
 
     def stream(self, prompt: str | None = None, **kwargs: Any) -> Response:
         """Shortcut for ``prompt(..., stream=True)``."""
@@ -160,8 +164,9 @@ class _AsyncModel(_BaseModel):
         """Prepare a prompt; ``await`` or ``async for`` the response to run it."""
         stream = kwargs.pop("stream", True)
         key = kwargs.pop("key", None)
+        reliability = pop_reliability(kwargs)
         return AsyncResponse(
-            build_prompt(self, prompt, **kwargs), self, stream, key=key
+            build_prompt(self, prompt, **kwargs), self, stream, key=key, **reliability
         )
 
     def stream(self, prompt: str | None = None, **kwargs: Any) -> AsyncResponse:

@@ -13,10 +13,11 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from .errors import ModelError
-from .execution import execute_arguments, to_event
+from .execution import to_event
 from .ids import monotonic_ulid, new_tool_call_id
 from .parts import Message, Part, PartAssembler, StreamEvent, ToolCallPart
 from .response_record import ResponseRecord, options_dict
+from .retries import timeout_scope
 from .tool_execution import execute_tool_call, execute_tool_calls, tools_by_name
 from .tools import ToolCall, ToolResult, expand_tools
 from .usage import Usage
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
     from .conversation import Conversation
+    from .fallbacks import FailedModel
     from .prompt import Prompt
 
 
@@ -73,12 +75,24 @@ class BaseResponse:
         stream: bool,
         conversation: Any = None,
         key: str | None = None,
+        *,
+        retries: int | None = None,
+        timeout: float | None = None,
+        fallbacks: list[Any] | None = None,
     ) -> None:
         self.prompt = prompt
         self.model = model
         self.stream = stream
         self.conversation = conversation
         self._key = key
+        # Reliability settings as given (None: environment, model, config);
+        # see llm.retries and llm.fallbacks.
+        self.retries = retries
+        self.timeout = timeout
+        self.fallbacks = fallbacks
+        # Models tried before the one that answered (self.model), in order.
+        self.failed_models: list[FailedModel] = []
+        self.call_timeout: Any = None
         self.id = monotonic_ulid()
         self.response_json: Any = None
         self.resolved_model: str | None = None
@@ -110,6 +124,20 @@ class BaseResponse:
         self._start_utcnow = datetime.datetime.now(datetime.timezone.utc)
         if self.conversation is not None:
             self.prompt.history = self.conversation.history_before(self)
+
+    def fallback_models(self) -> list[Any]:
+        """Models (or names) to try, in order, if this response's model fails for good."""
+        from .fallbacks import resolve_fallbacks
+
+        return resolve_fallbacks(self.fallbacks, self.model)
+
+    def _reset_for_retry(self) -> None:
+        """Forget what a failed attempt may have recorded before trying again."""
+        self._tool_calls = []
+        self.response_json = None
+        self.resolved_model = None
+        self.input_tokens = self.output_tokens = None
+        self.token_details = None
 
     def _record(self, item: Any) -> StreamEvent | None:
         event = to_event(item)
@@ -238,6 +266,7 @@ class BaseResponse:
             done=self._done,
             interrupted=self.interrupted,
             error=self.error,
+            failed_models=tuple(self.failed_models),
         )
 
     def _text(self) -> str:
@@ -434,17 +463,32 @@ class Response(BaseResponse):
         if self._done:
             return False
         if self._generator is None:
+            from .attempts import END, StartFailed, start
+
             self._begin()
+            failure: StartFailed | None = None
             try:
-                args, kwargs = execute_arguments(self)
-                self._generator = iter(self.model.execute(*args, **kwargs) or [])
-            except BaseException:
-                self._started = (
-                    False  # nothing ran: the caller may fix the cause and retry
-                )
+                self._generator, item = start(self)
+            except StartFailed as failed:
+                failure = failed
+            except BaseException as ex:
+                self._abort(ex)
                 raise
+            if failure is not None:
+                if failure.started:
+                    self._abort(failure.error)
+                else:
+                    self._started = False  # nothing ran: fix the cause and retry
+                raise failure.error
+            if item is not END:
+                self._record(item)
+                return True
+            self._complete()
+            self._run_callbacks()
+            return False
         try:
-            item = next(self._generator)
+            with timeout_scope(self.call_timeout):
+                item = next(self._generator)
         except StopIteration:
             self._complete()
             self._run_callbacks()

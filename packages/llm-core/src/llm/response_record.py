@@ -15,6 +15,7 @@ from .prompt import join_fragments
 
 if TYPE_CHECKING:
     from .attachments import Attachment
+    from .fallbacks import FailedModel
     from .parts import Message, Part
     from .tools import ServerSideTool, Tool, ToolCall, ToolResult
     from .usage import Usage
@@ -77,6 +78,8 @@ class ResponseRecord:
     done: bool
     interrupted: bool
     error: BaseException | None
+    #: Models tried before ``model_id`` answered (fallbacks), and why each failed.
+    failed_models: tuple[FailedModel, ...] = ()
 
     @property
     def status(self) -> str:

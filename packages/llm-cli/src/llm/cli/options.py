@@ -221,3 +221,32 @@ def continue_options() -> Decorator:
 
 def key_option() -> Decorator:
     return click.option("--key", help="API key, or the name of a stored key, to use")
+
+
+def retry_options(fallback: bool = True) -> Decorator:
+    """``--retries``, ``--timeout`` and (for prompts) ``--fallback``."""
+    options = [
+        click.option(
+            "--retries",
+            type=click.IntRange(min=0),
+            help="Retry rate limits, server errors and dropped connections up to N times (default 3)",
+            metavar="N",
+        ),
+        click.option(
+            "--timeout",
+            type=click.FloatRange(min=0, min_open=True),
+            help="Give up on a call after this many seconds without a reply",
+            metavar="SECONDS",
+        ),
+    ]
+    if fallback:
+        options.append(
+            click.option(
+                "fallbacks",
+                "--fallback",
+                multiple=True,
+                metavar="MODEL",
+                help="Model to try if the model fails after its retries (repeatable)",
+            )
+        )
+    return compose(*options)

@@ -55,6 +55,9 @@ class PromptRequest:
     hide_reasoning: bool = False
     extract: bool = False
     extract_last: bool = False
+    retries: int | None = None
+    timeout: float | None = None
+    fallbacks: tuple[str, ...] = ()
 
 
 @dataclass
@@ -81,6 +84,10 @@ class Session:
     extract: bool = False
     extract_last: bool = False
     continued: bool = False
+    retries: int | None = None
+    timeout: float | None = None
+    # None: the model's configured fallbacks (llm models fallbacks)
+    fallbacks: list[str] | None = None
 
     def evaluate(self, text: str | None) -> tuple[str | None, str | None]:
         """(prompt, system) for this input, applying the template if there is one."""
@@ -107,6 +114,9 @@ class Session:
             "before_call": self.before_call,
             "after_call": self.after_call,
             "chain_limit": self.chain_limit,
+            "retries": self.retries,
+            "timeout": self.timeout,
+            "fallbacks": self.fallbacks,
         }
         if first_turn:
             kwargs.update(
@@ -239,6 +249,15 @@ def _continue_conversation(request: PromptRequest, logs: LogsDB, model: Any) -> 
     return conversation
 
 
+def _check_fallbacks(request: PromptRequest) -> list[str]:
+    """The ``--fallback`` models, each checked to exist before anything runs."""
+    from .model_selection import get_model
+
+    for name in request.fallbacks:
+        get_model(name, async_=request.async_)
+    return list(request.fallbacks)
+
+
 def prepare_session(
     request: PromptRequest,
     stdin: Stdin,
@@ -289,6 +308,9 @@ def prepare_session(
         extract=request.extract,
         extract_last=request.extract_last,
         continued=continued,
+        retries=request.retries,
+        timeout=request.timeout,
+        fallbacks=_check_fallbacks(request) if request.fallbacks else None,
     )
     session.options = resolve_options(model, template, dict(request.options), spec)
 

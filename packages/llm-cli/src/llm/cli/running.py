@@ -137,6 +137,17 @@ def usage_line(responses: list[Any]) -> str | None:
     return f"Token usage: {text}" if text else None
 
 
+def fallback_lines(responses: list[Any]) -> list[str]:
+    """``Answered by B after A failed: ...`` for each response that fell back."""
+    lines = []
+    for response in responses:
+        failed = getattr(response, "failed_models", None)
+        if failed:
+            tried = "; ".join(f"{f.model_id} failed: {f.error}" for f in failed)
+            lines.append(f"Answered by {response.model.model_id} after {tried}")
+    return lines
+
+
 def finish_output(
     responses: list[Any], display: Display, db: Any, printer: StreamPrinter
 ) -> None:
@@ -155,6 +166,8 @@ def finish_output(
     else:
         printer.finish()
     if display.usage:
+        for note in fallback_lines(responses):
+            click.echo(click.style(note, fg="yellow"), err=True)
         line = usage_line(responses)
         if line:
             click.echo(click.style(line, fg="yellow", bold=True), err=True)
@@ -314,8 +327,9 @@ def run(
     closed output pipe (141, as for SIGPIPE).
     """
     from llm.models import AsyncKeyModel, AsyncModel
+    from llm.retries import notices_on_stderr
 
-    with stop_signals_interrupt():
+    with stop_signals_interrupt(), notices_on_stderr():
         try:
             if isinstance(session.model, (AsyncModel, AsyncKeyModel)):
                 return run_async(session, prompt, kwargs, display)

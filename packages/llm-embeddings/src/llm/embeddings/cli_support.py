@@ -18,6 +18,7 @@ import click
 
 from llm.cli.errors import handle_errors
 from llm.cli.groups import DefaultGroup
+from llm.cli.options import retry_options
 
 if TYPE_CHECKING:
     from .collection import Collection
@@ -35,7 +36,9 @@ __all__ = [
     "open_database",
     "positive_integer",
     "progress_enabled",
+    "reliability",
     "require_model_name",
+    "retry_options",
 ]
 
 
@@ -130,6 +133,15 @@ def collection_for_writing(
         )
     collection.model()  # fail early if the model is not installed
     return collection
+
+
+@contextlib.contextmanager
+def reliability(retries: int | None, timeout: float | None) -> Iterator[None]:
+    """``--retries`` and ``--timeout`` for every embedding call in the block; waits shown on stderr."""
+    from llm.retries import notices_on_stderr, retry_settings
+
+    with retry_settings(retries, timeout), notices_on_stderr():
+        yield
 
 
 def positive_integer(

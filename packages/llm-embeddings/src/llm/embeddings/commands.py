@@ -17,7 +17,9 @@ from .cli_support import (
     existing_collection,
     open_database,
     positive_integer,
+    reliability,
     require_model_name,
+    retry_options,
 )
 from .embed_multi import embed_multi
 
@@ -106,6 +108,7 @@ def _output_vector(vector: Any, format_: str) -> None:
     type=click.Choice(["json", "blob", "base64", "hex"]),
     help="Output format",
 )
+@retry_options(fallback=False)
 def embed(
     collection: str | None,
     id: str | None,
@@ -117,6 +120,8 @@ def embed(
     binary: bool,
     metadata: str | None,
     format_: str | None,
+    retries: int | None,
+    timeout: float | None,
 ) -> None:
     """Embed text and store or return the result"""
     if collection and not id:
@@ -128,7 +133,7 @@ def embed(
             "--metadata needs a collection and an ID to store into"
         )
     metadata_value = _parse_metadata(metadata)
-    with command_errors(database):
+    with command_errors(database), reliability(retries, timeout):
         from llm.registry import get_embedding_model
 
         value = read_content(content, input_path, binary)

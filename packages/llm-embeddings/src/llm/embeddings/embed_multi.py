@@ -17,6 +17,8 @@ from .cli_support import (
     open_database,
     positive_integer,
     progress_enabled,
+    reliability,
+    retry_options,
 )
 
 if TYPE_CHECKING:
@@ -211,6 +213,7 @@ def _with_progress(
 @click.option("--prepend", help="Prepend this string to all content before embedding")
 @click.option("--store", is_flag=True, help="Store the text itself in the database")
 @database_option()
+@retry_options(fallback=False)
 def embed_multi(
     collection: str,
     input_path: str | None,
@@ -226,6 +229,8 @@ def embed_multi(
     prepend: str | None,
     store: bool,
     database: str | None,
+    retries: int | None,
+    timeout: float | None,
 ) -> None:
     """
     Store embeddings for multiple strings at once in the specified collection.
@@ -266,7 +271,7 @@ def embed_multi(
          llm embed-multi texts --files texts '*.txt' --encoding utf-8 --encoding latin-1
     """
     _check_options(input_path, files, sql, attach, binary, prepend, encodings)
-    with command_errors(database):
+    with command_errors(database), reliability(retries, timeout):
         records, total = _read_records(input_path, format_, files, binary, encodings)
         vector_store = open_database(database, create=True)
         assert vector_store is not None

@@ -132,7 +132,20 @@ class EmbeddingWriter:
         if self._pending_ids.intersection(items):
             self.flush()  # so the lookups below see those items
         changed, updates = self._changes(items)
-        vectors = self._vectors({items[key][1]: items[key][0] for key in changed})
+        try:
+            vectors = self._vectors({items[key][1]: items[key][0] for key in changed})
+        except Exception as ex:
+            from llm.errors import ModelError
+            from llm.retries import is_transient
+
+            if not (isinstance(ex, ModelError) or is_transient(ex)):
+                raise  # bad input or a broken plugin, not a failed call
+            first = next(iter(items), None)
+            raise ModelError(
+                f"Embedding the batch starting at ID {first!r} failed: {ex}. "
+                "Everything before it is stored; run the same command again to "
+                "carry on from there"
+            ) from ex
         now = int(time.time())
         for key in changed:
             value, digest, metadata_json = items[key]

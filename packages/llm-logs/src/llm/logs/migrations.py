@@ -354,6 +354,22 @@ def m010_prompt_toolboxes_server_tools(conn: sqlite3.Connection) -> None:
     _index(conn, "idx_server_tools_name", "server_tools", '"name"')
 
 
+def m011_response_fallbacks(conn: sqlite3.Connection) -> None:
+    # Models tried before the one that answered (``responses.model``), in
+    # order, with the error that made each one give way to the next.
+    _create_or_extend(
+        conn,
+        "response_fallbacks",
+        [
+            ("response_id", 'TEXT REFERENCES "responses"("id")'),
+            ("order", "INTEGER"),
+            ("model", "TEXT"),
+            ("error", "TEXT"),
+        ],
+        'PRIMARY KEY ("response_id", "order")',
+    )
+
+
 MIGRATIONS: list[Migration] = [
     ("m001_conversations_responses", m001_conversations_responses),
     ("m002_responses_fts", m002_responses_fts),
@@ -365,6 +381,7 @@ MIGRATIONS: list[Migration] = [
     ("m008_response_extras", m008_response_extras),
     ("m009_reading_indexes", m009_reading_indexes),
     ("m010_prompt_toolboxes_server_tools", m010_prompt_toolboxes_server_tools),
+    ("m011_response_fallbacks", m011_response_fallbacks),
 ]
 
 

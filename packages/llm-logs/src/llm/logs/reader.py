@@ -83,6 +83,14 @@ _TOOL_CALLS_SQL = """(
   )
 )"""
 
+_FALLBACKS_SQL = """(
+  select json_group_array(json_object('model', rf.model, 'error', rf.error))
+  from (
+    select model, error from response_fallbacks
+    where response_id = r.id order by "order"
+  ) rf
+)"""
+
 _TOOL_RESULTS_SQL = """(
   select json_group_array(json(item)) from (
     select json_object(
@@ -142,6 +150,7 @@ select
   {_unless_empty("tool_results", _TOOL_RESULTS_SQL)} as tool_results,
   {_unless_empty("prompt_attachments", _ATTACHMENTS_SQL)} as attachments,
   x.status as status, x.error as error,
+  {_unless_empty("response_fallbacks", _FALLBACKS_SQL)} as fallbacks,
   {{rank}} as _key
 from {{source}}
 left join conversations c on c.id = r.conversation_id
@@ -226,10 +235,13 @@ def _finish_record(row: dict[str, Any], expand: bool) -> dict[str, Any]:
     # The select lists columns in RECORD_KEYS order, so only these need tidying.
     status = row.pop("status")
     error = row.pop("error")
+    fallbacks = row.pop("fallbacks", None)
     if status:
         row["status"] = status
         if error:
             row["error"] = error
+    if fallbacks and fallbacks != "[]":
+        row["fallbacks"] = json.loads(fallbacks)
     return row
 
 

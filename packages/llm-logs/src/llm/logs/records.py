@@ -161,10 +161,12 @@ def keyed_rows(
 
 
 def order_record(row: dict[str, Any]) -> dict[str, Any]:
-    """A record with keys in the documented order; status/error only when set."""
+    """A record with keys in the documented order; status/error/fallbacks only when set."""
     record = {key: row.get(key) for key in RECORD_KEYS}
     if row.get("status"):
         record["status"] = row["status"]
         if row.get("error"):
             record["error"] = row["error"]
+    if row.get("fallbacks"):
+        record["fallbacks"] = row["fallbacks"]
     return record

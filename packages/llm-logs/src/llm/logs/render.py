@@ -164,6 +164,8 @@ def short_record(record: dict[str, Any], usage: bool = False) -> dict[str, Any]:
         short["tool_results"] = [r["name"] for r in record["tool_results"]]
     if record.get("status"):
         short["status"] = record["status"]
+    if record.get("fallbacks"):
+        short["fallback_from"] = [f["model"] for f in record["fallbacks"]]
     if usage:
         usage_dict = {
             "input": record.get("input_tokens"),
@@ -276,6 +278,8 @@ def _markdown_record(
     if record.get("resolved_model") and record["resolved_model"] != record["model"]:
         model_line += f" (resolved: **{record['resolved_model']}**)"
     yield model_line + "\n\n"
+    for failed in record.get("fallbacks") or []:
+        yield f"Fell back from **{failed['model']}**: {failed.get('error') or ''}\n\n"
     options = record.get("options_json")
     if isinstance(options, dict) and options:
         yield "Options:\n\n"

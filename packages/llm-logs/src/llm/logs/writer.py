@@ -101,6 +101,12 @@ INSERT_EXTRAS = (
 )
 
 
+INSERT_FALLBACK = (
+    'INSERT INTO "response_fallbacks" ("response_id", "order", "model", "error") '
+    "VALUES (?, ?, ?, ?)"
+)
+
+
 def _json(value: Any) -> str | None:
     if value is None:
         return None
@@ -382,6 +388,10 @@ def log_response(db: Any, response: Any) -> None:
         _insert_tool_results(conn, record, tool_ids, rows.result_attachments)
         if rows.extras is not None:
             conn.execute(INSERT_EXTRAS, rows.extras)
+        for order, failed in enumerate(record.failed_models):
+            conn.execute(
+                INSERT_FALLBACK, (record.id, order, failed.model_id, failed.error)
+            )
 
 
 def _insert_fragments(conn: sqlite3.Connection, record: ResponseRecord) -> None:

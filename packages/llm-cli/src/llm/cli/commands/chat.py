@@ -22,6 +22,7 @@ from ..options import (
     model_option,
     no_stream_option,
     option_option,
+    retry_options,
     system_option,
     template_options,
     tool_options,
@@ -120,6 +121,7 @@ def _header(model_id: str) -> str:
 @no_stream_option()
 @hide_reasoning_option()
 @key_option()
+@retry_options()
 @tool_options()
 @attachment_options()
 def chat(no_stream: bool, **kwargs: Any) -> None:

@@ -347,3 +347,8 @@ def options_clear(model: str, key: str | None) -> None:
     else:
         what = f"option {key}" if key else "default options"
         click.echo(f"No {what} set for {model_id}", err=True)
+
+
+from .fallbacks import fallbacks  # noqa: E402
+
+models.add_command(fallbacks)

@@ -18,6 +18,7 @@ from ..options import (
     no_stream_option,
     option_option,
     query_option,
+    retry_options,
     schema_options,
     system_option,
     template_options,
@@ -56,6 +57,7 @@ INTERRUPTED_EXIT_CODE = 130
 @hide_reasoning_option()
 @continue_options()
 @key_option()
+@retry_options()
 @click.option("--save", metavar="NAME", help="Save these options as a template NAME")
 @click.option(
     "async_", "--async", is_flag=True, help="Run the async version of the model"

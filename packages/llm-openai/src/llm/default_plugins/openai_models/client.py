@@ -8,8 +8,12 @@ here imports ``openai`` at module level.
 Environment variables:
 
 * ``LLM_OPENAI_SHOW_RESPONSES=1`` prints each HTTP request and response to stderr.
-* ``LLM_OPENAI_MAX_RETRIES`` overrides how often the SDK retries 429/5xx errors.
-* ``LLM_OPENAI_TIMEOUT`` sets the request timeout in seconds.
+* ``LLM_OPENAI_TIMEOUT`` sets the request timeout in seconds, unless llm-core
+  asks for one (``--timeout``, ``LLM_TIMEOUT``, a model's ``timeout:``).
+
+The SDK's own retries are off: llm-core retries transient failures for every
+model with one policy (``LLM_OPENAI_MAX_RETRIES`` sets the retry count for
+OpenAI models, as ``retries:`` in a model's configuration does).
 """
 
 from __future__ import annotations
@@ -39,13 +43,29 @@ def env_number(name: str, kind: type) -> Any:
     return value
 
 
+def configured_retries(own: int | None) -> int | None:
+    """An OpenAI model's retry count for llm-core: ``LLM_OPENAI_MAX_RETRIES``, else ``own``."""
+    from_env = env_number("LLM_OPENAI_MAX_RETRIES", int)
+    return from_env if from_env is not None else own
+
+
 def client_settings() -> dict[str, Any]:
-    """SDK client keyword arguments that come from the environment."""
-    settings: dict[str, Any] = {}
-    retries = env_number("LLM_OPENAI_MAX_RETRIES", int)
-    if retries is not None:
-        settings["max_retries"] = retries
-    timeout = env_number("LLM_OPENAI_TIMEOUT", float)
+    """SDK client keyword arguments: no hidden retries, and the timeout asked for.
+
+    llm-core's retry layer is the one retry policy, so the SDK never retries
+    on its own.
+    """
+    from llm.retries import requested_timeout
+
+    settings: dict[str, Any] = {"max_retries": 0}
+    timeout = requested_timeout()
+    if isinstance(timeout, dict):
+        import openai
+
+        read = float(timeout.get("read") or 600)
+        timeout = openai.Timeout(read, connect=float(timeout.get("connect") or 5))
+    if timeout is None:
+        timeout = env_number("LLM_OPENAI_TIMEOUT", float)
     if timeout is not None:
         settings["timeout"] = timeout
     return settings

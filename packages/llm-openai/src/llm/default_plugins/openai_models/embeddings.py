@@ -10,7 +10,7 @@ from typing import Any
 from llm.embedding_model import EmbeddingModel
 from llm.errors import ModelError
 
-from .client import NO_KEY_PLACEHOLDER
+from .client import NO_KEY_PLACEHOLDER, configured_retries
 
 
 def _vector(embedding: Any) -> list[float]:
@@ -42,6 +42,11 @@ class OpenAIEmbeddingModel(EmbeddingModel):
         self.dimensions = dimensions
         self.api_base = api_base
         self.headers = headers
+
+    @property
+    def retries(self) -> int | None:
+        """The retry count llm-core uses unless told otherwise (``LLM_OPENAI_MAX_RETRIES``)."""
+        return configured_retries(None)
 
     def embed_batch(self, items: Iterable[str | bytes]) -> Iterator[list[float]]:
         from .transport import endpoint, send

@@ -1,9 +1,10 @@
 """Turning HTTP failures into ``llm.ModelError`` with the server's own message.
 
-``http_error`` serves the lean httpx transport, ``model_error`` the openai SDK
-(Azure models, subclasses that bring their own client); both say the same
-thing for the same failure and record ``status_code`` and ``retry_after`` on
-the error for callers that decide whether to try again.
+``response_error`` and ``transport_error`` serve the lean httpx transport,
+``model_error`` the openai SDK (Azure models, subclasses that bring their own
+client); both say the same thing for the same failure. Rate limits, server
+errors, timeouts and broken connections are ``llm.TransientError`` (with
+``status_code`` and ``retry_after``), which llm-core's retry layer retries.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from llm.errors import ModelError
+from llm.errors import ModelError, ModelTimeoutError, TransientError
 
 
 def _origin(request: Any) -> str:
@@ -39,41 +40,23 @@ def _body_message(body: Any) -> str | None:
     return None
 
 
-def retry_after_seconds(headers: Any) -> float | None:
-    """The wait a server asks for in ``retry-after-ms`` or ``retry-after`` (seconds), if any."""
-    if headers is None:
-        return None
-    raw_ms = headers.get("retry-after-ms")
-    if raw_ms:
-        try:
-            return max(float(raw_ms) / 1000, 0.0)
-        except ValueError:
-            pass
-    raw = headers.get("retry-after")
-    if raw:
-        try:
-            return max(float(raw), 0.0)
-        except ValueError:
-            from email.utils import parsedate_to_datetime
-
-            try:
-                when = parsedate_to_datetime(raw)
-            except (TypeError, ValueError):
-                return None
-            import time
-
-            return max(when.timestamp() - time.time(), 0.0)
-    return None
-
-
 def status_error(
     status_code: int, body: Any, headers: Any, fallback: str | None = None
 ) -> ModelError:
-    """A ModelError for an HTTP error reply, carrying its status and Retry-After."""
+    """The error for an HTTP error reply: transient (429, 5xx) or not, with status and Retry-After."""
+    from llm.retries import TRANSIENT_STATUSES, retry_after_seconds
+
     message = _body_message(body) or fallback or f"HTTP error {status_code}"
-    error = ModelError(f"{message} (HTTP {status_code})")
+    message = f"{message} (HTTP {status_code})"
+    if status_code in TRANSIENT_STATUSES:
+        return TransientError(
+            message,
+            status_code=status_code,
+            retry_after=retry_after_seconds(headers),
+        )
+    error = ModelError(message)
     error.status_code = status_code  # type: ignore[attr-defined]
-    error.retry_after = retry_after_seconds(headers)  # type: ignore[attr-defined]
+    error.retry_after = None  # type: ignore[attr-defined]
     return error
 
 
@@ -89,17 +72,34 @@ def response_error(response: Any) -> ModelError:
     )
 
 
-def transport_error(ex: BaseException, request: Any) -> ModelError:
-    """A ModelError for a timeout, refused connection or broken stream."""
+def _seconds(value: float) -> str:
+    return f"{value:g}"
+
+
+def transport_error(ex: BaseException, origin: str, timeout: Any = None) -> ModelError:
+    """The error for a timeout, refused connection or broken stream; all are transient.
+
+    ``origin`` is the API base URL; ``timeout`` the httpx.Timeout in force, so
+    a timeout names how long was waited.
+    """
     name = type(ex).__name__
-    origin = _origin(request)
     detail = f": {ex}" if str(ex) else ""
     if "Timeout" in name:
-        return ModelError(f"Request to {origin} timed out")
+        phase = {"ConnectTimeout": "connect", "WriteTimeout": "write"}.get(name, "read")
+        if name == "PoolTimeout":
+            phase = "pool"
+        seconds = getattr(timeout, phase, None)
+        if isinstance(seconds, (int, float)):
+            return ModelTimeoutError(
+                f"No response from {origin} within {_seconds(seconds)} s",
+                url=origin,
+                seconds=float(seconds),
+            )
+        return ModelTimeoutError(f"No response from {origin}", url=origin)
     if name == "ConnectError":
-        return ModelError(f"Could not connect to {origin}{detail}")
+        return TransientError(f"Could not connect to {origin}{detail}")
     # The connection was made but broke, e.g. midway through a stream.
-    return ModelError(f"Connection to {origin} failed{detail}")
+    return TransientError(f"Connection to {origin} failed{detail}")
 
 
 def model_error(ex: BaseException) -> ModelError:
@@ -109,12 +109,14 @@ def model_error(ex: BaseException) -> ModelError:
     if isinstance(ex, openai.APIStatusError):
         return status_error(ex.status_code, ex.body, ex.response.headers, ex.message)
     if isinstance(ex, openai.APITimeoutError):
-        return ModelError(f"Request to {_origin(ex.request)} timed out")
+        return ModelTimeoutError(
+            f"No response from {_origin(ex.request)}", url=_origin(ex.request)
+        )
     if isinstance(ex, openai.APIConnectionError):
         cause = ex.__cause__ or ex.__context__
         if cause is None:
-            return ModelError(f"Could not connect to {_origin(ex.request)}")
-        return transport_error(cause, ex.request)
+            return TransientError(f"Could not connect to {_origin(ex.request)}")
+        return transport_error(cause, _origin(ex.request))
     if isinstance(ex, openai.APIError):
         return ModelError(_body_message(ex.body) or ex.message)
     return ModelError(str(ex) or type(ex).__name__)

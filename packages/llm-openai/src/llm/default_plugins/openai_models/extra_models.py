@@ -105,7 +105,27 @@ def _entry_problem(entry: Any) -> str | None:
     headers = entry.get("headers")
     if headers is not None and not isinstance(headers, dict):
         return "headers must be a mapping of header names to values"
-    return None
+    retries = entry.get("retries")
+    if retries is not None and (
+        isinstance(retries, bool) or not isinstance(retries, int) or retries < 0
+    ):
+        return "retries must be a whole number of 0 or more"
+    return _timeout_problem(entry.get("timeout"))
+
+
+def _positive(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
+
+
+def _timeout_problem(timeout: Any) -> str | None:
+    if timeout is None or _positive(timeout):
+        return None
+    if isinstance(timeout, dict) and timeout:
+        if set(timeout) - {"connect", "read"}:
+            return "timeout may only have connect and read"
+        if all(_positive(v) for v in timeout.values()):
+            return None
+    return "timeout must be seconds above 0, or a mapping with connect and read seconds"
 
 
 def build_models(entry: dict[str, Any]) -> tuple[Any, Any, list[str]]:
@@ -139,6 +159,8 @@ def build_models(entry: dict[str, Any]) -> tuple[Any, Any, list[str]]:
         "allows_system_prompt": entry.get("allows_system_prompt", True),
         "service_tier": entry.get("service_tier", False),
         "verbosity": entry.get("verbosity", False),
+        "retries": entry.get("retries"),
+        "timeout": entry.get("timeout"),
     }
     models = []
     for cls in classes:

@@ -79,8 +79,13 @@ class _Shared:
         service_tier: bool = False,
         verbosity: bool = False,
         pdf: bool | None = None,
+        retries: int | None = None,
+        timeout: float | dict[str, float] | None = None,
     ) -> None:
         self.model_id = model_id
+        self._retries = retries
+        # Read by llm-core as this model's own timeout (see llm.retries).
+        self.timeout = timeout
         if key is not None:
             self.key = key
         self.model_name = model_name
@@ -130,6 +135,13 @@ class _Shared:
 
     def __str__(self) -> str:
         return f"OpenAI Chat: {self.model_id}"
+
+    @property
+    def retries(self) -> int | None:
+        """This model's retry count for llm-core: ``LLM_OPENAI_MAX_RETRIES``, else its config."""
+        from .client import configured_retries
+
+        return configured_retries(self._retries)
 
     # --- keys and clients --------------------------------------------------
 

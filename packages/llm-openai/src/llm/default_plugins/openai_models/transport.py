@@ -8,9 +8,13 @@ httpx and read streamed replies with httpx-sse; the SDK stays for
 
 Like the SDK, the defaults come from the environment: ``OPENAI_BASE_URL`` for
 models without their own ``api_base``, ``OPENAI_ORG_ID``, ``OPENAI_PROJECT_ID``
-and ``OPENAI_CUSTOM_HEADERS`` (``Name: value`` lines); ``LLM_OPENAI_TIMEOUT``
-caps every phase of a request, otherwise connecting may take 5 s and waiting
-for the reply 600 s.
+and ``OPENAI_CUSTOM_HEADERS`` (``Name: value`` lines).
+
+Timeouts: the one llm-core asks for (``--timeout``, ``LLM_TIMEOUT``, the
+model's ``timeout:``) - a number caps both connecting and waiting for the
+reply, a mapping sets ``connect`` and ``read`` separately - else
+``LLM_OPENAI_TIMEOUT``; otherwise connecting may take 5 s and waiting for the
+reply 600 s. Failures are never retried here: llm-core's retry layer decides.
 """
 
 from __future__ import annotations
@@ -39,7 +43,8 @@ class Endpoint:
 
     base_url: str
     headers: dict[str, str] = field(default_factory=dict)
-    timeout: float | None = None  # every phase; None: connect 5 s, read 600 s
+    # seconds for every phase, or {"connect": s, "read": s}; None: the defaults
+    timeout: Any = None
 
     def url(self, path: str) -> str:
         return f"{self.base_url}/{path.lstrip('/')}"
@@ -72,20 +77,26 @@ def endpoint(
     merged["Authorization"] = f"Bearer {api_key}"
     merged.update(headers or {})
     base = base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL
-    return Endpoint(
-        base_url=base.rstrip("/"),
-        headers=merged,
-        timeout=env_number("LLM_OPENAI_TIMEOUT", float),
-    )
+    from llm.retries import requested_timeout
+
+    timeout = requested_timeout()
+    if timeout is None:
+        timeout = env_number("LLM_OPENAI_TIMEOUT", float)
+    return Endpoint(base_url=base.rstrip("/"), headers=merged, timeout=timeout)
 
 
 def _timeout(endpoint: Endpoint, override: Any = None) -> Any:
     import httpx
 
-    if override is not None:
-        return override
-    if endpoint.timeout is not None:
-        return httpx.Timeout(endpoint.timeout)
+    value = override if override is not None else endpoint.timeout
+    if isinstance(value, httpx.Timeout):
+        return value
+    if isinstance(value, dict):
+        read = float(value.get("read") or READ_TIMEOUT)
+        connect = float(value.get("connect") or min(read, CONNECT_TIMEOUT))
+        return httpx.Timeout(read, connect=connect)
+    if value is not None:
+        return httpx.Timeout(float(value))
     return httpx.Timeout(READ_TIMEOUT, connect=CONNECT_TIMEOUT)
 
 
@@ -159,13 +170,13 @@ def _whole(response: Any) -> Any:
 
 
 @contextmanager
-def _translated(request: Any) -> Iterator[None]:
+def _translated(endpoint: Endpoint, timeout: Any) -> Iterator[None]:
     import httpx
 
     try:
         yield
     except httpx.TransportError as ex:
-        raise transport_error(ex, request) from ex
+        raise transport_error(ex, endpoint.base_url, timeout) from ex
 
 
 def send(
@@ -176,7 +187,7 @@ def send(
 
     options = _request_options(endpoint, body)
     url = endpoint.url(path)
-    with _translated(_Origin(url)):
+    with _translated(endpoint, options["timeout"]):
         with httpx.Client(**_client_kwargs(endpoint, False)) as client:
             with client.stream("POST", url, **options) as response:
                 if response.status_code >= 400:
@@ -202,7 +213,7 @@ async def send_async(
 
     options = _request_options(endpoint, body)
     url = endpoint.url(path)
-    with _translated(_Origin(url)):
+    with _translated(endpoint, options["timeout"]):
         async with httpx.AsyncClient(**_client_kwargs(endpoint, True)) as client:
             async with client.stream("POST", url, **options) as response:
                 if response.status_code >= 400:
@@ -225,25 +236,13 @@ def get_json(endpoint: Endpoint, path: str) -> Any:
     import httpx
 
     url = endpoint.url(path)
-    with _translated(_Origin(url)):
+    timeout = _timeout(endpoint)
+    with _translated(endpoint, timeout):
         with httpx.Client(**_client_kwargs(endpoint, False)) as client:
-            response = client.get(url, timeout=_timeout(endpoint))
+            response = client.get(url, timeout=timeout)
             if response.status_code >= 400:
                 raise response_error(response)
             return _whole(response)
-
-
-@dataclass(frozen=True)
-class _Origin:
-    """Stands in for the request in error messages when httpx has none attached."""
-
-    raw_url: str
-
-    @property
-    def url(self) -> Any:
-        import httpx
-
-        return httpx.URL(self.raw_url)
 
 
 __all__ = ["Endpoint", "endpoint", "get_json", "send", "send_async"]
