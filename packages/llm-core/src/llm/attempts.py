@@ -80,6 +80,11 @@ def _switch_to_fallback(
     return False
 
 
+def _fallbacks(response: Any) -> Iterator[Any]:
+    """The response's fallbacks, looked up (fallbacks.json read) only once one is needed."""
+    yield from response.fallback_models()
+
+
 class _Attempt:
     """One try of a model: call ``execute()`` and pull the first item."""
 
@@ -119,7 +124,7 @@ class _Attempt:
 
 def start(response: Any) -> tuple[Iterator[Any], Any]:
     """Call ``execute()`` and pull its first item (``END`` if none), retrying and falling back."""
-    remaining = iter(response.fallback_models())
+    remaining = _fallbacks(response)
     while True:
         model = response.model
         attempt = _Attempt(response, model, resolve_timeout(response.timeout, model))
@@ -138,7 +143,7 @@ def start(response: Any) -> tuple[Iterator[Any], Any]:
 
 async def start_async(response: Any, items_class: Any) -> tuple[Any, Any]:
     """The asyncio twin of ``start``: returns the item source and its first item."""
-    remaining = iter(response.fallback_models())
+    remaining = _fallbacks(response)
     while True:
         model = response.model
         attempt = _Attempt(response, model, resolve_timeout(response.timeout, model))
