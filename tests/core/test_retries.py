@@ -327,3 +327,31 @@ def test_embedding_batches_are_retried(retry_waits):
     with retry_settings(retries=0):
         with pytest.raises(TransientError):
             Flaky([TransientError("y")]).embed("a")
+
+
+class _Terminal:
+    def __init__(self, tty):
+        self.tty = tty
+        self.written = []
+
+    def isatty(self):
+        return self.tty
+
+    def write(self, text):
+        self.written.append(text)
+
+    def flush(self):
+        pass
+
+
+@pytest.mark.parametrize("tty", [True, False])
+def test_waits_shown_dim_on_a_terminal_only(mock_model, monkeypatch, tty):
+    from llm.retries import notices_on_stderr
+
+    terminal = _Terminal(tty)
+    monkeypatch.setattr("sys.stderr", terminal)
+    mock_model.enqueue(TransientError("slow", status_code=429, retry_after=4))
+    with notices_on_stderr():
+        assert mock_model.prompt("hi").text() == "no reply queued"
+    expected = ["\x1b[2mrate limited by mock, retrying in 4.0 s (1/3)\x1b[0m\n"]
+    assert terminal.written == (expected if tty else [])

@@ -267,3 +267,17 @@ def test_embed_multi_keeps_progress_and_resumes(server, tmp_path, retry_waits):
     assert run(args).exit_code == 0
     sent = [r.body["input"] for r in server.requests_to("embeddings")[before:]]
     assert sent == [["text c", "text d"], ["text e", "text f"]]
+
+
+def test_subclass_defaults_for_retries_and_timeout(server, retry_waits):
+    from llm.default_plugins.openai_models import Chat
+
+    class Patient(Chat):
+        timeout = 0.2
+
+    model = Patient("patient", api_base=server.base_url)
+    model.retries = 1
+    server.chat(slow(5, chat_reply("late")), slow(5, chat_reply("late")))
+    with pytest.raises(llm.ModelTimeoutError, match=r"within 0\.2 s"):
+        model.prompt("hi").text()
+    assert len(retry_waits) == 1

@@ -157,3 +157,8 @@ def test_async_stream_and_not_json_reply(server):
     first, error = run_async(go())
     assert first == "Async lean"
     assert error == "The API reply is not JSON: 'upstream exploded'"
+
+
+def test_sdk_clients_do_not_retry_on_their_own(server):
+    with llm.get_model("gpt-4o-mini").get_client(None) as client:
+        assert client.max_retries == 0

@@ -10,6 +10,7 @@ its partial output and is not restarted.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from typing import Any
 
@@ -150,7 +151,7 @@ async def start_async(response: Any, items_class: Any) -> tuple[Any, Any]:
         try:
             retries = resolve_retries(response.retries, model)
             result = await call_with_retries_async(
-                lambda attempt=attempt: attempt.run_async(items_class),
+                functools.partial(attempt.run_async, items_class),
                 retries=retries,
                 model_id=model.model_id,
             )

@@ -27,6 +27,7 @@ class OpenAIEmbeddingModel(EmbeddingModel):
     needs_key = "openai"
     key_env_var = "OPENAI_API_KEY"
     batch_size = 100
+    _retries: int | None = None
 
     def __init__(
         self,
@@ -46,7 +47,11 @@ class OpenAIEmbeddingModel(EmbeddingModel):
     @property
     def retries(self) -> int | None:
         """The retry count llm-core uses unless told otherwise (``LLM_OPENAI_MAX_RETRIES``)."""
-        return configured_retries(None)
+        return configured_retries(self._retries)
+
+    @retries.setter
+    def retries(self, value: int | None) -> None:
+        self._retries = value
 
     def embed_batch(self, items: Iterable[str | bytes]) -> Iterator[list[float]]:
         from .transport import endpoint, send

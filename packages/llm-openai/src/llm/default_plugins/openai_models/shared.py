@@ -57,6 +57,10 @@ class _Shared:
     )
     # Whether Responses models ask for visible reasoning summaries.
     reasoning_summaries: bool = True
+    # This model's own retry count and timeout for llm-core (see llm.retries);
+    # None: the defaults.
+    _retries: int | None = None
+    timeout: float | dict[str, float] | None = None
 
     def __init__(
         self,
@@ -83,9 +87,11 @@ class _Shared:
         timeout: float | dict[str, float] | None = None,
     ) -> None:
         self.model_id = model_id
-        self._retries = retries
-        # Read by llm-core as this model's own timeout (see llm.retries).
-        self.timeout = timeout
+        if retries is not None:
+            self.retries = retries
+        if timeout is not None:
+            # Read by llm-core as this model's own timeout (see llm.retries).
+            self.timeout = timeout
         if key is not None:
             self.key = key
         self.model_name = model_name
@@ -142,6 +148,10 @@ class _Shared:
         from .client import configured_retries
 
         return configured_retries(self._retries)
+
+    @retries.setter
+    def retries(self, value: int | None) -> None:
+        self._retries = value
 
     # --- keys and clients --------------------------------------------------
 
