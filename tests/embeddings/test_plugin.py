@@ -128,7 +128,8 @@ def test_benchmark_quick_mode(subprocess_env):
     assert "2,000 items, 384 dimensions" in output
     for label in (
         "Python API: embed_multi (new collection)",
-        "Python API: similar() by text",
+        "Python API: first similar() (builds the matrix)",
+        "Python API: similar_by_vector() (query only)",
         "CLI: embed-multi 2,000 CSV rows",
         "CLI: similar -c (in-process)",
     ):

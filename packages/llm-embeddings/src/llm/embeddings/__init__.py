@@ -14,6 +14,7 @@ _EXPORTS: dict[str, str] = {
     "Collection": "collection",
     "Entry": "collection",
     "list_collections": "collection",
+    "copy_collection": "collection",
     "embeddings_db_path": "db",
     "open_embeddings_db": "db",
     "migrate": "migrations",
@@ -47,7 +48,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from .collection import Collection, Entry, list_collections
+    from .collection import Collection, Entry, copy_collection, list_collections
     from .db import embeddings_db_path, open_embeddings_db
     from .migrations import migrate
     from .similarity import cosine_similarity

@@ -271,3 +271,42 @@ def list_collections(db: Any) -> list[dict[str, Any]]:
         }
         for stats in store_for(db).list_collections()
     ]
+
+
+def copy_collection(
+    source: Any,
+    name: str,
+    target: Any,
+    new_name: str | None = None,
+    *,
+    batch_size: int = 1000,
+) -> int:
+    """Copy a collection into another store (or under another name) without re-embedding.
+
+    ``source`` and ``target`` are anything ``Collection`` accepts. Vectors,
+    content hashes, content, metadata and update times are copied as they are,
+    a batch per transaction; items already in an existing target collection
+    (which must use the same model) are replaced. Returns how many were copied.
+    """
+    source_store, target_store = store_for(source), store_for(target)
+    new_name = new_name or name
+    info = source_store.get_collection(name)
+    if info is None:
+        raise ValueError(f"Collection '{name}' does not exist")
+    if source_store.location == target_store.location and name == new_name:
+        raise ValueError(f"Collection '{name}' cannot be copied onto itself")
+    existing = target_store.get_collection(new_name)
+    if existing is not None and existing.model != info.model:
+        raise ValueError(
+            f"Collection '{new_name}' in {target_store.location} uses the embedding "
+            f"model '{existing.model}', not '{info.model}'"
+        )
+    target_store.create_collection(new_name, info.model)
+    copied = 0
+    try:
+        for batch in source_store.items(name, batch_size):
+            target_store.upsert(new_name, info.model, batch)
+            copied += len(batch)
+    finally:
+        target_store.finish(new_name)
+    return copied

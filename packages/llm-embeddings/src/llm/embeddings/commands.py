@@ -327,6 +327,60 @@ def collections_delete(collection: str, database: str | None) -> None:
         existing_collection(open_database(database, create=False), collection).delete()
 
 
+@collections.command(name="copy")
+@click.argument("collection")
+@click.option(
+    "--to",
+    "target",
+    required=True,
+    metavar="PATH_OR_URL",
+    help="Store to copy into: a SQLite file or a URL such as postgresql://...",
+)
+@database_option(help="Store to copy from (default: the default embeddings database)")
+@click.option("--name", "new_name", help="Name for the copy (default: the same name)")
+@click.option(
+    "--batch-size",
+    type=int,
+    default=1000,
+    callback=positive_integer,
+    help="Items written per transaction",
+)
+def collections_copy(
+    collection: str,
+    target: str,
+    database: str | None,
+    new_name: str | None,
+    batch_size: int,
+) -> None:
+    """
+    Copy a collection to another store without re-embedding it
+
+    Vectors, content hashes, content and metadata are copied as they are.
+
+    Example usage:
+
+    \b
+        llm collections copy docs --to postgresql://me@db.internal/vectors
+    """
+    with command_errors(database):
+        from .collection import copy_collection
+        from .stores import open_store
+
+        source = open_database(database, create=False)
+        existing_collection(source, collection)
+        destination = open_store(target)
+        context = click.get_current_context()
+        context.call_on_close(destination.close)
+        copied = copy_collection(
+            source, collection, destination, new_name, batch_size=batch_size
+        )
+        click.echo(
+            f"Copied {copied} embedding{'' if copied == 1 else 's'} to "
+            f"'{new_name or collection}' in {destination.location}",
+            err=True,
+        )
+
+
 @collections.command(name="path")
 def collections_path() -> None:
     """Output the path (or URL) of the default embeddings database"""

@@ -2,10 +2,12 @@
 
 One row per collection in ``llm_collections``; each collection's items live in
 their own table, ``llm_embeddings_<id>``, made on its first write (when the
-dimension is known) with an HNSW index for cosine distance and an index on
-the content hash. Writes go through a temporary table filled by binary COPY,
-then one ``INSERT ... ON CONFLICT`` upsert. Only ``open_store`` imports this
-module (psycopg is the optional ``llm-embeddings[postgres]`` extra).
+dimension is known) with an index on the content hash. The HNSW index for
+cosine distance is built when that first load finishes (``finish``), which is
+many times faster than growing it row by row. Writes go through a temporary
+table filled by binary COPY, then one ``INSERT ... ON CONFLICT`` upsert. Only
+``open_store`` imports this module (psycopg is the optional
+``llm-embeddings[postgres]`` extra).
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ ITEM_COLUMNS = (
 )
 # pgvector's HNSW search looks at ef_search candidates; it cannot be raised past this.
 MAX_EF_SEARCH = 1000
+# Memory for building an HNSW index (the session's setting only, while it is built).
+MAINTENANCE_WORK_MEM = "1GB"
 
 
 def _blob(vector: Any) -> bytes:
@@ -294,14 +298,36 @@ class PostgresStore(VectorStore):
             )
         )
         self.conn.execute(
-            sql.SQL(
-                "CREATE INDEX {} ON {} USING hnsw (embedding vector_cosine_ops)"
-            ).format(sql.Identifier(f"llm_embeddings_{collection_id}_hnsw"), table)
-        )
-        self.conn.execute(
             "UPDATE llm_collections SET dimensions = %s WHERE id = %s",
             [dimensions, collection_id],
         )
+
+    def finish(self, name: str) -> None:
+        """Build the HNSW index once a first load is done (much faster than row by row).
+
+        Until then searches scan the table, exactly; later writes maintain the index.
+        """
+        row = self._row(name)
+        if row is None or row[2] is None:
+            return
+        index = f"llm_embeddings_{row[0]}_hnsw"
+        if self.conn.execute(
+            "SELECT 1 FROM pg_class WHERE relname = %s", [index]
+        ).fetchone():
+            return
+        with self.conn.transaction():
+            # The graph is built in memory when it fits: several times faster.
+            self.conn.execute(
+                sql.SQL("SET LOCAL maintenance_work_mem = {}").format(
+                    sql.Literal(MAINTENANCE_WORK_MEM)
+                )
+            )
+            self.conn.execute(
+                sql.SQL(
+                    "CREATE INDEX IF NOT EXISTS {} ON {} "
+                    "USING hnsw (embedding vector_cosine_ops)"
+                ).format(sql.Identifier(index), self._table(row[0]))
+            )
 
     def _copy_items(self, table: sql.Identifier, items: Sequence[StoredItem]) -> None:
         """Binary COPY into a temporary table, then one upsert into ``table``."""

@@ -2,8 +2,9 @@
 
 Everything goes through ``llm.sqlite`` (checks, WAL, write transactions) and
 the tables the original LLM reads and writes, so a database moves freely
-between the two. Searches score every vector with NumPy; see ``sidecar`` for
-the float32 matrix that spares large collections from decoding every BLOB.
+between the two. Small collections are searched by scoring every stored BLOB
+with NumPy; from ``SIDECAR_MIN_ROWS`` items on, searches use the float32
+matrix that ``sidecar`` keeps beside the database.
 """
 
 from __future__ import annotations
@@ -11,11 +12,14 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from llm.sqlite import connection_of, is_file_database, transaction
 
 from .migrations import migrate
+
+if TYPE_CHECKING:
+    from .sidecar import Sidecar
 from .store import (
     CollectionInfo,
     CollectionStats,
@@ -28,6 +32,9 @@ from .store import (
 
 # Stay well under SQLite's limit on bound parameters (999 in older builds).
 MAX_PARAMS = 500
+
+# From this many items a collection is searched through its sidecar matrix.
+SIDECAR_MIN_ROWS = 10_000
 
 ITEM_COLUMNS = "id, embedding, content_hash, content, content_blob, metadata, updated"
 
@@ -86,20 +93,47 @@ class SQLiteStore(VectorStore):
     closes it; one wrapped around a caller's database leaves it open.
     """
 
-    def __init__(self, db: Any, *, owned: bool = False) -> None:
+    def __init__(
+        self,
+        db: Any,
+        *,
+        owned: bool = False,
+        sidecar_min_rows: int = SIDECAR_MIN_ROWS,
+    ) -> None:
         self.db = db
         self.conn: sqlite3.Connection = connection_of(db)
         self._owned = owned
+        self.sidecar_min_rows = sidecar_min_rows
         migrate(self.conn)
         path = self.path
         self.location = str(path) if path is not None else ":memory:"
+        self._sidecar: Sidecar | None = None
 
     @classmethod
-    def open(cls, path: str | Path, *, create: bool = True) -> SQLiteStore:
+    def open(
+        cls,
+        path: str | Path,
+        *,
+        create: bool = True,
+        sidecar_min_rows: int = SIDECAR_MIN_ROWS,
+    ) -> SQLiteStore:
         """Open (creating and migrating if allowed) the embeddings database at ``path``."""
         from .db import open_embeddings_db
 
-        return cls(open_embeddings_db(path, create=create), owned=True)
+        return cls(
+            open_embeddings_db(path, create=create),
+            owned=True,
+            sidecar_min_rows=sidecar_min_rows,
+        )
+
+    @property
+    def sidecar(self) -> Sidecar:
+        """The float32 matrices of this database's large collections."""
+        if self._sidecar is None:
+            from .sidecar import Sidecar
+
+            self._sidecar = Sidecar(self.conn, self.path)
+        return self._sidecar
 
     @property
     def path(self) -> Path | None:
@@ -154,6 +188,8 @@ class SQLiteStore(VectorStore):
                 "DELETE FROM embeddings WHERE collection_id = ?", [info.id]
             )
             self.conn.execute("DELETE FROM collections WHERE id = ?", [info.id])
+        if info.id is not None:
+            self.sidecar.forget(info.id)
         return True
 
     def list_collections(self) -> list[CollectionStats]:
@@ -319,22 +355,78 @@ class SQLiteStore(VectorStore):
         prefix: str | None = None,
         skip_id: str | None = None,
     ) -> list[Match]:
-        from .similarity import as_vector, score_rows, top_indices
+        from .similarity import as_vector
 
         query = as_vector(vector)
         with transaction(self.conn):  # one consistent snapshot for every read
-            collection_id = self._collection_id(name)
-            if collection_id is None:
+            info = self.get_collection(name)
+            if info is None or info.id is None or number < 1:
                 return []
-            where, params = id_filter(prefix, skip_id)
-            cursor = self.conn.execute(
-                "SELECT rowid, embedding FROM embeddings "
-                f"WHERE collection_id = ?{where}",
-                [collection_id, *params],
+            matrix = self.sidecar.current(
+                info.id, name, info.model, self.sidecar_min_rows
             )
-            rowids, scores = score_rows(cursor, query)
-            chosen = [rowids[i] for i in top_indices(scores, number)]
+            if matrix is not None and matrix.dimensions == query.shape[0]:
+                chosen = self._top_from_matrix(
+                    matrix, info.id, query, number, prefix, skip_id
+                )
+            else:
+                chosen = self._top_by_scan(info.id, query, number, prefix, skip_id)
             return self.matches(chosen, query)
+
+    def _top_by_scan(
+        self,
+        collection_id: int,
+        query: Any,
+        number: int,
+        prefix: str | None,
+        skip_id: str | None,
+    ) -> list[int]:
+        """Rowids of the best rows, scoring every stored BLOB (small collections)."""
+        from .similarity import score_rows, top_indices
+
+        where, params = id_filter(prefix, skip_id)
+        cursor = self.conn.execute(
+            f"SELECT rowid, embedding FROM embeddings WHERE collection_id = ?{where}",
+            [collection_id, *params],
+        )
+        rowids, scores = score_rows(cursor, query)
+        return [rowids[i] for i in top_indices(scores, number)]
+
+    def _top_from_matrix(
+        self,
+        matrix: Any,
+        collection_id: int,
+        query: Any,
+        number: int,
+        prefix: str | None,
+        skip_id: str | None,
+    ) -> list[int]:
+        """Rowids of the best rows, scored with the sidecar matrix."""
+        import numpy as np
+
+        from .sidecar import sorted_rowids
+        from .similarity import top_indices
+
+        only = None
+        if prefix:
+            where, params = id_filter(prefix, None)
+            only = sorted_rowids(
+                self.conn.execute(
+                    f"SELECT rowid FROM embeddings WHERE collection_id = ?{where}",
+                    [collection_id, *params],
+                )
+            )
+        scores, rowids = matrix.scores(query, only)
+        if skip_id is not None:
+            row = self.conn.execute(
+                "SELECT rowid FROM embeddings WHERE collection_id = ? AND id = ?",
+                [collection_id, skip_id],
+            ).fetchone()
+            if row is not None:
+                scores[rowids == row[0]] = -np.inf
+        return [
+            int(rowids[i]) for i in top_indices(scores, number) if scores[i] != -np.inf
+        ]
 
     def matches(self, rowids: Sequence[int], query: Any) -> list[Match]:
         """Matches for these rows, scored exactly (double precision), best first.

@@ -170,6 +170,13 @@ class VectorStore(ABC):
         ``prefix`` keeps only IDs starting with it; ``skip_id`` leaves one item out.
         """
 
+    def finish(self, name: str) -> None:  # noqa: B027 - optional for stores
+        """Called after a run of ``upsert`` calls (an ``embed-multi``, a copy) has ended.
+
+        A store may skip index maintenance while loading and build its indexes
+        here; searches must give correct results either way.
+        """
+
     # --- lifetime ----------------------------------------------------------
 
     def close(self) -> None:  # noqa: B027 - optional for stores without connections

@@ -120,7 +120,11 @@ class EmbeddingWriter:
         tb: TracebackType | None,
     ) -> None:
         # On failure too: batches already embedded are kept, the failed one never got here.
-        self.flush()
+        try:
+            self.flush()
+        finally:
+            if self.written:
+                self.vector_store.finish(self.collection)
 
     def add_batch(self, batch: list[Item]) -> None:
         """Embed what is new in ``batch`` and queue its items for writing."""

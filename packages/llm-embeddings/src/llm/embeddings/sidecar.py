@@ -1,0 +1,483 @@
+"""A float32 matrix of a large collection's vectors, kept beside its SQLite database.
+
+Searching a million vectors by decoding a million BLOBs per query is too slow,
+so the SQLite store keeps, for each large collection, its vectors scaled to
+unit length in memory-mapped ``.npy`` files in ``<database>-vectors/``: a
+cosine search is then one matrix-vector product. The database stays exactly
+in the original's schema and remains the truth; the matrix is a cache that is
+never served stale:
+
+* A **fingerprint** of the collection (item count, highest, and sum of the
+  SQLite ``rowid`` values, plus the hash and update time of the newest row) is
+  read from the primary-key index with one query. Writes by this package and
+  by the original tool insert a new row (``INSERT OR REPLACE`` gives it a new,
+  higher rowid) or delete rows, and each changes the fingerprint.
+* A manifest (``c<collection id>.json``) records the fingerprint the files
+  were made for. When they differ, rows added since (those with a higher
+  rowid) are appended as a new segment file and rows gone are listed as dead,
+  if the newest row the files know is unchanged; otherwise everything is
+  rebuilt from the database. Segments are merged when they pile up.
+* Within one process, a connection's ``data_version`` and ``total_changes``
+  tell whether anything was written since the last check, so repeated queries
+  skip even the fingerprint.
+
+Files are written to temporary names and renamed into place, manifest last,
+and are never changed afterwards, so a reader sees an old or a new version,
+never half of one. Where the directory cannot be written the matrix is built
+in memory for the life of the store.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+
+FORMAT_VERSION = 1
+# Rows read from SQLite per step while (re)building.
+READ_ROWS = 8192
+# Merge into one segment past this many segments, or when this share of rows is dead.
+MAX_SEGMENTS = 8
+MAX_DEAD_SHARE = 0.2
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """What the matrix must match: the collection's identity and the shape of its rows."""
+
+    collection_id: int
+    name: str
+    model: str
+    count: int
+    max_rowid: int
+    sum_rowid: int
+    top_hash: str
+    top_updated: int | None
+
+
+def fingerprint(
+    conn: sqlite3.Connection, collection_id: int, name: str, model: str
+) -> Fingerprint:
+    """The collection's fingerprint: one scan of its primary-key entries, one row lookup."""
+    count, max_rowid, sum_rowid = conn.execute(
+        "SELECT count(*), coalesce(max(rowid), 0), coalesce(sum(rowid), 0) "
+        "FROM embeddings WHERE collection_id = ?",
+        [collection_id],
+    ).fetchone()
+    top = conn.execute(
+        "SELECT content_hash, updated FROM embeddings WHERE rowid = ?", [max_rowid]
+    ).fetchone()
+    top_hash, top_updated = top if top is not None else (None, None)
+    return Fingerprint(
+        collection_id,
+        name,
+        model,
+        int(count),
+        int(max_rowid),
+        int(sum_rowid),
+        bytes(top_hash).hex() if top_hash is not None else "",
+        top_updated,
+    )
+
+
+@dataclass
+class Segment:
+    """Unit-length vectors and their rowids (ascending); arrays or memory maps."""
+
+    vectors: np.ndarray
+    rowids: np.ndarray
+    name: str | None = None  # file stem, when on disk
+
+
+@dataclass
+class Matrix:
+    """The whole collection as segments, minus rows deleted since (``dead`` rowids)."""
+
+    fingerprint: Fingerprint
+    dimensions: int
+    segments: list[Segment]
+    dead: np.ndarray
+    dead_name: str | None = None
+    skipped: int = 0  # rows whose vectors have other dimensions, left out
+
+    @property
+    def rows(self) -> int:
+        return sum(len(segment.rowids) for segment in self.segments)
+
+    def scores(
+        self, query: np.ndarray, only: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Cosine scores (float32) and rowids of the live rows, or of the ``only`` rowids."""
+        import numpy as np
+
+        norm = float(np.linalg.norm(query))
+        unit = (query / norm if norm > 0 else query).astype(np.float32)
+        all_scores, all_rowids = [], []
+        for segment in self.segments:
+            if only is None:
+                scores = segment.vectors @ unit
+                rowids = segment.rowids
+            else:
+                positions = _positions(segment.rowids, only)
+                scores = segment.vectors[positions] @ unit
+                rowids = segment.rowids[positions]
+            if len(self.dead):
+                scores = np.where(_contains(self.dead, rowids), -np.inf, scores)
+            all_scores.append(scores)
+            all_rowids.append(rowids)
+        if not all_scores:
+            return np.zeros(0, np.float32), np.zeros(0, np.int64)
+        return np.concatenate(all_scores), np.concatenate(all_rowids)
+
+
+def _contains(sorted_values: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Which ``values`` occur in the ascending array ``sorted_values``."""
+    import numpy as np
+
+    if not len(sorted_values):
+        return np.zeros(len(values), dtype=bool)
+    found = np.searchsorted(sorted_values, values)
+    found[found == len(sorted_values)] = 0
+    return sorted_values[found] == values
+
+
+def _positions(rowids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """Positions in the ascending ``rowids`` of those ``wanted`` rowids it holds."""
+    import numpy as np
+
+    found = np.searchsorted(rowids, wanted)
+    inside = found < len(rowids)
+    found, wanted = found[inside], wanted[inside]
+    return found[rowids[found] == wanted]
+
+
+class SidecarFiles:
+    """The ``<database>-vectors`` directory of one database: manifests and segment files."""
+
+    def __init__(self, database: Path) -> None:
+        self.directory = database.parent / f"{database.name}-vectors"
+
+    def manifest_path(self, collection_id: int) -> Path:
+        return self.directory / f"c{collection_id}.json"
+
+    def load(self, collection_id: int) -> Matrix | None:
+        """The matrix the manifest describes, or None if it is missing or unreadable."""
+        import numpy as np
+
+        try:
+            manifest = json.loads(self.manifest_path(collection_id).read_text())
+            if manifest.get("version") != FORMAT_VERSION:
+                return None
+            segments = [
+                Segment(
+                    np.load(self.directory / f"{name}.npy", mmap_mode="r"),
+                    np.load(self.directory / f"{name}.rowids.npy"),
+                    name,
+                )
+                for name in manifest["segments"]
+            ]
+            dead_name = manifest.get("dead")
+            dead = (
+                np.load(self.directory / f"{dead_name}.npy")
+                if dead_name
+                else np.zeros(0, np.int64)
+            )
+            return Matrix(
+                Fingerprint(**manifest["fingerprint"]),
+                int(manifest["dimensions"]),
+                segments,
+                dead,
+                dead_name,
+                int(manifest.get("skipped", 0)),
+            )
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def save(self, matrix: Matrix) -> None:
+        """Write new segment files and the manifest; remove files no longer used."""
+        collection_id = matrix.fingerprint.collection_id
+        self.directory.mkdir(exist_ok=True)
+        for segment in matrix.segments:
+            if segment.name is None:
+                segment.name = self._new_name(collection_id)
+                self._write(f"{segment.name}.rowids.npy", segment.rowids)
+                self._write(f"{segment.name}.npy", segment.vectors)
+        if len(matrix.dead) and matrix.dead_name is None:
+            matrix.dead_name = self._new_name(collection_id)
+            self._write(f"{matrix.dead_name}.npy", matrix.dead)
+        elif not len(matrix.dead):
+            matrix.dead_name = None
+        manifest = {
+            "version": FORMAT_VERSION,
+            "fingerprint": asdict(matrix.fingerprint),
+            "dimensions": matrix.dimensions,
+            "segments": [segment.name for segment in matrix.segments],
+            "dead": matrix.dead_name,
+            "skipped": matrix.skipped,
+        }
+        self._replace(self.manifest_path(collection_id), json.dumps(manifest).encode())
+        keep = {f"{s.name}.npy" for s in matrix.segments}
+        keep |= {f"{s.name}.rowids.npy" for s in matrix.segments}
+        if matrix.dead_name:
+            keep.add(f"{matrix.dead_name}.npy")
+        self._remove_files(collection_id, keep)
+
+    def remove(self, collection_id: int) -> None:
+        """Forget a deleted collection's files."""
+        with contextlib.suppress(OSError):
+            self.manifest_path(collection_id).unlink()
+        self._remove_files(collection_id, set())
+
+    def _remove_files(self, collection_id: int, keep: set[str]) -> None:
+        with contextlib.suppress(OSError):
+            for path in self.directory.glob(f"c{collection_id}-*.npy"):
+                if path.name not in keep:
+                    with contextlib.suppress(OSError):
+                        path.unlink()
+
+    @staticmethod
+    def _new_name(collection_id: int) -> str:
+        return f"c{collection_id}-{secrets.token_hex(8)}"
+
+    def _write(self, name: str, array: np.ndarray) -> None:
+        import numpy as np
+
+        temporary = self.directory / f".{name}.{secrets.token_hex(4)}.tmp"
+        with temporary.open("wb") as fp:
+            np.save(fp, np.ascontiguousarray(array))
+        os.replace(temporary, self.directory / name)
+
+    def _replace(self, path: Path, data: bytes) -> None:
+        temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+        temporary.write_bytes(data)
+        os.replace(temporary, path)
+
+
+def _unit_rows(blobs: Sequence[bytes], dimensions: int) -> np.ndarray:
+    """Blobs of ``dimensions`` float32s as a matrix of unit-length rows (zero rows stay zero)."""
+    import numpy as np
+
+    matrix = np.frombuffer(b"".join(blobs), dtype="<f4").reshape(len(blobs), dimensions)
+    norms = np.sqrt(np.einsum("ij,ij->i", matrix, matrix))
+    norms[norms == 0] = 1.0
+    return (matrix / norms[:, None]).astype(np.float32)
+
+
+def _read_rows(
+    conn: sqlite3.Connection,
+    collection_id: int,
+    after_rowid: int,
+    dimensions: int | None,
+) -> tuple[int | None, list[np.ndarray], list[np.ndarray], int]:
+    """Vectors (unit length) and rowids of the collection's rows past ``after_rowid``, in order.
+
+    ``dimensions`` None takes the first row's; rows of other sizes are counted, not kept.
+    """
+    import numpy as np
+
+    # The unary + walks the table in rowid order instead of sorting the index's rows.
+    cursor = conn.execute(
+        "SELECT rowid, embedding FROM embeddings "
+        "WHERE +collection_id = ? AND rowid > ? ORDER BY rowid",
+        [collection_id, after_rowid],
+    )
+    vectors, rowids, skipped = [], [], 0
+    while True:
+        chunk = cursor.fetchmany(READ_ROWS)
+        if not chunk:
+            break
+        if dimensions is None:
+            dimensions = len(chunk[0][1] or b"") // 4
+        size = dimensions * 4
+        kept = [row for row in chunk if row[1] is not None and len(row[1]) == size]
+        skipped += len(chunk) - len(kept)
+        if kept and dimensions:
+            vectors.append(_unit_rows([row[1] for row in kept], dimensions))
+            rowids.append(np.array([row[0] for row in kept], dtype=np.int64))
+    return dimensions, vectors, rowids, skipped
+
+
+def _segment(
+    vectors: list[np.ndarray], rowids: list[np.ndarray], dimensions: int
+) -> Segment:
+    import numpy as np
+
+    if not vectors:
+        return Segment(np.zeros((0, dimensions), np.float32), np.zeros(0, np.int64))
+    return Segment(np.concatenate(vectors), np.concatenate(rowids))
+
+
+def build(conn: sqlite3.Connection, current: Fingerprint) -> Matrix:
+    """A matrix of the whole collection, read from the database."""
+    import numpy as np
+
+    dimensions, vectors, rowids, skipped = _read_rows(
+        conn, current.collection_id, 0, None
+    )
+    dimensions = dimensions or 0
+    segment = _segment(vectors, rowids, dimensions)
+    return Matrix(
+        current, dimensions, [segment], np.zeros(0, np.int64), skipped=skipped
+    )
+
+
+def refresh(
+    conn: sqlite3.Connection, old: Matrix, current: Fingerprint
+) -> Matrix | None:
+    """``old`` brought up to ``current`` by appending new rows and marking gone ones dead.
+
+    None when that is not safe: the newest row ``old`` knows was replaced or
+    deleted, so its rowid and those after it may have been reused. Rebuild then.
+    """
+    import numpy as np
+
+    before = old.fingerprint
+    if (before.collection_id, before.name, before.model) != (
+        current.collection_id,
+        current.name,
+        current.model,
+    ):
+        return None
+    if before.max_rowid and _top(conn, before) != (before.top_hash, before.top_updated):
+        return None
+    _, vectors, rowids, skipped = _read_rows(
+        conn, current.collection_id, before.max_rowid, old.dimensions
+    )
+    added = _segment(vectors, rowids, old.dimensions)
+    dead = old.dead
+    if (
+        old.rows - len(dead) + old.skipped + len(added.rowids) + skipped
+        != current.count
+    ):
+        # Rows were deleted: those the matrix holds but the database no longer has.
+        present = sorted_rowids(
+            conn.execute(
+                "SELECT rowid FROM embeddings WHERE collection_id = ? AND rowid <= ?",
+                [current.collection_id, before.max_rowid],
+            )
+        )
+        held = np.concatenate([s.rowids for s in old.segments])
+        dead = np.union1d(dead, held[~_contains(present, held)])
+    segments = [*old.segments, added] if len(added.rowids) else list(old.segments)
+    live = sum(len(s.rowids) for s in segments) - len(dead)
+    matrix = Matrix(
+        current,
+        old.dimensions,
+        segments,
+        dead,
+        old.dead_name if dead is old.dead else None,
+        current.count - live,
+    )
+    if len(matrix.segments) > MAX_SEGMENTS or len(dead) > MAX_DEAD_SHARE * max(
+        matrix.rows, 1
+    ):
+        return compact(matrix)
+    return matrix
+
+
+def _top(conn: sqlite3.Connection, before: Fingerprint) -> tuple[str, int | None]:
+    row = conn.execute(
+        "SELECT content_hash, updated FROM embeddings WHERE rowid = ? AND collection_id = ?",
+        [before.max_rowid, before.collection_id],
+    ).fetchone()
+    if row is None:
+        return ("", None)
+    return (bytes(row[0]).hex() if row[0] is not None else "", row[1])
+
+
+def compact(matrix: Matrix) -> Matrix:
+    """One segment holding only the live rows."""
+    import numpy as np
+
+    vectors, rowids = [], []
+    for segment in matrix.segments:
+        keep = ~_contains(matrix.dead, segment.rowids)
+        vectors.append(np.asarray(segment.vectors)[keep])
+        rowids.append(segment.rowids[keep])
+    return Matrix(
+        matrix.fingerprint,
+        matrix.dimensions,
+        [_segment(vectors, rowids, matrix.dimensions)],
+        np.zeros(0, np.int64),
+        skipped=matrix.skipped,
+    )
+
+
+class Sidecar:
+    """The matrices of one SQLite store's collections, checked before each use.
+
+    ``directory`` None keeps them in memory only (in-memory databases,
+    read-only directories).
+    """
+
+    def __init__(self, conn: sqlite3.Connection, database: Path | None) -> None:
+        self.conn = conn
+        self.files = SidecarFiles(database) if database is not None else None
+        # collection id -> (change token, fingerprint, matrix)
+        self._cache: dict[int, tuple[tuple[int, int], Fingerprint, Matrix | None]] = {}
+
+    def _token(self) -> tuple[int, int]:
+        """Changes by other connections (data_version) and by this one (total_changes)."""
+        version = self.conn.execute("PRAGMA data_version").fetchone()[0]
+        return int(version), self.conn.total_changes
+
+    def current(
+        self, collection_id: int, name: str, model: str, min_rows: int
+    ) -> Matrix | None:
+        """The collection's up-to-date matrix, or None when it is too small to need one.
+
+        Call inside a read transaction, so the matrix and later reads agree.
+        """
+        token = self._token()
+        cached = self._cache.get(collection_id)
+        if cached is not None and cached[0] == token and cached[1].name == name:
+            return cached[2]
+        now = fingerprint(self.conn, collection_id, name, model)
+        if cached is not None and cached[1] == now:
+            matrix = cached[2]
+        elif now.count < min_rows:
+            matrix = None
+        else:
+            matrix = self._matrix(now, cached[2] if cached is not None else None)
+        self._cache[collection_id] = (token, now, matrix)
+        return matrix
+
+    def _matrix(self, now: Fingerprint, held: Matrix | None) -> Matrix:
+        old = held
+        if self.files is not None and (old is None or old.fingerprint != now):
+            old = self.files.load(now.collection_id) or old
+        if old is not None and old.fingerprint == now:
+            return old
+        matrix = refresh(self.conn, old, now) if old is not None else None
+        if matrix is None:
+            matrix = build(self.conn, now)
+        if self.files is not None:
+            try:
+                self.files.save(matrix)
+            except OSError:
+                self.files = None  # an unwritable directory: keep matrices in memory
+        return matrix
+
+    def forget(self, collection_id: int) -> None:
+        """Drop a deleted collection's matrix and files."""
+        self._cache.pop(collection_id, None)
+        if self.files is not None:
+            self.files.remove(collection_id)
+
+
+def sorted_rowids(rows: Iterable[Sequence[int]]) -> np.ndarray:
+    """The first column of query rows (rowids) as an ascending int64 array."""
+    import numpy as np
+
+    found = np.fromiter((row[0] for row in rows), dtype=np.int64)
+    found.sort()
+    return found

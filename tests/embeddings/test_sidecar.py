@@ -1,0 +1,232 @@
+"""The sidecar matrix: same results as a full scan, and never stale after outside changes."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+
+import numpy as np
+import pytest
+
+import llm
+from llm.embeddings import SQLiteStore, StoredItem
+from llm.embeddings.migrations import content_hash
+from llm.embeddings.sidecar import MAX_SEGMENTS
+
+DIMENSIONS = 8
+
+
+def vector(seed: int) -> list[float]:
+    return np.random.default_rng(seed).standard_normal(DIMENSIONS).tolist()
+
+
+def item(item_id: str, seed: int) -> StoredItem:
+    return StoredItem(
+        item_id,
+        llm.encode(vector(seed)),
+        content_hash(f"{item_id}-{seed}"),
+        content=f"text {seed}",
+        updated=int(time.time()),
+    )
+
+
+@pytest.fixture
+def path(tmp_path):
+    path = tmp_path / "embeddings.db"
+    with SQLiteStore.open(path) as store:
+        store.upsert("c", "m", [item(f"i{n:03}", n) for n in range(200)])
+        store.upsert("other", "m", [item(f"o{n}", 1000 + n) for n in range(20)])
+    return path
+
+
+def with_sidecar(path) -> SQLiteStore:
+    return SQLiteStore.open(path, sidecar_min_rows=0)
+
+
+def by_scan(path) -> SQLiteStore:
+    return SQLiteStore.open(path, sidecar_min_rows=10**9)
+
+
+QUERY = 7777  # the seed of the query vector, used by no stored item
+
+
+def results(store, seed=QUERY, number=10, **filters):
+    query = llm.encode(vector(seed))
+    return [
+        (m.id, round(m.score, 9)) for m in store.similar("c", query, number, **filters)
+    ]
+
+
+def manifest(path, collection_id=1):
+    return json.loads(
+        (path.parent / f"{path.name}-vectors" / f"c{collection_id}.json").read_text()
+    )
+
+
+def original_tool(path):
+    """Another connection writing the way the original LLM does (INSERT OR REPLACE, DELETE)."""
+    return sqlite3.connect(str(path), isolation_level=None)
+
+
+def insert_or_replace(conn, item_id, seed, collection_id=1):
+    conn.execute(
+        "INSERT OR REPLACE INTO embeddings (collection_id, id, embedding, content, "
+        "content_hash, metadata, updated) VALUES (?, ?, ?, ?, ?, NULL, ?)",
+        [
+            collection_id,
+            item_id,
+            llm.encode(vector(seed)),
+            f"text {seed}",
+            content_hash(f"{item_id}-{seed}"),
+            int(time.time()),
+        ],
+    )
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [{}, {"prefix": "i01"}, {"skip_id": "i007"}, {"prefix": "i0", "skip_id": "i005"}],
+)
+def test_same_results_as_a_full_scan(path, filters):
+    with with_sidecar(path) as fast, by_scan(path) as slow:
+        for seed in (7, 8, 9):
+            assert results(fast, seed, **filters) == results(slow, seed, **filters)
+        assert len(results(fast, number=500, **filters)) == len(
+            results(slow, number=500, **filters)
+        )
+    files = sorted(p.name for p in (path.parent / "embeddings.db-vectors").iterdir())
+    assert files[0] == "c1-" + files[0][3:]  # segment files of collection 1
+    assert "c1.json" in files
+    assert manifest(path)["fingerprint"]["count"] == 200
+
+
+def test_small_collections_are_scanned_without_files(path):
+    with SQLiteStore.open(path) as store:  # default threshold: 10,000 items
+        assert results(store)
+    assert not (path.parent / "embeddings.db-vectors").exists()
+
+
+def test_rows_added_by_another_tool_are_appended(path):
+    with with_sidecar(path) as store:
+        before = results(store)
+        first_segments = manifest(path)["segments"]
+        with original_tool(path) as other:
+            insert_or_replace(other, "new", QUERY)  # the query vector itself
+        found = results(store)  # the same store: its cached check notices
+        assert found[0] == ("new", 1.0)
+        assert found[1:] == before[:-1]
+        segments = manifest(path)["segments"]
+        assert segments[: len(first_segments)] == first_segments
+        assert len(segments) == len(first_segments) + 1
+    with with_sidecar(path) as fresh, by_scan(path) as slow:
+        assert results(fresh) == results(slow)
+
+
+def test_replaced_and_deleted_rows_are_never_served(path):
+    with with_sidecar(path) as store:
+        best = results(store, number=3)
+        with original_tool(path) as other:
+            # The best match gets new content; the second is deleted.
+            insert_or_replace(other, best[0][0], 99_999)
+            other.execute("DELETE FROM embeddings WHERE id = ?", [best[1][0]])
+        found = results(store, number=3)
+        assert best[0][0] not in [f[0] for f in found[:1]]
+        assert best[1][0] not in [f[0] for f in found]
+        assert manifest(path)["dead"]  # handled incrementally
+        with by_scan(path) as slow:
+            assert results(store, number=20) == results(slow, number=20)
+
+
+def test_newest_row_replaced_in_place_forces_a_rebuild(path):
+    with with_sidecar(path) as store:
+        results(store)
+        old_segments = manifest(path)["segments"]
+        with original_tool(path) as other:
+            top = other.execute(
+                "SELECT max(rowid) FROM embeddings WHERE collection_id = 1"
+            ).fetchone()[0]
+            item_id = other.execute(
+                "SELECT id FROM embeddings WHERE rowid = ?", [top]
+            ).fetchone()[0]
+            # Delete then re-insert: SQLite hands the freed rowid out again.
+            other.execute("DELETE FROM embeddings WHERE rowid = ?", [top])
+            other.execute(
+                "INSERT INTO embeddings (rowid, collection_id, id, embedding, "
+                "content_hash, updated) VALUES (?, 1, ?, ?, ?, ?)",
+                [
+                    top,
+                    item_id,
+                    llm.encode(vector(QUERY)),
+                    b"x" * 16,
+                    int(time.time()) + 5,
+                ],
+            )
+        with by_scan(path) as slow:
+            assert results(store) == results(slow)
+        assert results(store)[0] == (item_id, 1.0)
+        assert not set(manifest(path)["segments"]) & set(old_segments)
+
+
+def test_collection_deleted_and_recreated_with_the_same_rowids(tmp_path):
+    path = tmp_path / "embeddings.db"
+    with SQLiteStore.open(path) as store:
+        store.upsert("c", "m", [item(f"i{n}", n) for n in range(30)])
+    with with_sidecar(path) as store:
+        before = results(store)
+        with original_tool(path) as other:
+            other.execute("DELETE FROM embeddings")
+            other.execute("DELETE FROM collections")
+        later = int(time.time()) + 10  # written in a later second
+        with original_tool(path) as other:
+            other.execute(
+                "INSERT INTO collections (id, name, model) VALUES (1, 'c', 'm')"
+            )
+            for n in range(30):
+                other.execute(
+                    "INSERT INTO embeddings (collection_id, id, embedding, content_hash, "
+                    "updated) VALUES (1, ?, ?, ?, ?)",
+                    [f"i{n}", llm.encode(vector(n + 500)), b"y" * 16, later],
+                )
+        after = results(store)
+        assert after != before
+        with by_scan(path) as slow:
+            assert after == results(slow)
+
+
+def test_segments_are_merged_when_they_pile_up(path):
+    with with_sidecar(path) as store:
+        results(store)
+        for n in range(MAX_SEGMENTS + 1):
+            with original_tool(path) as other:
+                insert_or_replace(other, f"extra{n}", 5000 + n)
+            results(store)
+        assert len(manifest(path)["segments"]) <= MAX_SEGMENTS
+        with by_scan(path) as slow:
+            assert results(store, number=300) == results(slow, number=300)
+
+
+def test_our_own_writes_and_deletes_are_seen(path):
+    with with_sidecar(path) as store:
+        results(store)
+        store.upsert("c", "m", [item("mine", QUERY)])
+        assert results(store)[0] == ("mine", 1.0)
+        store.delete("c", ["mine"])
+        assert results(store)[0][0] != "mine"
+        store.delete_collection("c")
+        assert not list((path.parent / "embeddings.db-vectors").glob("c1*"))
+
+
+def test_in_memory_database_keeps_the_matrix_in_memory():
+    store = SQLiteStore(sqlite3.connect(":memory:"), sidecar_min_rows=0)
+    store.upsert("c", "m", [item(f"i{n}", n) for n in range(50)])
+    assert results(store)[0][1] > 0.5
+    store.upsert("c", "m", [item("exact", QUERY)])
+    assert results(store)[0] == ("exact", 1.0)
+
+
+def test_other_dimensions_fall_back_to_a_scan(path):
+    with with_sidecar(path) as store:
+        query = llm.encode([1.0, 0.0])
+        with pytest.raises(ValueError, match="8 dimensions but the query vector has 2"):
+            store.similar("c", query, 3)
