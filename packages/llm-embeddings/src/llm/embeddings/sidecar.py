@@ -415,8 +415,8 @@ def compact(matrix: Matrix) -> Matrix:
 class Sidecar:
     """The matrices of one SQLite store's collections, checked before each use.
 
-    ``directory`` None keeps them in memory only (in-memory databases,
-    read-only directories).
+    With ``database`` None (an in-memory database), or when the directory
+    beside it cannot be written, they are kept in memory only.
     """
 
     def __init__(self, conn: sqlite3.Connection, database: Path | None) -> None:

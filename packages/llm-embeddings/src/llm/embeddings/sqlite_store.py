@@ -19,7 +19,9 @@ from llm.sqlite import connection_of, is_file_database, transaction
 from .migrations import migrate
 
 if TYPE_CHECKING:
-    from .sidecar import Sidecar
+    import numpy as np
+
+    from .sidecar import Matrix, Sidecar
 from .store import (
     CollectionInfo,
     CollectionStats,
@@ -376,7 +378,7 @@ class SQLiteStore(VectorStore):
     def _top_by_scan(
         self,
         collection_id: int,
-        query: Any,
+        query: np.ndarray,
         number: int,
         prefix: str | None,
         skip_id: str | None,
@@ -394,9 +396,9 @@ class SQLiteStore(VectorStore):
 
     def _top_from_matrix(
         self,
-        matrix: Any,
+        matrix: Matrix,
         collection_id: int,
-        query: Any,
+        query: np.ndarray,
         number: int,
         prefix: str | None,
         skip_id: str | None,
