@@ -230,3 +230,11 @@ def test_other_dimensions_fall_back_to_a_scan(path):
         query = llm.encode([1.0, 0.0])
         with pytest.raises(ValueError, match="8 dimensions but the query vector has 2"):
             store.similar("c", query, 3)
+
+
+def test_a_small_collection_in_a_large_table_is_read_through_the_index(path):
+    # "other" holds 20 of the 220 rows: the matrix is built from the index's rows.
+    query = llm.encode(vector(QUERY))
+    with with_sidecar(path) as fast, by_scan(path) as slow:
+        assert fast.similar("other", query, 25) == slow.similar("other", query, 25)
+    assert manifest(path, collection_id=2)["fingerprint"]["count"] == 20

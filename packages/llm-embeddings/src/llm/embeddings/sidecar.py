@@ -277,17 +277,21 @@ def _read_rows(
     collection_id: int,
     after_rowid: int,
     dimensions: int | None,
-) -> tuple[int | None, list[np.ndarray], list[np.ndarray], int]:
-    """Vectors (unit length) and rowids of the collection's rows past ``after_rowid``, in order.
+    *,
+    by_index: bool = False,
+) -> tuple[int | None, Segment, int]:
+    """Vectors (unit length) and rowids of the collection's rows past ``after_rowid``.
 
-    ``dimensions`` None takes the first row's; rows of other sizes are counted, not kept.
+    ``dimensions`` None takes the first row's; rows of other sizes are counted,
+    not kept. The table is walked in rowid order, which suits a tail of new
+    rows or a collection that fills most of the table; ``by_index`` reads a
+    smaller collection through its primary-key index instead.
     """
     import numpy as np
 
-    # The unary + walks the table in rowid order instead of sorting the index's rows.
+    collection = "collection_id" if by_index else "+collection_id"
     cursor = conn.execute(
-        "SELECT rowid, embedding FROM embeddings "
-        "WHERE +collection_id = ? AND rowid > ? ORDER BY rowid",
+        f"SELECT rowid, embedding FROM embeddings WHERE {collection} = ? AND rowid > ?",
         [collection_id, after_rowid],
     )
     vectors, rowids, skipped = [], [], 0
@@ -303,28 +307,34 @@ def _read_rows(
         if kept and dimensions:
             vectors.append(_unit_rows([row[1] for row in kept], dimensions))
             rowids.append(np.array([row[0] for row in kept], dtype=np.int64))
-    return dimensions, vectors, rowids, skipped
+    return dimensions, _segment(vectors, rowids, dimensions or 0), skipped
 
 
 def _segment(
     vectors: list[np.ndarray], rowids: list[np.ndarray], dimensions: int
 ) -> Segment:
+    """One segment, its rows in ascending rowid order."""
     import numpy as np
 
     if not vectors:
         return Segment(np.zeros((0, dimensions), np.float32), np.zeros(0, np.int64))
-    return Segment(np.concatenate(vectors), np.concatenate(rowids))
+    all_vectors, all_rowids = np.concatenate(vectors), np.concatenate(rowids)
+    if np.any(all_rowids[1:] < all_rowids[:-1]):
+        order = np.argsort(all_rowids, kind="stable")
+        all_vectors, all_rowids = all_vectors[order], all_rowids[order]
+    return Segment(all_vectors, all_rowids)
 
 
 def build(conn: sqlite3.Connection, current: Fingerprint) -> Matrix:
     """A matrix of the whole collection, read from the database."""
     import numpy as np
 
-    dimensions, vectors, rowids, skipped = _read_rows(
-        conn, current.collection_id, 0, None
+    # Through the index when the collection is a small part of the table.
+    table_rows = conn.execute("SELECT max(rowid) FROM embeddings").fetchone()[0] or 0
+    dimensions, segment, skipped = _read_rows(
+        conn, current.collection_id, 0, None, by_index=current.count * 4 < table_rows
     )
     dimensions = dimensions or 0
-    segment = _segment(vectors, rowids, dimensions)
     return Matrix(
         current, dimensions, [segment], np.zeros(0, np.int64), skipped=skipped
     )
@@ -349,10 +359,9 @@ def refresh(
         return None
     if before.max_rowid and _top(conn, before) != (before.top_hash, before.top_updated):
         return None
-    _, vectors, rowids, skipped = _read_rows(
+    _, added, skipped = _read_rows(
         conn, current.collection_id, before.max_rowid, old.dimensions
     )
-    added = _segment(vectors, rowids, old.dimensions)
     dead = old.dead
     if (
         old.rows - len(dead) + old.skipped + len(added.rowids) + skipped
