@@ -159,3 +159,26 @@ print(sorted(m for m in ("psycopg", "pgvector") if m in sys.modules))
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_a_user_without_create_rights(postgres_url, psycopg):
+    """pgvector missing is a clear error; a database an owner prepared just works."""
+    role = f"reader_{urlsplit(postgres_url).path.strip('/')[-8:]}"
+    as_role = urlunsplit(urlsplit(postgres_url)._replace(netloc=f"{role}@"))
+    with psycopg.connect(postgres_url, autocommit=True) as admin:
+        admin.execute(f"CREATE ROLE {role} LOGIN")
+    try:
+        with pytest.raises(
+            VectorStoreError, match="The pgvector extension is not available"
+        ):
+            open_store(as_role)
+        with open_store(postgres_url) as owner:
+            Collection("shared", owner, model_id="vectors").embed("a", "1 0")
+        with psycopg.connect(postgres_url, autocommit=True) as admin:
+            admin.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}")
+        with open_store(as_role) as store:
+            assert [m.id for m in Collection("shared", store).similar("1 0.1")] == ["a"]
+    finally:
+        with psycopg.connect(postgres_url, autocommit=True) as admin:
+            admin.execute(f"DROP OWNED BY {role}")
+            admin.execute(f"DROP ROLE {role}")

@@ -93,23 +93,37 @@ class PostgresStore(VectorStore):
             raise
 
     def _prepare(self) -> None:
-        try:
-            self.conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
-        except psycopg.Error as ex:
-            raise VectorStoreError(
-                f"The pgvector extension is not available in {self.location} "
-                f"({str(ex).strip()}); install pgvector on the server and run "
-                "CREATE EXTENSION vector as a database owner",
-                self.location,
-            ) from ex
-        self.conn.execute(SCHEMA)
+        """Check for pgvector (creating it if allowed) and the collections table.
+
+        Only missing pieces are created, so a user without CREATE rights can
+        use a database that an owner has set up.
+        """
+        version = self._extension_version()
+        if version is None:
+            try:
+                self.conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
+            except psycopg.Error as ex:
+                raise VectorStoreError(
+                    f"The pgvector extension is not available in {self.location} "
+                    f"({str(ex).strip()}); install pgvector on the server and run "
+                    "CREATE EXTENSION vector as a database owner",
+                    self.location,
+                ) from ex
+            version = self._extension_version() or ""
+        if self.conn.execute("SELECT to_regclass('llm_collections')").fetchone() == (
+            None,
+        ):
+            self.conn.execute(SCHEMA)
         register_vector(self.conn)
-        version = self._value(
-            "SELECT extversion FROM pg_extension WHERE extname = 'vector'"
-        )
-        parts = tuple(int(p) for p in str(version).split(".")[:2] if p.isdigit())
+        parts = tuple(int(p) for p in version.split(".")[:2] if p.isdigit())
         # Iterative index scans (0.8+) keep filtered searches from coming up short.
         self.iterative_scan = parts >= (0, 8)
+
+    def _extension_version(self) -> str | None:
+        row = self.conn.execute(
+            "SELECT extversion FROM pg_extension WHERE extname = 'vector'"
+        ).fetchone()
+        return str(row[0]) if row is not None else None
 
     def close(self) -> None:
         self.conn.close()
