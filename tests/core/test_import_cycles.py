@@ -58,20 +58,7 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
     return None
 
 
-CYCLES = {
-    "llm-openai": "openai_models.commands <-> endpoint, until endpoint runs on llm-cli's API",
-}
-
-
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(name, marks=pytest.mark.xfail(reason=CYCLES[name], strict=True))
-        if name in CYCLES
-        else name
-        for name in sorted(distributions())
-    ],
-)
+@pytest.mark.parametrize("name", sorted(distributions()))
 def test_no_import_cycles(name):
     cycle = find_cycle(module_graph(name))
     assert cycle is None, f"{name} has an import cycle: {' -> '.join(cycle or [])}"

@@ -10,7 +10,7 @@ attachments, fragments, schema, tools and the tool-call hooks.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -268,10 +268,6 @@ def prepare_session(
     """Resolve everything but the prompt text; raises llm errors for bad input."""
     from llm.errors import TemplateError
 
-    from .model_selection import get_model, select_model
-    from .schema_input import resolve_schema_options
-    from .tooling import resolve_tools
-
     logs = logs or LogsDB(request.database)
     stdin.claimed = stdin.claimed or claims_stdin(
         request.attachments,
@@ -281,20 +277,9 @@ def prepare_session(
     )
     spec = request.template or ""
     template = load_template(request.template)
-
-    model = select_model(request.model_id, request.queries, async_=request.async_)
-    if model is None and template is not None and template.model:
-        with from_template(spec, "model"):
-            model = get_model(template.model, async_=request.async_)
-    conversation = _continue_conversation(request, logs, model)
-    if conversation is not None:
-        model = conversation.model
-    elif model is None:
-        model = get_model(None, async_=request.async_)
-    continued = conversation is not None
-    if conversation is None:
-        conversation = model.conversation()
-
+    model, conversation, continued = _model_and_conversation(
+        request, logs, template, spec
+    )
     session = Session(
         model=model,
         conversation=conversation,
@@ -313,9 +298,43 @@ def prepare_session(
         fallbacks=_check_fallbacks(request) if request.fallbacks else None,
     )
     session.options = resolve_options(model, template, dict(request.options), spec)
-
     if template is None and request.params:
         raise TemplateError("-p/--param needs a template (-t) or --save")
+    _add_inputs(session, request, stdin, spec)
+    session.schema = _schema(request, template, logs)
+    session.tools = _session_tools(session, request, spec)
+    session.before_call, session.after_call = tool_hooks(request, approve_from_stdin)
+    return session
+
+
+def _model_and_conversation(
+    request: PromptRequest, logs: LogsDB, template: Any, spec: str
+) -> tuple[Any, Any, bool]:
+    """(model, conversation, continued): ``-m``/``-q``, the template's model, the
+    continued conversation's model, ``LLM_MODEL`` or the default."""
+    from .model_selection import get_model, select_model
+
+    model = select_model(request.model_id, request.queries, async_=request.async_)
+    if model is None and template is not None and template.model:
+        with from_template(spec, "model"):
+            model = get_model(template.model, async_=request.async_)
+    conversation = _continue_conversation(request, logs, model)
+    if conversation is not None:
+        return conversation.model, conversation, True
+    if model is None:
+        model = get_model(None, async_=request.async_)
+    return model, model.conversation(), False
+
+
+def _add_inputs(
+    session: Session, request: PromptRequest, stdin: Stdin, spec: str
+) -> None:
+    """Attachments and fragments: the template's first, then the command line's.
+
+    Attachments that fragments turned out to be (images from a fragment
+    loader) come last.
+    """
+    template, logs = session.template, session.logs
     fragment_attachments: list[Any] = []
     if template is not None:
         session.attachments.extend(template.attachment_objects())
@@ -331,7 +350,6 @@ def prepare_session(
                 template.system_fragments or [], stdin, logs
             )
             fragment_attachments.extend(extra)
-
     session.attachments.extend(
         resolve_attachments(request.attachments, request.attachment_types, stdin)
     )
@@ -342,28 +360,102 @@ def prepare_session(
     session.system_fragments.extend(system_fragments)
     session.attachments.extend(fragment_attachments + extra)
 
-    session.schema = resolve_schema_options(request.schema, request.schema_multi, logs)
-    if session.schema is None and template is not None and template.schema_object:
-        session.schema = template.schema_object
 
+def _session_tools(session: Session, request: PromptRequest, spec: str) -> list[Any]:
+    """The template's tools and functions with ``-T`` and ``--functions``; for a
+    continued conversation given none, the tools it was using."""
+    from .tooling import resolve_tools, tools_from_logs
+
+    template, model = session.template, session.model
     template_tools: list[Any] = []
     template_functions: list[Any] = []
     if template is not None:
         with from_template(spec, "tools"):
             template_tools = resolve_tools(template.tools or [], [], model)
         template_functions = template_function_tools(template, spec)
-    session.tools = (
+    tools = (
         template_tools
         + resolve_tools(request.tools, [], model)
         + template_functions
         + resolve_tools([], list(request.functions), model)
     )
-    if not session.tools and continued:
-        from .tooling import tools_from_logs
+    if not tools and session.continued:
+        tools = tools_from_logs(
+            session.logs.get(), session.conversation.id, model=model
+        )
+    return tools
 
-        session.tools = tools_from_logs(logs.get(), conversation.id, model=model)
+
+def session_for_model(
+    model: Any,
+    request: PromptRequest,
+    stdin: Stdin,
+    *,
+    template: Any = None,
+    tool_classes: Mapping[str, type] | None = None,
+    approve_from_stdin: bool = False,
+) -> Session:
+    """A Session that runs ``request`` on ``model``, a model the calling command made itself.
+
+    For commands such as ``llm openai endpoint``, whose model is not in the
+    registry: no conversation is continued, no stored option defaults apply and
+    nothing is logged unless the command asks. ``template`` is the loaded ``-t``
+    template (``load_template``); ``-T`` specs naming one of ``tool_classes``
+    configure that class. Fragments (``-f``) are not read.
+    """
+    from llm.options import validate_options
+
+    from .tooling import resolve_tools_and_classes
+
+    stdin.claimed = stdin.claimed or claims_stdin(
+        request.attachments, request.attachment_types
+    )
+    logs = LogsDB(request.database)
+    session = Session(
+        model=model,
+        conversation=model.conversation(),
+        logs=logs,
+        template=template,
+        params=dict(request.params),
+        system=request.system,
+        key=request.key,
+        hide_reasoning=request.hide_reasoning,
+        chain_limit=request.chain_limit,
+    )
+    options = dict(template.options or {}) if template is not None else {}
+    options.update(dict(request.options))
+    if options:
+        validate_options(model.Options, options)
+    session.options = options
+    tool_specs = list(request.tools)
+    function_code = list(request.functions)
+    if template is not None:
+        tool_specs = list(template.tools or []) + tool_specs
+        code = template.function_code()
+        if code:
+            function_code.insert(0, code)
+        session.attachments.extend(template.attachment_objects())
+    session.attachments.extend(
+        resolve_attachments(request.attachments, request.attachment_types, stdin)
+    )
+    session.schema = _schema(request, template, logs)
+    session.tools = resolve_tools_and_classes(
+        tool_specs, function_code, tool_classes or {}
+    )
     session.before_call, session.after_call = tool_hooks(request, approve_from_stdin)
     return session
+
+
+def _schema(
+    request: PromptRequest, template: Any, logs: LogsDB
+) -> dict[str, Any] | None:
+    """``--schema``, else ``--schema-multi``, else the template's schema."""
+    from .schema_input import resolve_schema_options
+
+    schema = resolve_schema_options(request.schema, request.schema_multi, logs)
+    if schema is None and template is not None and template.schema_object:
+        schema = template.schema_object
+    return schema
 
 
 def check_has_input(session: Session, prompt: str | None, system: str | None) -> None:

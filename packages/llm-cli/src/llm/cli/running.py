@@ -10,11 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from .prompting import Session
+
+if TYPE_CHECKING:
+    from .inputs import Stdin
 
 
 @dataclass
@@ -261,6 +264,32 @@ def run_async(
     import asyncio
 
     return asyncio.run(_run_async(session, prompt, kwargs, display))
+
+
+def run_input(
+    session: Session,
+    argument: str | None,
+    stdin: Stdin,
+    display: Display,
+    *,
+    wait_for_input: bool = False,
+) -> list[Any]:
+    """Run one prompt: ``argument`` and piped input, through the session's template.
+
+    With nothing to send, an ``Error`` says so before any model is called; a
+    logs database that cannot be used is reported before the model runs too.
+    ``wait_for_input`` reads the prompt from the terminal when there is none.
+    """
+    from .inputs import combine_prompt
+    from .prompting import check_has_input
+
+    text = combine_prompt(argument, stdin, wait_for_input=wait_for_input)
+    prompt_text, system = session.evaluate(text)
+    check_has_input(session, prompt_text, system)
+    if display.log:
+        session.logs.get()
+    kwargs = session.prompt_kwargs(system, stream=display.stream)
+    return run(session, prompt_text, kwargs, display)
 
 
 class Terminated(KeyboardInterrupt):

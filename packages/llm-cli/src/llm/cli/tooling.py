@@ -6,6 +6,7 @@ from __future__ import annotations
 import inspect
 import sys
 import textwrap
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -99,6 +100,31 @@ def resolve_tools(
     for code in functions:
         tools.extend(functions_from_code(read_functions_source(code)))
     return tools
+
+
+def resolve_tools_and_classes(
+    specs: list[str] | tuple[str, ...],
+    functions: list[str],
+    classes: Mapping[str, type],
+) -> list[Any]:
+    """``resolve_tools``, except that ``-T`` specs naming one of ``classes`` configure it.
+
+    For commands that accept tool classes no model of the registry offers (the
+    server-side tools of ``llm openai endpoint``): ``WebSearch(...)`` becomes
+    ``classes["WebSearch"](...)``. Those come after the other tools.
+    """
+    configured: list[Any] = []
+    others: list[str] = []
+    for spec in specs:
+        name, args, kwargs = parse_tool_spec(spec)
+        if name in classes:
+            try:
+                configured.append(classes[name](*args, **kwargs))
+            except TypeError as ex:
+                raise ValueError(f"Could not configure {spec}: {ex}") from ex
+        else:
+            others.append(spec)
+    return resolve_tools(others, functions) + configured
 
 
 def tools_from_logs(db: Any, conversation_id: str, model: Any = None) -> list[Any]:

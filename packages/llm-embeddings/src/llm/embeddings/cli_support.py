@@ -16,9 +16,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from llm.cli.errors import handle_errors
-from llm.cli.groups import DefaultGroup
-from llm.cli.options import retry_options
+from llm.cli.api import DefaultGroup, handle_errors, retry_options
 
 if TYPE_CHECKING:
     from .collection import Collection

@@ -159,9 +159,9 @@ def run_prompt(
     """Resolve the request, read the prompt, run it and log it."""
     from llm.logs import logs_on
 
-    from ..inputs import Stdin, combine_prompt
-    from ..prompting import check_has_input, prepare_session
-    from ..running import Display, run
+    from ..inputs import Stdin
+    from ..prompting import prepare_session
+    from ..running import Display, run_input
 
     with handle_errors():
         stdin = Stdin()
@@ -179,9 +179,6 @@ def run_prompt(
                 and "input" not in template.vars()
             )
         )
-        text = combine_prompt(request.prompt, stdin, wait_for_input=wait)
-        prompt_text, system = session.evaluate(text)
-        check_has_input(session, prompt_text, system)
         display = Display(
             stream=not no_stream,
             extract=session.extract,
@@ -190,14 +187,7 @@ def run_prompt(
             json=json_output,
             log=(logs_on() or log) and not no_log,
         )
-        if display.log:
-            session.logs.get()  # fail before the model runs if the database is unusable
-        run(
-            session,
-            prompt_text,
-            session.prompt_kwargs(system, stream=not no_stream),
-            display,
-        )
+        run_input(session, request.prompt, stdin, display, wait_for_input=wait)
 
 
 def save_template(name: str, request: PromptRequest) -> None:

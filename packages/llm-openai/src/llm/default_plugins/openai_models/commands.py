@@ -4,29 +4,15 @@ from __future__ import annotations
 
 import datetime
 import json
-from typing import Any
 
 import click
 
-from .endpoint import endpoint
+from .endpoint import endpoint, list_remote_models
 
 
 @click.group(name="openai")
 def openai_group() -> None:
     """Commands for working with OpenAI and OpenAI-compatible APIs"""
-
-
-def list_remote_models(target: Any) -> list[dict[str, Any]]:
-    """Every model ``target`` (a ``transport.Endpoint``) lists at ``/models``, as dicts."""
-    from llm.errors import ModelError
-
-    from .transport import get_json
-
-    reply = get_json(target, "models")
-    data = reply.get("data") if isinstance(reply, dict) else None
-    if not isinstance(data, list):
-        raise ModelError("The API's model list has no data")
-    return [model for model in data if isinstance(model, dict)]
 
 
 @openai_group.command(name="models")

@@ -1,9 +1,11 @@
 """``llm openai endpoint``: prompt any OpenAI-compatible endpoint without configuring it.
 
 Nothing is logged, and the configured OpenAI key is never sent: only a key
-given with ``--key`` (a value or the name of a stored key). Prompt building
-reuses the ``llm`` command's own helpers for templates, attachments, schemas,
-tools and output, so the options behave exactly as they do for ``llm prompt``.
+given with ``--key`` (a value or the name of a stored key). The prompt is built
+and run through llm-cli's public API (``llm.cli.api``), so templates,
+attachments, schemas, tools and output behave exactly as they do for ``llm
+prompt``. The command only exists inside the ``llm`` CLI, hence the ``cli``
+extra of llm-openai.
 """
 
 from __future__ import annotations
@@ -12,8 +14,6 @@ from typing import Any
 
 import click
 
-# Server-side tools the endpoint accepts in -T besides registered tools.
-SERVER_TOOL_NAMES = ("ServerSideTool", "WebSearch", "CodeInterpreter")
 ENDPOINT_FEATURES = frozenset(
     {"reasoning_effort", "verbosity", "image_detail", "service_tier"}
 )
@@ -52,6 +52,19 @@ def endpoint_model(
     return model
 
 
+def list_remote_models(target: Any) -> list[dict[str, Any]]:
+    """Every model ``target`` (a ``transport.Endpoint``) lists at ``/models``, as dicts."""
+    from llm.errors import ModelError
+
+    from .transport import get_json
+
+    reply = get_json(target, "models")
+    data = reply.get("data") if isinstance(reply, dict) else None
+    if not isinstance(data, list):
+        raise ModelError("The API's model list has no data")
+    return [model for model in data if isinstance(model, dict)]
+
+
 def list_endpoint_models(
     url: str, key: str | None, headers: dict[str, str]
 ) -> list[str]:
@@ -59,7 +72,6 @@ def list_endpoint_models(
     from llm.keys import get_key
 
     from .client import NO_KEY_PLACEHOLDER
-    from .commands import list_remote_models
     from .transport import endpoint
 
     api_key = (get_key(key) or key) if key else NO_KEY_PLACEHOLDER
@@ -67,36 +79,23 @@ def list_endpoint_models(
     return [m.get("id", "") for m in list_remote_models(target)]
 
 
-def resolve_endpoint_tools(specs: list[str], functions: list[str]) -> list[Any]:
-    """Registered tools and toolboxes, ``--functions``, and server-side tool specs."""
-    from llm.cli.tooling import parse_tool_spec, resolve_tools
+def server_tool_classes() -> dict[str, type]:
+    """Server-side tools ``-T`` accepts by name, besides registered tools."""
     from llm.tools import ServerSideTool
 
     from .server_tools import CodeInterpreter, WebSearch
 
-    classes = {
+    return {
         "ServerSideTool": ServerSideTool,
         "WebSearch": WebSearch,
         "CodeInterpreter": CodeInterpreter,
     }
-    server: list[Any] = []
-    local: list[str] = []
-    for spec in specs:
-        name, args, kwargs = parse_tool_spec(spec)
-        if name in classes:
-            try:
-                server.append(classes[name](*args, **kwargs))
-            except TypeError as ex:
-                raise ValueError(f"Could not configure {spec}: {ex}") from ex
-        else:
-            local.append(spec)
-    return resolve_tools(local, functions) + server
 
 
 def _chat_loop(
     session: Any, first_input: str | None, display: Any, model_id: str
 ) -> None:
-    from llm.cli.running import run
+    from llm.cli.api import run
 
     click.echo(f"Chatting with {model_id}")
     click.echo("Type 'exit' or 'quit' to exit")
@@ -236,6 +235,9 @@ def endpoint(
     key: str | None,
     headers: tuple[tuple[str, str], ...],
     list_models: bool,
+    responses: bool,
+    chat: bool,
+    no_stream: bool,
     **options: Any,
 ) -> None:
     """Run against an OpenAI-compatible endpoint without logging.
@@ -245,119 +247,64 @@ def endpoint(
     default; use --chat to apply one interactively. Use --models to list the
     available model IDs without running a prompt.
     """
-    from llm.cli.errors import handle_errors
+    from llm.cli.api import PromptRequest, handle_errors
 
     with handle_errors():
         if list_models:
             for model_name in list_endpoint_models(url, key, dict(headers)):
                 click.echo(model_name)
             return
-        _run_endpoint(url=url, key=key, headers=headers, **options)
+        request = PromptRequest(key=key, **options)
+        run_endpoint(
+            url,
+            request,
+            headers=dict(headers),
+            responses=responses,
+            chat=chat,
+            stream=not no_stream,
+        )
 
 
-def _run_endpoint(
-    *,
+def run_endpoint(
     url: str,
-    prompt: str | None,
-    model_id: str | None,
-    system: str | None,
-    template: str | None,
-    params: tuple[tuple[str, str], ...],
-    options: tuple[tuple[str, str], ...],
-    schema: str | None,
-    schema_multi: str | None,
-    attachments: tuple[str, ...],
-    attachment_types: tuple[tuple[str, str], ...],
-    tools: tuple[str, ...],
-    functions: tuple[str, ...],
-    tools_debug: bool,
-    tools_approve: bool,
-    chain_limit: int,
-    key: str | None,
-    headers: tuple[tuple[str, str], ...],
-    responses: bool,
-    chat: bool,
-    no_stream: bool,
-    hide_reasoning: bool,
+    request: Any,
+    *,
+    headers: dict[str, str],
+    responses: bool = False,
+    chat: bool = False,
+    stream: bool = True,
 ) -> None:
-    from llm.cli.inputs import (
-        LogsDB,
-        Stdin,
-        claims_stdin,
-        combine_prompt,
-        resolve_attachments,
-    )
-    from llm.cli.prompting import (
-        PromptRequest,
-        Session,
-        check_has_input,
-        load_template,
-        tool_hooks,
-    )
-    from llm.cli.running import Display, run
-    from llm.cli.schema_input import resolve_schema_option
+    """Run ``request`` (an ``llm.cli.api.PromptRequest``) once, or as a chat, on ``url``."""
+    from llm.cli.api import Display, Stdin, load_template, run_input, session_for_model
     from llm.errors import TemplateError
-    from llm.options import validate_options
 
     stdin = Stdin()
-    stdin.claimed = claims_stdin(attachments, attachment_types)
-    loaded = load_template(template)
-    model_name = model_id or (loaded.model if loaded is not None else None)
+    template = load_template(request.template)
+    model_name = request.model_id or (template.model if template is not None else None)
     if not model_name:
         raise click.ClickException(
             "Missing -m/--model: give the model ID the endpoint should run"
         )
-    if params and loaded is None:
+    if request.params and template is None:
         raise TemplateError("-p/--param needs a template (-t)")
-    model = endpoint_model(url, model_name, responses=responses, headers=dict(headers))
-    logs = LogsDB()
-    session = Session(
-        model=model,
-        conversation=model.conversation(),
-        logs=logs,
-        template=loaded,
-        params=dict(params),
-        system=system,
-        key=key,
-        hide_reasoning=hide_reasoning,
-        chain_limit=chain_limit,
-    )
-    merged = dict(loaded.options or {}) if loaded is not None else {}
-    merged.update(dict(options))
-    if merged:
-        validate_options(model.Options, merged)
-    session.options = merged
-
-    tool_specs = list(tools)
-    function_code = list(functions)
-    if loaded is not None:
-        tool_specs = list(loaded.tools or []) + tool_specs
-        code = loaded.function_code()
-        if code:
-            function_code.insert(0, code)
-        session.attachments.extend(loaded.attachment_objects())
-    session.attachments.extend(
-        resolve_attachments(attachments, attachment_types, stdin)
-    )
-    if schema is not None:
-        session.schema = resolve_schema_option(schema, False, logs)
-    elif schema_multi is not None:
-        session.schema = resolve_schema_option(schema_multi, True, logs)
-    elif loaded is not None and loaded.schema_object:
-        session.schema = loaded.schema_object
-    session.tools = resolve_endpoint_tools(tool_specs, function_code)
-    session.before_call, session.after_call = tool_hooks(
-        PromptRequest(tools_debug=tools_debug, tools_approve=tools_approve),
+    model = endpoint_model(url, model_name, responses=responses, headers=headers)
+    session = session_for_model(
+        model,
+        request,
+        stdin,
+        template=template,
+        tool_classes=server_tool_classes(),
         approve_from_stdin=chat,
     )
-    display = Display(stream=not no_stream, log=False)
-
+    display = Display(stream=stream, log=False)
     if chat:
-        _chat_loop(session, prompt, display, model_name)
+        _chat_loop(session, request.prompt, display, model_name)
         return
-    template_has_prompt = loaded is not None and bool(getattr(loaded, "prompt", None))
-    text = combine_prompt(prompt, stdin, wait_for_input=not template_has_prompt)
-    prompt_text, system_text = session.evaluate(text)
-    check_has_input(session, prompt_text, system_text)
-    kwargs = session.prompt_kwargs(system_text, stream=display.stream)
-    run(session, prompt_text, kwargs, display)
+    template_has_prompt = template is not None and bool(template.prompt)
+    run_input(
+        session,
+        request.prompt,
+        stdin,
+        display,
+        wait_for_input=not template_has_prompt,
+    )
