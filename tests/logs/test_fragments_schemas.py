@@ -202,3 +202,17 @@ def test_schema_from_reference(logs_db, tmp_path):
         schema_from_reference(logs_db, "a" * 32)
     with pytest.raises(SchemaError, match="not valid JSON"):
         schema_from_reference(logs_db, "{broken")
+
+
+def test_template_schemas_come_from_the_given_lookup(logs_db):
+    dsl = llm.schema_dsl("name")
+    looked_up = []
+
+    def templates(name):
+        looked_up.append(name)
+        return dsl
+
+    assert schema_from_reference(logs_db, "t:dog", templates=templates) == dsl
+    assert looked_up == ["dog"]
+    with pytest.raises(SchemaError, match="need a template lookup"):
+        schema_from_reference(logs_db, "t:dog")

@@ -91,6 +91,12 @@ def _load_group(
         )
 
 
+def plugins_loaded() -> bool:
+    """True once ``load_plugins()`` has run in this process (for code that can use a
+    cache instead of loading every plugin, such as ``llm --help``)."""
+    return _loaded
+
+
 def load_plugins() -> None:
     """Load default plugins and the installed (or LLM_LOAD_PLUGINS-selected) ones, once."""
     global _loaded

@@ -120,7 +120,7 @@ class LLMGroup(DefaultGroup):
     def plugin_command_rows(self) -> list[tuple[str, str]]:
         """(name, short help) of plugin commands, from the cache when it is current."""
         plugins = sys.modules.get("llm.plugins")
-        if plugins is None or not getattr(plugins, "_loaded", False):
+        if plugins is None or not plugins.plugins_loaded():
             from . import plugin_cache
 
             cached = plugin_cache.load(plugin_cache.fingerprint())

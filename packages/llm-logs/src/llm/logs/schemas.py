@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -90,17 +90,27 @@ def list_schemas(db: Any, queries: Iterable[str] = ()) -> list[dict[str, Any]]:
 
 
 def schema_from_reference(
-    db: Any | None, reference: str, *, multi: bool = False
+    db: Any | None,
+    reference: str,
+    *,
+    multi: bool = False,
+    templates: Callable[[str], dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Resolve a ``--schema`` value: JSON, a file, a stored ID, ``t:template`` or the DSL.
 
-    With ``multi=True`` the result is wrapped as ``{"items": [...]}``.
+    ``templates`` looks up the schema of a template by name for ``t:NAME``
+    (llm-cli passes one built on llm-templates). With ``multi=True`` the result
+    is wrapped as ``{"items": [...]}``.
     """
-    schema = _resolve(db, reference.strip())
+    schema = _resolve(db, reference.strip(), templates)
     return multi_schema(schema) if multi else schema
 
 
-def _resolve(db: Any | None, reference: str) -> dict[str, Any]:
+def _resolve(
+    db: Any | None,
+    reference: str,
+    templates: Callable[[str], dict[str, Any]] | None,
+) -> dict[str, Any]:
     if not reference:
         raise SchemaError("Schema is empty")
     if reference.startswith("{"):
@@ -112,7 +122,9 @@ def _resolve(db: Any | None, reference: str) -> dict[str, Any]:
             raise SchemaError("A JSON schema must be an object")
         return value
     if reference.startswith("t:"):
-        return _template_schema(reference[2:])
+        if templates is None:
+            raise SchemaError("Schemas from templates (t:NAME) need a template lookup")
+        return templates(reference[2:])
     path = Path(reference).expanduser()
     if "\n" not in reference and path.is_file():
         try:
@@ -129,17 +141,3 @@ def _resolve(db: Any | None, reference: str) -> dict[str, Any]:
                 return stored
         raise SchemaError(f"Schema {reference} not found")
     return schema_dsl(reference)
-
-
-def _template_schema(name: str) -> dict[str, Any]:
-    try:
-        from llm.templates import load_template
-    except ImportError as ex:
-        raise SchemaError(
-            "Schemas from templates need the llm-templates package"
-        ) from ex
-    template = load_template(name)
-    schema = getattr(template, "schema_object", None)
-    if not schema:
-        raise SchemaError(f"Template '{name}' has no schema")
-    return schema

@@ -328,10 +328,10 @@ def list_logs(
         render,
     )
     from llm.logs.fragments import fragment_hashes
-    from llm.logs.schemas import schema_from_reference
     from llm.schemas import make_schema_id
 
     from ..inputs import open_command_logs_db
+    from ..schema_input import schema_from_option
 
     with handle_errors():
         if count is not None and count < 0:
@@ -362,7 +362,7 @@ def list_logs(
         reference = schema or schema_multi
         if reference:
             schema_id, _ = make_schema_id(
-                schema_from_reference(db, reference, multi=bool(schema_multi))
+                schema_from_option(db, reference, multi=bool(schema_multi))
             )
         filt = LogFilter(
             count=count,
