@@ -18,7 +18,7 @@ import copy
 import os
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .aliases import aliases_path, load_aliases, load_for_update
 from .defaults import get_default_embedding_model, get_default_model
@@ -27,6 +27,10 @@ from .jsonfiles import write_json_object
 from .paths import user_dir
 from .plugins import call_hook, load_plugins, pm
 from .registrations import EmbeddingModelWithAliases, ModelWithAliases
+
+if TYPE_CHECKING:
+    from .embedding_model import EmbeddingModel
+    from .models import AsyncKeyModel, AsyncModel, KeyModel, Model
 
 _CONFIG_SUFFIXES = (".yaml", ".yml", ".json", ".txt")
 
@@ -92,7 +96,7 @@ def _build_models() -> list[Any]:
     return registered
 
 
-def get_models_with_aliases() -> list[Any]:
+def get_models_with_aliases() -> list[ModelWithAliases]:
     """Every registered model with its plugin aliases plus user aliases."""
     return [
         ModelWithAliases(_own_copy(e.model), _own_copy(e.async_model), e.aliases)
@@ -138,7 +142,7 @@ def _lookup(name: str) -> Any:
     return None
 
 
-def get_model_aliases() -> dict[str, Any]:
+def get_model_aliases() -> dict[str, Model | KeyModel]:
     """Map of every model ID and alias to its sync model."""
     mapping: dict[str, Any] = {}
     for entry in get_models_with_aliases():
@@ -150,7 +154,7 @@ def get_model_aliases() -> dict[str, Any]:
     return mapping
 
 
-def get_async_model_aliases() -> dict[str, Any]:
+def get_async_model_aliases() -> dict[str, AsyncModel | AsyncKeyModel]:
     """Map of every model ID and alias to its async model."""
     mapping: dict[str, Any] = {}
     for entry in get_models_with_aliases():
@@ -162,7 +166,7 @@ def get_async_model_aliases() -> dict[str, Any]:
     return mapping
 
 
-def get_model(name: str | None = None, _skip_async: bool = False) -> Any:
+def get_model(name: str | None = None, _skip_async: bool = False) -> Model | KeyModel:
     """The sync model for an ID or alias (the default model when omitted)."""
     name = name or get_default_model()
     entry = _lookup(name)
@@ -176,7 +180,7 @@ def get_model(name: str | None = None, _skip_async: bool = False) -> Any:
     raise UnknownModelError(f"Unknown model: {name}", name)
 
 
-def get_async_model(name: str | None = None) -> Any:
+def get_async_model(name: str | None = None) -> AsyncModel | AsyncKeyModel:
     """The async model for an ID or alias (the default model when omitted)."""
     name = name or get_default_model()
     entry = _lookup(name)
@@ -189,12 +193,12 @@ def get_async_model(name: str | None = None) -> Any:
     raise UnknownModelError(f"Unknown model: {name}", name)
 
 
-def get_models() -> list[Any]:
+def get_models() -> list[Model | KeyModel]:
     """All sync models."""
     return [e.model for e in get_models_with_aliases() if e.model is not None]
 
 
-def get_async_models() -> list[Any]:
+def get_async_models() -> list[AsyncModel | AsyncKeyModel]:
     """All async models."""
     return [
         e.async_model for e in get_models_with_aliases() if e.async_model is not None
@@ -232,7 +236,7 @@ def _build_embedding_models() -> list[Any]:
     return registered
 
 
-def get_embedding_models_with_aliases() -> list[Any]:
+def get_embedding_models_with_aliases() -> list[EmbeddingModelWithAliases]:
     """Every registered embedding model with its aliases (user aliases included)."""
     user_aliases = load_aliases()
     result = []
@@ -248,12 +252,12 @@ def get_embedding_models_with_aliases() -> list[Any]:
     return result
 
 
-def get_embedding_models() -> list[Any]:
+def get_embedding_models() -> list[EmbeddingModel]:
     """All embedding models."""
     return [e.model for e in get_embedding_models_with_aliases()]
 
 
-def get_embedding_model_aliases() -> dict[str, Any]:
+def get_embedding_model_aliases() -> dict[str, EmbeddingModel]:
     """Map of every embedding model ID and alias to its model."""
     mapping: dict[str, Any] = {}
     for entry in get_embedding_models_with_aliases():
@@ -263,7 +267,7 @@ def get_embedding_model_aliases() -> dict[str, Any]:
     return mapping
 
 
-def get_embedding_model(name: str | None = None) -> Any:
+def get_embedding_model(name: str | None = None) -> EmbeddingModel:
     """The embedding model for an ID or alias (the default when omitted)."""
     if name is None:
         name = get_default_embedding_model()
