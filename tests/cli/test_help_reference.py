@@ -13,6 +13,7 @@ _RELIABILITY = {"--retries", "--timeout"}
 EXTRA_OPTIONS = {
     # The issue asks for attachments in chat too.
     "chat": {"-a", "--attachment", "--at", "--attachment-type", "--fallback"}
+    | {"-u", "--usage"}
     | _RELIABILITY,
     # The spec's own help lists -p/--path (the later reference renamed it -d).
     "logs list": {"-p", "--path"},
@@ -20,6 +21,9 @@ EXTRA_OPTIONS = {
     "prompt": {"--fallback"} | _RELIABILITY,
     "embed": _RELIABILITY,
     "embed-multi": _RELIABILITY,
+    # Issue 16: prices beside each model, cost after each chat answer.
+    "models list": {"--prices"},
+    "models": {"--prices"},
 }
 
 

@@ -197,7 +197,10 @@ def test_usage(invoke, mock_model):
     mock_model.enqueue("ok", llm.Usage(input=10, output=3, details={"cached": 2}))
     result = invoke(["-m", "mock", "hi", "-u"])
     assert result.stdout == "ok\n"
-    assert result.stderr == 'Token usage: 10 input, 3 output, {"cached": 2}\n'
+    assert result.stderr == (
+        'Token usage: 10 input, 3 output, {"cached": 2}\n'
+        "Cost: unknown - no price known for mock\n"
+    )
     mock_model.enqueue("ok", llm.Usage(input=10, output=3))
     assert invoke(["-m", "mock", "hi"]).stderr == ""
     mock_model.enqueue("ok", llm.Usage(input=1, output=1))

@@ -37,6 +37,8 @@ DOCUMENTED_COLUMNS = {
         "schema_id",
         "resolved_model",
         "reasoning",
+        "cost_usd",
+        "cost_details",
     ],
     "attachments": ["id", "type", "path", "url", "content"],
     "prompt_attachments": ["response_id", "attachment_id", "order"],

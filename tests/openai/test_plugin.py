@@ -30,6 +30,7 @@ def test_plugin_registered_as_default_plugin():
         "register_commands",
         "register_embedding_models",
         "register_models",
+        "register_prices",
     ]
     # Default plugins are not listed as installed third-party plugins.
     assert "llm.default_plugins.openai_models" not in {

@@ -43,6 +43,12 @@ _EXPORTS: dict[str, str] = {
     "Conversation": "conversation",
     "AsyncConversation": "conversation",
     "Usage": "usage",
+    # prices and cost
+    "Price": "pricing",
+    "Cost": "pricing",
+    "TokenCounts": "pricing",
+    "get_price": "prices",
+    "get_prices": "prices",
     "Attachment": "attachments",
     "Fragment": "fragments",
     # structured messages
@@ -203,6 +209,8 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .parts import Message, StreamEvent
     from .paths import user_dir
     from .plugins import get_plugins, load_plugins, pm
+    from .prices import get_price, get_prices
+    from .pricing import Cost, Price, TokenCounts
     from .prompt import Prompt
     from .registrations import EmbeddingModelWithAliases, ModelWithAliases
     from .registry import (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import AsyncIterator, Callable, Generator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .parts import Message, StreamEvent
 from .response import BaseResponse, Response
@@ -12,6 +12,9 @@ from .retries import timeout_scope
 from .tool_execution import execute_tool_call_async, execute_tool_calls_async
 from .tools import Toolbox, ToolCall, ToolResult
 from .usage import Usage
+
+if TYPE_CHECKING:
+    from .pricing import Cost
 
 
 class _AsyncItems:
@@ -149,6 +152,11 @@ class AsyncResponse(BaseResponse):
         """Debug information the model recorded (its raw ``response_json``), once done."""
         await self._force()
         return self._debug()
+
+    async def cost(self) -> Cost | None:
+        """What this response cost (``llm.Cost``), or None when unknown (see Response.cost)."""
+        await self._force()
+        return self._compute_cost()
 
     async def messages(self) -> list[Message]:
         """The assistant message(s) this response produced."""

@@ -43,3 +43,8 @@ def register_fragment_loaders(register: Any) -> None:
 @hookspec
 def register_vector_stores(register: Any) -> None:
     """Register vector stores for collections with ``register(scheme, opener)``."""
+
+
+@hookspec
+def register_prices(register: Any) -> None:
+    """Declare model prices per million tokens with ``register(model_id, llm.Price(...))``."""

@@ -20,6 +20,7 @@ from .embedding_model import EmbeddingModel
 from .fragments import Fragment
 from .keys import KeyedMixin
 from .options import Options
+from .pricing import Price, TokenCounts, billable_tokens
 from .prompt import Prompt, build_prompt, validate_prompt
 from .registrations import ModelWithAliases
 from .response import Response
@@ -69,9 +70,19 @@ class _BaseModel(KeyedMixin):
     attachment_types: set[str] | frozenset[str] = frozenset()
     supports_schema: bool = False
     supports_tools: bool = False
+    #: What the model charges (``llm.Price``), if the plugin knows; see ``llm.get_price``.
+    price: Price | None = None
 
     class Options(Options):
         pass
+
+    def billable_tokens(self, usage: Usage) -> TokenCounts | None:
+        """Read ``usage`` into the token counts a price applies to (None: no usage).
+
+        The default follows OpenAI's conventions (see ``llm.pricing.billable_tokens``);
+        a plugin whose usage details mean something else overrides this.
+        """
+        return billable_tokens(usage)
 
     @property
     def supported_server_side_tools(self) -> tuple[type[ServerSideTool], ...]:

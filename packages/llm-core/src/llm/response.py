@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
     from .conversation import Conversation
     from .fallbacks import FailedModel
+    from .pricing import Cost
     from .prompt import Prompt
 
 
@@ -115,6 +116,8 @@ class BaseResponse:
         self._start: float | None = None
         self._end: float | None = None
         self._start_utcnow: datetime.datetime | None = None
+        self._cost: Cost | None = None
+        self._cost_known = False  # _cost holds the finished response's cost
 
     # --- recording, used while executing ---------------------------------
 
@@ -267,6 +270,7 @@ class BaseResponse:
             interrupted=self.interrupted,
             error=self.error,
             failed_models=tuple(self.failed_models),
+            cost=self._cost_or_warn(),
         )
 
     def _text(self) -> str:
@@ -288,6 +292,30 @@ class BaseResponse:
         if data is None:
             return {}
         return dict(data) if isinstance(data, dict) else {"response_json": data}
+
+    def _compute_cost(self) -> Cost | None:
+        """The cost of what arrived so far, kept once the response is done."""
+        if self._cost_known:
+            return self._cost
+        from .pricing import response_cost
+
+        cost = response_cost(self.model, self._usage(), self.resolved_model)
+        if self._done:
+            self._cost, self._cost_known = cost, True
+        return cost
+
+    def _cost_or_warn(self) -> Cost | None:
+        """The cost for a record: a broken prices.yaml must not stop logging."""
+        from .errors import ConfigError
+
+        try:
+            return self._compute_cost()
+        except ConfigError as ex:
+            import sys
+
+            print(f"Warning: cost not computed: {ex}", file=sys.stderr)
+            self._cost_known = self._done
+            return None
 
     def text_or_raise(self) -> str:
         """The text, without executing; raises if the response has not run yet."""
@@ -347,10 +375,13 @@ class BaseResponse:
         datetime_utc: str | None = None,
         duration_ms: int | None = None,
         stream: bool = True,
+        cost: Cost | None = None,
     ) -> Any:
         """A completed response rebuilt from stored data (logs, serialized dicts).
 
         ``parts`` (the assistant output) defaults to one TextPart holding ``text``.
+        ``cost`` is the cost recorded at the time; without one, ``cost()``
+        prices the usage at today's prices.
         """
         from .parts import ReasoningPart, StreamEvent, TextPart
 
@@ -382,6 +413,8 @@ class BaseResponse:
         response._parts = merge_tool_calls(list(parts), response._tool_calls)
         if duration_ms is not None and response._end is not None:
             response._start = response._end - duration_ms / 1000
+        if cost is not None:
+            response._cost, response._cost_known = cost, True
         return response
 
     def to_dict(self) -> dict[str, Any]:
@@ -548,6 +581,16 @@ class Response(BaseResponse):
         """
         self._force()
         return self._debug()
+
+    def cost(self) -> Cost | None:
+        """What this response cost (``llm.Cost``), or None when unknown.
+
+        Unknown means the model reported no token usage or no price is known
+        for it (see ``llm.get_price``). Raises ConfigError if ``prices.yaml``
+        is malformed.
+        """
+        self._force()
+        return self._compute_cost()
 
     def messages(self) -> list[Message]:
         """The assistant message(s) this response produced (not the input)."""

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from .attachments import Attachment
     from .fallbacks import FailedModel
     from .parts import Message, Part
+    from .pricing import Cost
     from .tools import ServerSideTool, Tool, ToolCall, ToolResult
     from .usage import Usage
 
@@ -80,6 +81,8 @@ class ResponseRecord:
     error: BaseException | None
     #: Models tried before ``model_id`` answered (fallbacks), and why each failed.
     failed_models: tuple[FailedModel, ...] = ()
+    #: What it cost, from its usage and the model's price; None when unknown.
+    cost: Cost | None = None
 
     @property
     def status(self) -> str:

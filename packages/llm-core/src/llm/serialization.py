@@ -39,6 +39,7 @@ def record_to_dict(record: ResponseRecord) -> dict[str, Any]:
         "resolved_model": record.resolved_model,
         "datetime_utc": record.datetime_utc,
         "duration_ms": record.duration_ms,
+        "cost": record.cost.to_dict() if record.cost is not None else None,
     }
 
 
@@ -97,6 +98,15 @@ def response_from_dict(cls: Any, data: dict[str, Any], model: Any) -> Any:
         schema=data.get("schema"),
     )
     usage = data.get("usage") or {}
+    cost = None
+    if data.get("cost"):
+        from .pricing import Cost, billable_tokens
+        from .usage import Usage
+
+        tokens = billable_tokens(
+            Usage(usage.get("input"), usage.get("output"), usage.get("details"))
+        )
+        cost = Cost.from_dict(data["cost"], tokens=tokens)
     return cls.restore(
         prompt,
         model,
@@ -110,4 +120,5 @@ def response_from_dict(cls: Any, data: dict[str, Any], model: Any) -> Any:
         resolved_model=data.get("resolved_model"),
         datetime_utc=data.get("datetime_utc"),
         duration_ms=data.get("duration_ms"),
+        cost=cost,
     )

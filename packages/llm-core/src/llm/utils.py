@@ -32,6 +32,7 @@ __all__ = [
     "simplify_usage_dict",
     "token_usage_string",
     "truncate_string",
+    "yaml_problem",
 ]
 
 _FENCE = re.compile(
@@ -125,3 +126,12 @@ def find_unused_key(item: dict[str, Any], key: str) -> str:
     while key in item:
         key += "_"
     return key
+
+
+def yaml_problem(ex: Exception) -> str:
+    """PyYAML's complaint on one line: what is wrong and where (1-based line, column)."""
+    problem = getattr(ex, "problem", None)
+    mark = getattr(ex, "problem_mark", None)
+    if problem and mark is not None:
+        return f"{problem} at line {mark.line + 1}, column {mark.column + 1}"
+    return " ".join(str(ex).split())

@@ -21,6 +21,7 @@ BUILTIN_COMMANDS: dict[str, tuple[str, str]] = {
     "logs": ("logs", "logs"),
     "models": ("models", "models"),
     "plugins": ("plugins", "plugins"),
+    "prices": ("prices", "prices"),
     "schemas": ("schemas", "schemas"),
     "templates": ("templates", "templates"),
     "tools": ("tools", "tools"),

@@ -1,7 +1,7 @@
 """Running a prepared prompt: streaming output, reasoning, logging, usage and Ctrl-C.
 
 Text goes to stdout as it arrives (flushed per chunk); reasoning, tool-call
-details and token usage go to stderr. Every response of a chain is logged,
+details, token usage and cost go to stderr. Every response of a chain is logged,
 including one that failed or was interrupted part way (with what arrived).
 """
 
@@ -151,6 +151,18 @@ def fallback_lines(responses: list[Any]) -> list[str]:
     return lines
 
 
+def cost_line(responses: list[Any]) -> str:
+    """``Cost: ...`` for the responses: the total and parts, or why it is unknown."""
+    from llm.pricing import cost_summary
+
+    entries = []
+    for response in responses:
+        record = response.record()
+        has_usage = record.usage.input is not None or record.usage.output is not None
+        entries.append((record.model_id, record.cost, has_usage))
+    return "Cost: " + cost_summary(entries)
+
+
 def finish_output(
     responses: list[Any], display: Display, db: Any, printer: StreamPrinter
 ) -> None:
@@ -171,9 +183,9 @@ def finish_output(
     if display.usage:
         for note in fallback_lines(responses):
             click.echo(click.style(note, fg="yellow"), err=True)
-        line = usage_line(responses)
-        if line:
-            click.echo(click.style(line, fg="yellow", bold=True), err=True)
+        for line in (usage_line(responses), cost_line(responses)):
+            if line:
+                click.echo(click.style(line, fg="yellow", bold=True), err=True)
 
 
 @contextmanager

@@ -54,6 +54,11 @@ RESPONSES_LATER: Columns = [
     ("resolved_model", "TEXT"),
     ("reasoning", "TEXT"),
 ]
+# What each response cost (US dollars) and how: parts and the price used, as JSON.
+RESPONSE_COSTS: Columns = [
+    ("cost_usd", "REAL"),
+    ("cost_details", "TEXT"),
+]
 
 
 def _create_or_extend(
@@ -85,7 +90,9 @@ def m001_conversations_responses(conn: sqlite3.Connection) -> None:
     if column_names(conn, "responses"):
         _create_or_extend(conn, "responses", RESPONSES)
     else:
-        _create_or_extend(conn, "responses", RESPONSES + RESPONSES_LATER)
+        _create_or_extend(
+            conn, "responses", RESPONSES + RESPONSES_LATER + RESPONSE_COSTS
+        )
 
 
 def m002_responses_fts(conn: sqlite3.Connection) -> None:
@@ -370,6 +377,12 @@ def m011_response_fallbacks(conn: sqlite3.Connection) -> None:
     )
 
 
+def m012_response_costs(conn: sqlite3.Connection) -> None:
+    # Nullable: responses logged before prices were known, or with no usage or
+    # no price, have no cost.
+    _create_or_extend(conn, "responses", RESPONSE_COSTS)
+
+
 MIGRATIONS: list[Migration] = [
     ("m001_conversations_responses", m001_conversations_responses),
     ("m002_responses_fts", m002_responses_fts),
@@ -382,6 +395,7 @@ MIGRATIONS: list[Migration] = [
     ("m009_reading_indexes", m009_reading_indexes),
     ("m010_prompt_toolboxes_server_tools", m010_prompt_toolboxes_server_tools),
     ("m011_response_fallbacks", m011_response_fallbacks),
+    ("m012_response_costs", m012_response_costs),
 ]
 
 

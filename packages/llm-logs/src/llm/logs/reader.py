@@ -141,7 +141,7 @@ select
   r.id, r.model, r.resolved_model, r.prompt, r.system, r.prompt_json,
   r.options_json, r.response, r.reasoning, r.response_json, r.conversation_id,
   r.duration_ms, r.datetime_utc, r.input_tokens, r.output_tokens,
-  r.token_details, c.name as conversation_name, c.model as conversation_model,
+  r.token_details, r.cost_usd, r.cost_details, c.name as conversation_name, c.model as conversation_model,
   s.content as schema_json,
   {_unless_empty("prompt_fragments", prompt_fragments)} as prompt_fragments,
   {_unless_empty("system_fragments", system_fragments)} as system_fragments,

@@ -47,6 +47,8 @@ RECORD_KEYS = (
     "input_tokens",
     "output_tokens",
     "token_details",
+    "cost_usd",
+    "cost_details",
     "conversation_name",
     "conversation_model",
     "schema_json",
@@ -57,6 +59,7 @@ JSON_COLUMNS = (
     "options_json",
     "response_json",
     "token_details",
+    "cost_details",
     "schema_json",
 )
 

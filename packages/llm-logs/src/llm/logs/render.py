@@ -172,10 +172,31 @@ def short_record(record: dict[str, Any], usage: bool = False) -> dict[str, Any]:
             "output": record.get("output_tokens"),
             "details": record.get("token_details"),
         }
+        usage_dict["cost_usd"] = record.get("cost_usd")
         usage_dict = {k: v for k, v in usage_dict.items() if v is not None}
         if usage_dict:
             short["usage"] = usage_dict
     return short
+
+
+def record_cost_summary(record: dict[str, Any]) -> str:
+    """What a logged response cost, as ``llm -u`` says it, or why that is unknown."""
+    from llm.pricing import Cost, cost_summary, format_dollars
+
+    has_usage = (
+        record.get("input_tokens") is not None
+        or record.get("output_tokens") is not None
+    )
+    details = record.get("cost_details")
+    cost = None
+    if isinstance(details, dict):
+        try:
+            cost = Cost.from_dict(details)
+        except (ValueError, TypeError):  # written by something else: the total will do
+            cost = None
+    if cost is None and record.get("cost_usd") is not None:
+        return format_dollars(record["cost_usd"])
+    return cost_summary([(record.get("model"), cost, has_usage)])
 
 
 def _fragments(
@@ -334,5 +355,7 @@ def _markdown_record(
             record.get("output_tokens"),
             details if isinstance(details, dict) else None,
         )
+        yield "## Token usage\n\n"
         if summary:
-            yield f"## Token usage\n\n{summary}\n\n"
+            yield f"{summary}\n\n"
+        yield f"Cost: {record_cost_summary(record)}\n\n"

@@ -32,8 +32,9 @@ INSERT_RESPONSE = (
     'INSERT OR IGNORE INTO "responses" ("id", "model", "prompt", "system", '
     '"prompt_json", "options_json", "response", "response_json", '
     '"conversation_id", "duration_ms", "datetime_utc", "input_tokens", '
-    '"output_tokens", "token_details", "schema_id", "resolved_model", "reasoning") '
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    '"output_tokens", "token_details", "schema_id", "resolved_model", "reasoning", '
+    '"cost_usd", "cost_details") '
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 INSERT_SCHEMA = 'INSERT OR IGNORE INTO "schemas" ("id", "content") VALUES (?, ?)'
 SELECT_FRAGMENT = 'SELECT "id" FROM "fragments" WHERE "hash" = ? LIMIT 1'
@@ -325,6 +326,8 @@ def _gather(record: ResponseRecord) -> _Rows:
         schema[0] if schema else None,
         record.resolved_model,
         record.reasoning or None,
+        record.cost.total if record.cost is not None else None,
+        _json(record.cost.to_dict()) if record.cost is not None else None,
     )
     status, error = _status(record)
     input_messages = None

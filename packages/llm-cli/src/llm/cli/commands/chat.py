@@ -124,7 +124,13 @@ def _header(model_id: str) -> str:
 @retry_options()
 @tool_options()
 @attachment_options()
-def chat(no_stream: bool, **kwargs: Any) -> None:
+@click.option(
+    "-u",
+    "--usage",
+    is_flag=True,
+    help="Show token usage and cost on stderr after each answer",
+)
+def chat(no_stream: bool, usage: bool, **kwargs: Any) -> None:
     """Hold an ongoing chat with a model."""
     from ..prompting import PromptRequest
 
@@ -154,7 +160,7 @@ def chat(no_stream: bool, **kwargs: Any) -> None:
             # A parameter missing from -p can never be supplied once chatting:
             # fail now rather than on every message.
             session.evaluate("")
-        display = Display(stream=not no_stream, log=logs_on())
+        display = Display(stream=not no_stream, usage=usage, log=logs_on())
         if display.log:
             session.logs.get()
     click.echo(_header(session.model.model_id))

@@ -69,13 +69,17 @@ def describe_model(
     show_options: bool = False,
     show_all_descriptions: bool = False,
     described: set[type] | None = None,
+    show_price: bool = False,
 ) -> str:
     """The text for one model; with ``show_options`` its options, attachment
-    types, features and key. Option descriptions are shown once per model class
-    (tracked in ``described``) unless ``show_all_descriptions``."""
+    types, features and key; with ``show_price`` what it charges. Option
+    descriptions are shown once per model class (tracked in ``described``)
+    unless ``show_all_descriptions``."""
     lines = [model_title(model, aliases if aliases is not None else [])]
+    if show_price:
+        lines.append("  Price: " + _price_text(model))
     if not show_options:
-        return lines[0]
+        return "\n".join(lines)
     rows = option_rows(model)
     first_of_class = described is None or type(model) not in described
     if rows:
@@ -108,7 +112,18 @@ def describe_model(
     return "\n".join(lines)
 
 
-def model_record(model: Any, entry: Any, show_options: bool) -> dict[str, Any]:
+def _price_text(model: Any) -> str:
+    import llm
+
+    from .prices import describe_price
+
+    price = llm.get_price(model.model_id, model=model)
+    return describe_price(price) if price is not None else "unknown"
+
+
+def model_record(
+    model: Any, entry: Any, show_options: bool, show_price: bool = False
+) -> dict[str, Any]:
     """A JSON-friendly description of one model for ``llm models --json``."""
     record: dict[str, Any] = {
         "id": model.model_id,
@@ -131,6 +146,11 @@ def model_record(model: Any, entry: Any, show_options: bool) -> dict[str, Any]:
         record["options"] = (
             options_class.model_json_schema() if options_class is not None else {}
         )
+    if show_price:
+        import llm
+
+        price = llm.get_price(model.model_id, model=model)
+        record["price"] = price.to_dict() if price is not None else None
     return record
 
 
@@ -183,6 +203,12 @@ def _selected_entries(
 @click.option("async_", "--async", is_flag=True, help="List the async models")
 @click.option("--schemas", is_flag=True, help="Only models that support schemas")
 @click.option("--tools", is_flag=True, help="Only models that support tools")
+@click.option(
+    "show_prices",
+    "--prices",
+    is_flag=True,
+    help="Include each model's price per million tokens, its date and source",
+)
 @click.option("json_", "--json", is_flag=True, help="Output JSON")
 @click.option(
     "queries", "-q", "--query", multiple=True, help="Only models matching all of these"
@@ -195,6 +221,7 @@ def list_(
     async_: bool,
     schemas: bool,
     tools: bool,
+    show_prices: bool,
     json_: bool,
     queries: tuple[str, ...],
     model_ids: tuple[str, ...],
@@ -205,7 +232,10 @@ def list_(
         if json_:
             records = [
                 model_record(
-                    entry.async_model if async_ else entry.model, entry, show_options
+                    entry.async_model if async_ else entry.model,
+                    entry,
+                    show_options,
+                    show_prices,
                 )
                 for entry in entries
             ]
@@ -221,6 +251,7 @@ def list_(
                     aliases=list(entry.aliases),
                     show_options=show_options,
                     described=described,
+                    show_price=show_prices,
                 )
             )
         if not (queries or model_ids or schemas or tools):

@@ -10,7 +10,12 @@ from here and subclass them.
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from .plugin import register_commands, register_embedding_models, register_models
+from .plugin import (
+    register_commands,
+    register_embedding_models,
+    register_models,
+    register_prices,
+)
 
 # public name -> submodule defining it
 _LAZY: dict[str, str] = {
@@ -37,7 +42,12 @@ _LAZY: dict[str, str] = {
 
 __all__ = sorted(
     [n for n in _LAZY if not n.startswith("_")]
-    + ["register_commands", "register_embedding_models", "register_models"]
+    + [
+        "register_commands",
+        "register_embedding_models",
+        "register_models",
+        "register_prices",
+    ]
 )
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from llm.paths import user_dir
+from llm.utils import yaml_problem
 
 FILENAME = "extra-openai-models.yaml"
 
@@ -47,15 +48,6 @@ def _warn(path: Path, message: str) -> None:
     print(f"Warning: {path} {message}", file=sys.stderr)
 
 
-def _yaml_problem(ex: Exception) -> str:
-    """PyYAML's complaint on one line: what is wrong and where (1-based line, column)."""
-    problem = getattr(ex, "problem", None)
-    mark = getattr(ex, "problem_mark", None)
-    if problem and mark is not None:
-        return f"{problem} at line {mark.line + 1}, column {mark.column + 1}"
-    return " ".join(str(ex).split())
-
-
 def load_extra_models(path: Path | None = None) -> list[dict[str, Any]]:
     """The valid entries of the YAML file (an empty list when it is missing)."""
     path = path or extra_models_path()
@@ -69,7 +61,7 @@ def load_extra_models(path: Path | None = None) -> list[dict[str, Any]]:
         _warn(path, f"could not be read: {ex}")
         return []
     except yaml.YAMLError as ex:
-        _warn(path, f"is not valid YAML ({_yaml_problem(ex)}); no extra models loaded")
+        _warn(path, f"is not valid YAML ({yaml_problem(ex)}); no extra models loaded")
         return []
     if data is None:
         return []

@@ -28,3 +28,10 @@ def register_commands(cli: Any) -> None:
     from .commands import openai_group
 
     cli.add_command(openai_group, name="openai")
+
+
+@hookimpl
+def register_prices(register: Any) -> None:
+    from .prices import register_builtin_prices
+
+    register_builtin_prices(register)
