@@ -1,4 +1,4 @@
-"""Where prices come from: the user's ``prices.yaml``, the ``register_prices`` hook, model attributes.
+"""Where prices come from (``prices.yaml``, the ``register_prices`` hook, model attributes), and costs.
 
 The first of these that prices a model wins, so a user can always correct or
 add a price. Each source is read once per process and again only when it
@@ -13,7 +13,8 @@ from typing import Any
 
 from .errors import ConfigError
 from .paths import user_dir
-from .pricing import Price
+from .pricing import Cost, Price, billable_tokens, compute_cost
+from .usage import Usage
 from .utils import yaml_problem
 
 PRICES_FILENAME = "prices.yaml"
@@ -205,6 +206,28 @@ def get_prices() -> dict[str, Price]:
     for name, price in user_prices().items():
         found[resolve_model_id(name)] = price
     return dict(sorted(found.items()))
+
+
+def response_cost(
+    model: Any, usage: Usage, resolved_model: str | None = None
+) -> Cost | None:
+    """The cost of a response from ``model`` with ``usage``; None if unknown.
+
+    Unknown means no usage was reported or no price is known for the model
+    (the resolved model's price is preferred when it has one). A malformed
+    ``prices.yaml`` raises ConfigError.
+    """
+    reader = getattr(model, "billable_tokens", None)
+    tokens = reader(usage) if callable(reader) else billable_tokens(usage)
+    if tokens is None:
+        return None
+    for model_id in (resolved_model, getattr(model, "model_id", None)):
+        if not model_id:
+            continue
+        price = get_price(model_id, model=model)
+        if price is not None:
+            return compute_cost(tokens, price, model_id)
+    return None
 
 
 def clear_price_cache() -> None:

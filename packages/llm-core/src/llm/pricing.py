@@ -3,7 +3,8 @@
 A ``Price`` says what a model charges (US dollars per million tokens) and when
 that was checked; ``billable_tokens`` reads a response's ``Usage`` into the
 counts a price applies to; ``Cost`` is the result, part by part. Finding the
-price for a model (shipped data, plugins, ``prices.yaml``) is ``llm.prices``.
+price for a model (shipped data, plugins, ``prices.yaml``) and the cost of a
+response is ``llm.prices``.
 """
 
 from __future__ import annotations
@@ -247,30 +248,6 @@ def compute_cost(
     )
 
 
-def response_cost(
-    model: Any, usage: Usage, resolved_model: str | None = None
-) -> Cost | None:
-    """The cost of a response from ``model`` with ``usage``; None if unknown.
-
-    Unknown means no usage was reported or no price is known for the model
-    (the resolved model's price is preferred when it has one). A malformed
-    ``prices.yaml`` raises ConfigError.
-    """
-    from .prices import get_price
-
-    reader = getattr(model, "billable_tokens", None)
-    tokens = reader(usage) if callable(reader) else billable_tokens(usage)
-    if tokens is None:
-        return None
-    for model_id in (resolved_model, getattr(model, "model_id", None)):
-        if not model_id:
-            continue
-        price = get_price(model_id, model=model)
-        if price is not None:
-            return compute_cost(tokens, price, model_id)
-    return None
-
-
 def format_dollars(amount: float) -> str:
     """Dollars to three significant digits, at least cents: ``$1.50``, ``$0.000123``."""
     import math
@@ -364,6 +341,5 @@ __all__ = [
     "format_dollars",
     "format_rate",
     "price_origin",
-    "response_cost",
     "unknown_cost_reason",
 ]

@@ -297,7 +297,7 @@ class BaseResponse:
         """The cost of what arrived so far, kept once the response is done."""
         if self._cost_known:
             return self._cost
-        from .pricing import response_cost
+        from .prices import response_cost
 
         cost = response_cost(self.model, self._usage(), self.resolved_model)
         if self._done:
