@@ -1,3 +1,32 @@
+"""LLM: run prompts against large language models from Python, and extend it with plugins.
+
+    import llm
+
+    model = llm.get_model("gpt-4o-mini")        # any model a plugin registered
+    response = model.prompt("Five names for a pet pelican", system="Be brief")
+    for chunk in response:                       # streams; response.text() waits
+        print(chunk, end="")
+
+This package is llm-core: models and the base classes plugins subclass
+(``Model``, ``KeyModel``, ``AsyncModel``, ``EmbeddingModel``), prompts,
+responses and their ``ResponseRecord`` snapshots, conversations and tool
+chains, messages and parts, tools and toolboxes, schemas, fragments,
+attachments, keys, aliases and default models, and the pluggy plugin system
+(``hookimpl``, ``get_plugins``). ``__all__`` lists every public name; the
+errors are in ``llm.errors``.
+
+The other llm distributions add subpackages to this namespace, found through
+``__path__``: ``llm.cli`` (the ``llm`` command), ``llm.logs`` (SQLite logging),
+``llm.templates``, ``llm.embeddings`` (``llm.Collection``) and the OpenAI
+plugin in ``llm.default_plugins.openai_models``. ``llm.Collection`` and
+``llm.Template`` say which package to install when it is missing.
+
+Public names are imported on first use, so ``import llm`` stays cheap: the
+CLI's ``--help`` and ``--version`` never pay for pydantic or plugins, and
+plugins load on the first model lookup.
+"""
+
+
 def _extend_path(
     path: list, name: str
 ) -> list:  # what pkgutil.extend_path does, minus its imports
@@ -13,13 +42,8 @@ def _extend_path(
 
 
 __path__ = _extend_path(__path__, __name__)  # noqa: F821
-# LLM: run prompts against large language models from Python, and extend it with plugins.
-#
-# Public names are imported lazily on first use so ``import llm`` stays cheap
-# (the CLI's --help and --version never pay for pydantic or plugins). The other
-# llm distributions add subpackages (llm.cli, llm.logs ...) found via __path__.
 
-from importlib import import_module  # noqa: E402
+from .lazy import lazy_exports  # noqa: E402
 
 TYPE_CHECKING = (
     False  # avoids importing typing at start-up; type checkers treat it as True
@@ -132,36 +156,11 @@ _OPTIONAL: dict[str, tuple[str, str]] = {
 __all__ = sorted([*_EXPORTS, *_OPTIONAL])
 
 
-def __getattr__(name: str) -> "Any":
-    module_name = _EXPORTS.get(name)
-    if module_name is not None:
-        value = getattr(import_module(f"llm.{module_name}"), name)
-        globals()[name] = value
-        return value
-    if name in _OPTIONAL:
-        module_path, distribution = _OPTIONAL[name]
-        try:
-            module = import_module(module_path)
-        except ImportError as ex:
-            raise AttributeError(
-                f"llm.{name} is provided by the {distribution} package: pip install {distribution}"
-            ) from ex
-        value = getattr(module, name)
-        globals()[name] = value
-        return value
-    if not name.startswith("_"):
-        # Submodules such as llm.plugins or llm.parts, as after ``import llm.parts``:
-        # plugins written for the original reach them from a bare ``import llm``.
-        try:
-            return import_module(f"llm.{name}")
-        except ModuleNotFoundError as ex:
-            if ex.name != f"llm.{name}":
-                raise
-    raise AttributeError(f"module 'llm' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+# Submodules such as llm.plugins or llm.parts are attributes of a bare ``import llm``,
+# as after ``import llm.parts``: plugins written for the original reach them so.
+__getattr__, __dir__ = lazy_exports(
+    __name__, _EXPORTS, optional=_OPTIONAL, submodules=True
+)
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only

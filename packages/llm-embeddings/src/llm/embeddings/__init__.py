@@ -6,8 +6,9 @@ Names are imported on first use: the ``llm`` CLI imports this package at start-u
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from llm.lazy import lazy_exports
 
 # name -> module (within llm.embeddings) that defines it
 _EXPORTS: dict[str, str] = {
@@ -34,17 +35,7 @@ _EXPORTS: dict[str, str] = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    module_name = _EXPORTS.get(name)
-    if module_name is None:
-        raise AttributeError(f"module 'llm.embeddings' has no attribute {name!r}")
-    value = getattr(import_module(f"llm.embeddings.{module_name}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
