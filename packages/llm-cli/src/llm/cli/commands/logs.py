@@ -7,6 +7,7 @@ import os
 import re
 import sys
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -291,120 +292,146 @@ def _short_yaml(records: Iterable[dict[str, Any]], usage: bool) -> Iterator[str]
     "--expand", "-e", is_flag=True, help="Expand fragments to show their content"
 )
 @click.help_option("-h", "--help")
-def list_logs(
-    count: int | None,
-    database: str | None,
-    path_option: str | None,
-    model: str | None,
-    query: str | None,
-    fragments: tuple[str, ...],
-    tools: tuple[str, ...],
-    any_tools: bool,
-    schema: str | None,
-    schema_multi: str | None,
-    latest: bool,
-    data: bool,
-    data_array: bool,
-    data_key: str | None,
-    data_ids: bool,
-    truncate: bool,
-    short: bool,
-    usage: bool,
-    response: bool,
-    extract: bool,
-    extract_last: bool,
-    current_conversation: bool,
-    conversation_id: str | None,
-    id_gt: str | None,
-    id_gte: str | None,
-    json_output: bool,
-    expand: bool,
-) -> None:
+def list_logs(**options: Any) -> None:
     """Show logged prompts and their responses"""
-    from llm.logs import (
-        LogFilter,
-        iter_logs,
-        latest_conversation_id,
-        render,
-    )
+    from llm.logs import iter_logs, latest_conversation_id, render
+
+    from ..inputs import open_command_logs_db
+
+    request = ListRequest(**options)
+    with handle_errors():
+        request.check()
+        # Reading never creates a database: a missing one is an error, named.
+        db = open_command_logs_db(request.database, create=False, logs_only=True)
+        if request.current_conversation and not request.conversation_id:
+            request.conversation_id = latest_conversation_id(db)
+            if request.conversation_id is None:
+                _emit(render.json_array([]) if request.json_output else [])
+                return
+        _print_records(iter_logs(db, _log_filter(db, request)), request)
+
+
+@dataclass
+class ListRequest:
+    """The options of ``llm logs list``, as typed."""
+
+    count: int | None
+    database: str | None
+    path_option: str | None
+    model: str | None
+    query: str | None
+    fragments: tuple[str, ...]
+    tools: tuple[str, ...]
+    any_tools: bool
+    schema: str | None
+    schema_multi: str | None
+    latest: bool
+    data: bool
+    data_array: bool
+    data_key: str | None
+    data_ids: bool
+    truncate: bool
+    short: bool
+    usage: bool
+    response: bool
+    extract: bool
+    extract_last: bool
+    current_conversation: bool
+    conversation_id: str | None
+    id_gt: str | None
+    id_gte: str | None
+    json_output: bool
+    expand: bool
+
+    def __post_init__(self) -> None:
+        self.database = self.database or self.path_option
+        self.data = self.data or self.data_array or bool(self.data_key) or self.data_ids
+
+    def check(self) -> None:
+        """Refuse combinations of options that make no sense together."""
+        if self.count is not None and self.count < 0:
+            raise click.ClickException("-n/--count must be 0 or more")
+        if self.schema and self.schema_multi:
+            raise click.ClickException("Use --schema or --schema-multi, not both")
+        if self.short and self.json_output:
+            raise click.ClickException("Cannot use --short and --json together")
+        if self.short and self.response:
+            raise click.ClickException("Cannot use --short and --response together")
+
+
+def _log_filter(db: Any, request: ListRequest) -> Any:
+    """The LogFilter for the request: the model and schema resolved, fragments hashed."""
+    from llm.logs import LogFilter
     from llm.logs.fragments import fragment_hashes
     from llm.schemas import make_schema_id
 
-    from ..inputs import open_command_logs_db
     from ..schema_input import schema_from_option
 
-    with handle_errors():
-        if count is not None and count < 0:
-            raise click.ClickException("-n/--count must be 0 or more")
-        if schema and schema_multi:
-            raise click.ClickException("Use --schema or --schema-multi, not both")
-        if short and json_output:
-            raise click.ClickException("Cannot use --short and --json together")
-        if short and response:
-            raise click.ClickException("Cannot use --short and --response together")
-        database = database or path_option
-        data = data or data_array or bool(data_key) or data_ids
-        # Reading never creates a database: a missing one is an error, named.
-        db = open_command_logs_db(database, create=False, logs_only=True)
-        if current_conversation and not conversation_id:
-            conversation_id = latest_conversation_id(db)
-            if conversation_id is None:
-                _emit(render.json_array([]) if json_output else [])
-                return
-        if count is None:
-            count = 0 if (conversation_id or data) else 3
-        model_id = None
-        if model:
-            from llm.registry import resolve_model_id
+    count = request.count
+    if count is None:
+        count = 0 if (request.conversation_id or request.data) else 3
+    model_id = None
+    if request.model:
+        from llm.registry import resolve_model_id
 
-            model_id = resolve_model_id(model)
-        schema_id = None
-        reference = schema or schema_multi
-        if reference:
-            schema_id, _ = make_schema_id(
-                schema_from_option(db, reference, multi=bool(schema_multi))
+        model_id = resolve_model_id(request.model)
+    schema_id = None
+    reference = request.schema or request.schema_multi
+    if reference:
+        schema = schema_from_option(db, reference, multi=bool(request.schema_multi))
+        schema_id, _ = make_schema_id(schema)
+    fragments = request.fragments
+    return LogFilter(
+        count=count,
+        model=model_id,
+        query=request.query,
+        latest=request.latest,
+        fragment_hashes=fragment_hashes(db, fragments) if fragments else [],
+        tools=list(request.tools),
+        any_tools=request.any_tools,
+        schema_id=schema_id,
+        conversation_id=request.conversation_id,
+        id_gt=request.id_gt,
+        id_gte=request.id_gte,
+        expand_fragments=request.expand,
+    )
+
+
+def _print_records(records: Iterator[dict[str, Any]], request: ListRequest) -> None:
+    """Print in the requested form: data, one response, code blocks, YAML, JSON or Markdown."""
+    from llm.logs import render
+
+    last_block = request.extract_last
+    if request.data:
+        items = render.data_items(records, key=request.data_key, ids=request.data_ids)
+        array = request.data_array
+        _emit(render.compact_json_array(items) if array else render.ndjson(items))
+    elif request.response:
+        last = collections.deque(records, maxlen=1)
+        if last:
+            record = last[0]
+            text = (
+                render.extract_code(record, last_block)
+                if request.extract or last_block
+                else record.get("response") or ""
             )
-        filt = LogFilter(
-            count=count,
-            model=model_id,
-            query=query,
-            latest=latest,
-            fragment_hashes=fragment_hashes(db, fragments) if fragments else [],
-            tools=list(tools),
-            any_tools=any_tools,
-            schema_id=schema_id,
-            conversation_id=conversation_id,
-            id_gt=id_gt,
-            id_gte=id_gte,
-            expand_fragments=expand,
+            if text is not None:
+                _emit([_line(text)])
+    elif request.extract or last_block:
+        blocks = (render.extract_code(r, last_block) for r in records)
+        _emit(_line(block) for block in blocks if block is not None)
+    elif request.short:
+        _emit(_short_yaml(records, request.usage))
+    elif request.json_output:
+        if request.truncate:
+            records = (render.truncate_record(r) for r in records)
+        _emit(render.json_array(records))
+    else:
+        _emit(
+            render.markdown(
+                records,
+                expand=request.expand,
+                usage=request.usage,
+                truncate=request.truncate,
+            )
         )
-        records = iter_logs(db, filt)
-        if data:
-            items = render.data_items(records, key=data_key, ids=data_ids)
-            _emit(
-                render.compact_json_array(items) if data_array else render.ndjson(items)
-            )
-        elif response:
-            last = collections.deque(records, maxlen=1)
-            if last:
-                record = last[0]
-                text = (
-                    render.extract_code(record, extract_last)
-                    if extract or extract_last
-                    else record.get("response") or ""
-                )
-                if text is not None:
-                    _emit([_line(text)])
-        elif extract or extract_last:
-            blocks = (render.extract_code(r, extract_last) for r in records)
-            _emit(_line(block) for block in blocks if block is not None)
-        elif short:
-            _emit(_short_yaml(records, usage))
-        elif json_output:
-            if truncate:
-                records = (render.truncate_record(r) for r in records)
-            _emit(render.json_array(records))
-        else:
-            _emit(
-                render.markdown(records, expand=expand, usage=usage, truncate=truncate)
-            )
