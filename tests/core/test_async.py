@@ -2,6 +2,8 @@
 
 import asyncio
 import json
+import subprocess
+import sys
 
 import pytest
 
@@ -200,3 +202,30 @@ def test_async_reply_runs_pending_calls_with_the_tools_it_is_given(async_mock_mo
     assert run(main()) == "done"
     [result] = async_mock_model.prompts[-1].tool_results
     assert (result.name, result.output) == ("upper", "HI")
+
+
+def test_sync_prompting_does_not_import_asyncio():
+    code = (
+        "import sys, llm\n"
+        "from llm.response import Response\n"
+        "from llm.chain import ChainResponse\n"
+        "print('asyncio' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "False"
+
+
+def test_async_tool_calls_still_run_concurrently():
+    from llm.tool_execution import execute_tool_calls_async
+    from llm.tools import Tool, ToolCall
+
+    async def slow(n: int) -> int:
+        await asyncio.sleep(0)
+        return n * 2
+
+    tool = Tool.function(slow)
+    calls = [ToolCall(name="slow", arguments={"n": i}) for i in range(3)]
+    results = asyncio.run(execute_tool_calls_async(calls, {"slow": tool}))
+    assert [r.output for r in results] == ["0", "2", "4"]

@@ -9,6 +9,7 @@ import threading
 import pytest
 
 import llm
+from llm.attachments import mimetype_from_bytes, mimetype_from_path
 from llm.schemas import make_schema_id, schema_summary
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
@@ -172,3 +173,15 @@ def test_fragment_is_a_string_with_source_and_id():
 
     assert pickle.loads(pickle.dumps(fragment)).source == "file.txt"
     assert copy.deepcopy(fragment).source == "file.txt"
+
+
+# An ID3v2.3 tag followed by an MPEG audio frame header: an ordinary MP3 file.
+MP3 = b"ID3\x03\x00\x00\x00\x00\x00\x00" + b"\xff\xfb\x90\x00" + b"\0" * 64
+
+
+def test_id3_tagged_file_is_mp3_whatever_puremagic_ranks_first(tmp_path):
+    # puremagic 2 (what Python 3.12+ installs) ranks a rare MP3 variant first.
+    assert mimetype_from_bytes(MP3) == "audio/mpeg"
+    path = tmp_path / "song.bin"
+    path.write_bytes(MP3)
+    assert mimetype_from_path(path) == "audio/mpeg"

@@ -1,4 +1,4 @@
-"""Core behaviour the embeddings package relies on: EmbeddingModel batching."""
+"""EmbeddingModel: batching and the vectors plugins return."""
 
 from __future__ import annotations
 

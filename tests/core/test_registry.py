@@ -115,3 +115,34 @@ def test_registry_survives_an_unreadable_user_directory_entry(user_path):
     # A dangling symlink named like a config file is skipped, not an error.
     os.symlink(user_path / "missing.json", user_path / "broken.json")
     assert llm.get_model("mock").model_id == "mock"
+
+
+class _LoaderPlugin:
+    def __init__(self, loader):
+        self.loader = loader
+
+    @llm.hookimpl
+    def register_template_loaders(self, register):
+        register("same", self.loader)
+
+
+def test_clashing_template_loader_prefix_gets_suffix(capsys):
+    def first(name):
+        "First loader"
+        return llm.Template(name=name, prompt="first")
+
+    def second(name):
+        "Second loader"
+        return llm.Template(name=name, prompt="second")
+
+    one, two = _LoaderPlugin(first), _LoaderPlugin(second)
+    pm.register(one, name="clash-one")
+    pm.register(two, name="clash-two")
+    try:
+        loaders = llm.get_template_loaders()
+        assert {loaders["same"], loaders["same_1"]} == {first, second}
+        assert "also available as 'same_1'" in capsys.readouterr().err
+    finally:
+        pm.unregister(name="clash-one")
+        pm.unregister(name="clash-two")
+    assert "same" not in llm.get_template_loaders()

@@ -1,4 +1,5 @@
-"""Core fixes made for the logs work: server-side tools remember their constructor arguments."""
+"""Server-side tools and toolboxes remember their constructor arguments (``config()``),
+so a logged prompt can set the same tools up again."""
 
 from __future__ import annotations
 
@@ -56,15 +57,3 @@ def test_toolbox_config_unchanged():
 
     assert Notes("x").config() == {"folder": "x"}
     assert Notes().config() == {"folder": "notes"}
-
-
-def test_ulid_from_parts_sorts_by_time_among_real_ulids():
-    from llm.ids import monotonic_ulid, ulid_from_parts, ulid_timestamp_ms
-
-    real = monotonic_ulid()
-    ms = ulid_timestamp_ms(real)
-    before, after = ulid_from_parts(ms - 1, 5), ulid_from_parts(ms + 1, 0)
-    assert len(before) == len(real) == 26
-    assert before < real < after
-    assert ulid_timestamp_ms(before) == ms - 1
-    assert ulid_from_parts(ms - 1, 4) < before

@@ -1,4 +1,4 @@
-"""Core changes made for the CLI: reading versions without importlib.metadata."""
+"""Distribution versions, read from the installed metadata without importlib.metadata."""
 
 from __future__ import annotations
 
@@ -33,32 +33,3 @@ def test_llm_version_does_not_import_importlib_metadata():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "False"
-
-
-def test_sync_prompting_does_not_import_asyncio():
-    code = (
-        "import sys, llm\n"
-        "from llm.response import Response\n"
-        "from llm.chain import ChainResponse\n"
-        "print('asyncio' in sys.modules)\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    )
-    assert result.stdout.strip() == "False"
-
-
-def test_async_tool_calls_still_run_concurrently():
-    import asyncio
-
-    from llm.tool_execution import execute_tool_calls_async
-    from llm.tools import Tool, ToolCall
-
-    async def slow(n: int) -> int:
-        await asyncio.sleep(0)
-        return n * 2
-
-    tool = Tool.function(slow)
-    calls = [ToolCall(name="slow", arguments={"n": i}) for i in range(3)]
-    results = asyncio.run(execute_tool_calls_async(calls, {"slow": tool}))
-    assert [r.output for r in results] == ["0", "2", "4"]
