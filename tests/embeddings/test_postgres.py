@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import sys
 from urllib.parse import urlsplit, urlunsplit
@@ -182,3 +183,19 @@ def test_a_user_without_create_rights(postgres_url, psycopg):
         with psycopg.connect(postgres_url, autocommit=True) as admin:
             admin.execute(f"DROP OWNED BY {role}")
             admin.execute(f"DROP ROLE {role}")
+
+
+def test_embed_multi_sql_reads_attached_sqlite_files(run, postgres_url, tmp_path):
+    blog = tmp_path / "blog.db"
+    with sqlite3.connect(str(blog)) as conn:
+        conn.execute("CREATE TABLE posts (id TEXT, body TEXT)")
+        conn.executemany(
+            "INSERT INTO posts VALUES (?, ?)", [("p1", "1 0"), ("p2", "0 1")]
+        )
+    result = run(
+        "embed-multi", "posts", "-d", postgres_url, "-m", "vectors",
+        "--attach", "blog", str(blog), "--sql", "SELECT id, body FROM blog.posts",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    with open_store(postgres_url) as store:
+        assert store.count("posts") == 2
