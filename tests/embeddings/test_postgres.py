@@ -199,3 +199,14 @@ def test_embed_multi_sql_reads_attached_sqlite_files(run, postgres_url, tmp_path
     assert result.exit_code == 0, result.output
     with open_store(postgres_url) as store:
         assert store.count("posts") == 2
+
+
+def test_collections_of_different_dimensions_in_one_session(postgres_url):
+    with open_store(postgres_url) as store:
+        flat = Collection("flat", store, model_id="vectors")
+        deep = Collection("deep", store, model_id="vectors")
+        for _ in range(2):
+            flat.embed_multi([("a", "1 0"), ("b", "0 1")])
+            deep.embed_multi([("a", "1 0 0 0"), ("b", "0 0 0 1")])
+        assert flat.similar("1 0.1", number=1)[0].id == "a"
+        assert deep.similar("0 0 0 1", number=1)[0].id == "b"

@@ -247,9 +247,10 @@ class PostgresStore(VectorStore):
         if not items and not updates:
             return
         with self.conn.transaction():
-            table = self._table_for_writing(name, model, items)
+            collection_id = self._table_for_writing(name, model, items)
+            table = self._table(collection_id)
             if items:
-                self._copy_items(table, items)
+                self._copy_items(collection_id, items)
             if updates:
                 with self.conn.cursor() as cursor:
                     cursor.executemany(
@@ -266,8 +267,8 @@ class PostgresStore(VectorStore):
 
     def _table_for_writing(
         self, name: str, model: str, items: Sequence[StoredItem]
-    ) -> sql.Identifier:
-        """The collection's items table, creating the collection and table as needed.
+    ) -> int:
+        """The collection's ID, creating the collection and its items table as needed.
 
         Runs inside the write transaction and locks the collection's row, so
         concurrent first writes create the table once.
@@ -295,7 +296,7 @@ class PostgresStore(VectorStore):
                 f"Collection '{name}' holds vectors of {expected} dimensions; "
                 f"got {', '.join(str(s) for s in sorted(sizes))}"
             )
-        return self._table(collection_id)
+        return int(collection_id)
 
     def _create_table(self, collection_id: int, dimensions: int) -> None:
         table = self._table(collection_id)
@@ -343,20 +344,23 @@ class PostgresStore(VectorStore):
                 ).format(sql.Identifier(index), self._table(row[0]))
             )
 
-    def _copy_items(self, table: sql.Identifier, items: Sequence[StoredItem]) -> None:
-        """Binary COPY into a temporary table, then one upsert into ``table``."""
+    def _copy_items(self, collection_id: int, items: Sequence[StoredItem]) -> None:
+        """Binary COPY into a temporary table shaped like the items table, then one upsert."""
+        table = self._table(collection_id)
+        # One per items table: collections differ in their vector dimensions.
+        incoming = sql.Identifier(f"llm_incoming_{int(collection_id)}")
         self.conn.execute(
             sql.SQL(
-                "CREATE TEMPORARY TABLE IF NOT EXISTS llm_incoming "
+                "CREATE TEMPORARY TABLE IF NOT EXISTS {} "
                 "(LIKE {} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
-            ).format(table)
+            ).format(incoming, table)
         )
         unique = {item.id: item for item in items}  # the last one of an ID wins
         with self.conn.cursor() as cursor:
-            copy_sql = (
-                "COPY llm_incoming (id, embedding, content_hash, content, "
+            copy_sql = sql.SQL(
+                "COPY {} (id, embedding, content_hash, content, "
                 "content_blob, metadata, updated) FROM STDIN (FORMAT BINARY)"
-            )
+            ).format(incoming)
             with cursor.copy(copy_sql) as copy:
                 copy.set_types(
                     ["text", "vector", "bytea", "text", "bytea", "jsonb", "int8"]
@@ -385,18 +389,18 @@ class PostgresStore(VectorStore):
         ]
         self.conn.execute(
             sql.SQL(
-                "INSERT INTO {} SELECT id, {} FROM llm_incoming "
-                "ON CONFLICT (id) DO UPDATE SET {}"
+                "INSERT INTO {} SELECT id, {} FROM {} ON CONFLICT (id) DO UPDATE SET {}"
             ).format(
                 table,
                 sql.SQL(", ").join(sql.Identifier(c) for c in columns),
+                incoming,
                 sql.SQL(", ").join(
                     sql.SQL("{0} = excluded.{0}").format(sql.Identifier(c))
                     for c in columns
                 ),
             )
         )
-        self.conn.execute("TRUNCATE llm_incoming")
+        self.conn.execute(sql.SQL("TRUNCATE {}").format(incoming))
 
     def get(self, name: str, ids: Sequence[str]) -> list[StoredItem]:
         table = self._existing_table(name)
