@@ -21,12 +21,11 @@ def test_keys_set_list_get_path(invoke, user_path):
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
 
 
-def test_keys_set_prompts_hidden(invoke, user_path):
-    result = invoke(["keys", "set", "secret"], input="typed-value\n")
+def test_keys_set_reads_a_piped_key(invoke, user_path):
+    result = invoke(["keys", "set", "secret"], input="piped-value\n")
     assert result.exit_code == 0
-    assert "typed-value" not in result.stdout
-    assert "Enter key" in result.stdout
-    assert json.loads((user_path / "keys.json").read_text())["secret"] == "typed-value"
+    assert result.stdout == ""
+    assert json.loads((user_path / "keys.json").read_text())["secret"] == "piped-value"
 
 
 def test_keys_get_missing(invoke):

@@ -47,6 +47,14 @@ class NeedsKeyException(ModelError):
     """A model needs an API key and none was given, stored or set in the environment."""
 
 
+class KeySourceError(RuntimeError):
+    """A key kept in the system keychain or printed by a command could not be read."""
+
+    def __init__(self, message: str, name: str | None = None) -> None:
+        super().__init__(message)
+        self.name = name
+
+
 class UnknownModelError(KeyError):
     """No installed model has this ID or alias."""
 

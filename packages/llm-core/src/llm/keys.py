@@ -1,5 +1,9 @@
 """API keys: stored in keys.json (mode 0600), looked up by name or environment variable;
-``KeyedMixin`` gives chat and embedding models their ``get_key()``."""
+``KeyedMixin`` gives chat and embedding models their ``get_key()``.
+
+A name can also point at the system keychain or a command (see
+``llm.key_sources``); those are resolved here too, when a key is needed.
+"""
 
 from __future__ import annotations
 
@@ -26,13 +30,52 @@ def load_keys() -> dict[str, str]:
 
 
 def set_key(name: str, value: str) -> None:
-    """Store ``value`` under ``name`` in keys.json, keeping every other entry."""
+    """Store ``value`` under ``name`` in keys.json, keeping every other entry.
+
+    A keychain or command recorded for ``name`` is forgotten: this key replaces it.
+    """
+    from .key_sources import forget_key_source
+
     path = keys_path()
     data = read_json_object(path)
     if not data:
         data = {KEYS_NOTE_KEY: KEYS_NOTE}
     data[name] = value
     write_json_object(path, data, mode=0o600)
+    forget_key_source(name)
+
+
+def remove_stored_key(name: str) -> bool:
+    """Take ``name`` out of keys.json (when a keychain or command replaces it)."""
+    path = keys_path()
+    data = read_json_object(path)
+    if name not in data or name == KEYS_NOTE_KEY:
+        return False
+    del data[name]
+    write_json_object(path, data, mode=0o600)
+    return True
+
+
+def key_names() -> list[str]:
+    """Names of every stored key: in keys.json, the keychain or a command."""
+    from .key_sources import load_key_sources
+
+    return sorted(set(load_keys()) | set(load_key_sources()))
+
+
+def stored_key(name: str) -> str | None:
+    """The key stored as ``name``, wherever it lives, or None if there is none.
+
+    A keychain entry or command recorded for ``name`` wins over keys.json.
+    Raises KeySourceError when the keychain or the command fails.
+    """
+    from .key_sources import key_sources_path, load_key_sources, read_key_source
+
+    if key_sources_path().exists():
+        source = load_key_sources().get(name)
+        if source is not None:
+            return read_key_source(source)
+    return load_keys().get(name)
 
 
 def get_key(
@@ -53,11 +96,13 @@ def get_key(
     input = input if input is not None else explicit_key
     alias = alias if alias is not None else key_alias
     env = env if env is not None else env_var
-    stored = load_keys()
     if input:
-        return stored.get(input, input)
-    if alias and alias in stored:
-        return stored[alias]
+        found = stored_key(input)
+        return input if found is None else found
+    if alias:
+        found = stored_key(alias)
+        if found is not None:
+            return found
     if env and os.environ.get(env):
         return os.environ[env]
     return None
