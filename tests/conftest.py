@@ -38,6 +38,8 @@ def user_path(tmp_path, monkeypatch):
         "LLM_OPENAI_SHOW_RESPONSES",
         "LLM_RETRIES",
         "LLM_TIMEOUT",
+        "LLM_RENDER",
+        "LLM_KEY_COMMAND_TIMEOUT",
     ):
         monkeypatch.delenv(name, raising=False)
     _ensure_test_plugin()

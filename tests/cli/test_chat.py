@@ -14,15 +14,16 @@ def test_chat_conversation(invoke, mock_model, logs_path):
     mock_model.enqueue("Still here")
     result = invoke(["chat", "-m", "mock"], input="hello\nhow are you?\nquit\n")
     assert result.exit_code == 0
-    assert result.stdout.startswith(
+    # Piped: the banner goes to stderr, so stdout holds only the conversation.
+    assert result.stderr == (
         "Chatting with mock\n"
         "Type 'exit' or 'quit' to exit\n"
         "Type '!multi' to enter multiple lines, then '!end' to finish\n"
         "Type '!edit' to open your default editor and modify the prompt\n"
         "Type '!fragment <my_fragment> [<another_fragment> ...]' to insert one or "
-        "more fragments\n> "
+        "more fragments\n"
     )
-    assert "> Hi there\n> Still here\n> " in result.stdout
+    assert result.stdout == "> Hi there\n> Still here\n> "
     second = mock_model.prompts[1]
     assert [(m.role, m.text) for m in second.messages] == [
         ("user", "hello"),
@@ -108,7 +109,7 @@ def test_chat_continue_uses_conversation_model(invoke, mock_model):
     invoke(["-m", "mock", "earlier"])
     mock_model.enqueue("from chat")
     result = invoke(["chat", "-c"], input="later\n")
-    assert result.stdout.startswith("Chatting with mock")
+    assert result.stderr.startswith("Chatting with mock")
     assert [m.text for m in mock_model.prompts[-1].messages] == [
         "earlier",
         "from prompt",
@@ -144,7 +145,7 @@ def test_chat_template_missing_parameter_fails_before_chatting(
     result = invoke(["chat", "-t", "moody"], input="hello\nquit\n")
     assert result.exit_code == 1
     assert "Error:" in result.stderr and "mood" in result.stderr
-    assert "Chatting with" not in result.stdout
+    assert "Chatting with" not in result.stderr
     assert mock_model.prompts == []
 
 

@@ -11,19 +11,21 @@ from .conftest import HELP_MD
 # Options we add on purpose beyond the reference help, by command.
 _RELIABILITY = {"--retries", "--timeout"}
 EXTRA_OPTIONS = {
-    # The issue asks for attachments in chat too.
+    # The issue asks for attachments in chat too; Markdown rendering (issue 17).
     "chat": {"-a", "--attachment", "--at", "--attachment-type", "--fallback"}
-    | {"-u", "--usage"}
+    | {"-u", "--usage", "--render"}
     | _RELIABILITY,
     # The spec's own help lists -p/--path (the later reference renamed it -d).
-    "logs list": {"-p", "--path"},
+    "logs list": {"-p", "--path", "--render"},
     # Retries, timeouts and fallback models (issue 15).
-    "prompt": {"--fallback"} | _RELIABILITY,
+    "prompt": {"--fallback", "--render"} | _RELIABILITY,
     "embed": _RELIABILITY,
     "embed-multi": _RELIABILITY,
     # Issue 16: prices beside each model, cost after each chat answer.
     "models list": {"--prices"},
     "models": {"--prices"},
+    # Keys kept in the system keychain or fetched by a command (issue 17).
+    "keys set": {"--keyring", "--command"},
 }
 
 

@@ -6,6 +6,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+TERMINAL_PROMPT_HINT = "Type your prompt, then Ctrl-D; or run `llm chat`"
+
 
 class Stdin:
     """Standard input, read at most once and shared by ``-a -``, ``-f -`` and the prompt."""
@@ -39,7 +41,7 @@ def combine_prompt(
     """The prompt: piped input first, then the argument, separated by a space.
 
     When nothing is piped, there is no argument and ``wait_for_input`` is set,
-    read the prompt from the terminal (ended by Ctrl-D).
+    read the prompt from the terminal (ended by Ctrl-D), after a hint on stderr.
     """
     if stdin.claimed:
         return argument
@@ -49,6 +51,8 @@ def combine_prompt(
             return f"{piped} {argument}" if argument else piped
         return argument
     if argument is None and wait_for_input:
+        sys.stderr.write(TERMINAL_PROMPT_HINT + "\n")
+        sys.stderr.flush()
         return stdin.read_text()
     return argument
 

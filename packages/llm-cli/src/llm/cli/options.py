@@ -250,3 +250,13 @@ def retry_options(fallback: bool = True) -> Decorator:
             )
         )
     return compose(*options)
+
+
+def render_option(name: str = "render") -> Decorator:
+    return click.option(
+        name,
+        "--render/--no-render",
+        default=None,
+        help="Show Markdown rendered (default: when output is a terminal; "
+        "also LLM_RENDER=0|1 and 'llm render on|off')",
+    )

@@ -22,6 +22,7 @@ BUILTIN_COMMANDS: dict[str, tuple[str, str]] = {
     "models": ("models", "models"),
     "plugins": ("plugins", "plugins"),
     "prices": ("prices", "prices"),
+    "render": ("render", "render"),
     "schemas": ("schemas", "schemas"),
     "templates": ("templates", "templates"),
     "tools": ("tools", "tools"),

@@ -1,8 +1,9 @@
 """Running a prepared prompt: streaming output, reasoning, logging, usage and Ctrl-C.
 
-Text goes to stdout as it arrives (flushed per chunk); reasoning, tool-call
-details, token usage and cost go to stderr. Every response of a chain is logged,
-including one that failed or was interrupted part way (with what arrived).
+Text goes to stdout as it arrives (flushed per chunk), or as rendered
+Markdown when ``Display.render`` is set; reasoning, tool-call details, token
+usage and cost go to stderr. Every response of a chain is logged, including
+one that failed or was interrupted part way (with what arrived).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ class Display:
     usage: bool = False
     json: bool = False
     log: bool = True
+    render: bool = False  # rendered Markdown (never with extract or json)
 
     @property
     def buffered(self) -> bool:
@@ -54,15 +56,22 @@ class StreamPrinter:
         elif event.type == "text":
             self.end_reasoning()
             if self.show_text and event.chunk:
-                click.echo(event.chunk, nl=False)
-                self.text_started = True
-                self.last_text = event.chunk
+                self.write_text(event.chunk)
+
+    def write_text(self, chunk: str) -> None:
+        click.echo(chunk, nl=False)
+        self.text_started = True
+        self.last_text = chunk
 
     def end_reasoning(self) -> None:
         """Close a reasoning block, so what follows (text, ``--td`` tool calls) starts a line."""
         if self.in_reasoning:
             click.echo("\n", err=True)
             self.in_reasoning = False
+
+    def end_response(self) -> None:
+        """One response of a chain is done; its tool calls run (and print) next."""
+        self.end_reasoning()
 
     def finish(self, interrupted: bool = False) -> None:
         """End the output with a newline (after an interruption, only mid-line)."""
@@ -177,7 +186,12 @@ def finish_output(
         text = "".join(r.text_or_raise() for r in responses)
         if display.extract or display.extract_last:
             text = extract_fenced_code_block(text, last=display.extract_last) or text
-        click.echo(text, nl=not text.endswith("\n"))
+        if display.render:
+            from .render import print_markdown
+
+            print_markdown(text)
+        else:
+            click.echo(text, nl=not text.endswith("\n"))
     else:
         printer.finish()
     if display.usage:
@@ -224,10 +238,15 @@ def _log_on_failure(
 
 
 def _printer(session: Session, display: Display) -> StreamPrinter:
-    return StreamPrinter(
-        show_text=not display.buffered,
-        show_reasoning=not session.hide_reasoning and not display.json,
-    )
+    show_reasoning = not session.hide_reasoning and not display.json
+    if display.render and not display.buffered:
+        from .markdown_stream import MarkdownPrinter
+        from .render import make_console, stdout_is_terminal
+
+        return MarkdownPrinter(
+            make_console(), show_reasoning=show_reasoning, live=stdout_is_terminal()
+        )
+    return StreamPrinter(show_text=not display.buffered, show_reasoning=show_reasoning)
 
 
 def run_sync(
@@ -243,7 +262,7 @@ def run_sync(
             for event in response.stream_events():
                 printer.event(event)
             # The chain runs tool calls (and the --td/--ta output) next.
-            printer.end_reasoning()
+            printer.end_response()
     db = log_responses(responses, session, display)
     finish_output(responses, display, db, printer)
     return responses
@@ -263,7 +282,7 @@ async def _run_async(
             responses.append(response)
             async for event in response.astream_events():
                 printer.event(event)
-            printer.end_reasoning()
+            printer.end_response()
     db = log_responses(responses, session, display)
     finish_output(responses, display, db, printer)
     return responses

@@ -1,7 +1,9 @@
-"""``llm chat``: an interactive conversation, one line (or ``!multi`` block) at a time.
+"""``llm chat``: an interactive conversation, one message at a time.
 
-Input comes from the terminal (with readline line editing where available) or,
-for scripts and tests, from whatever is piped to stdin.
+On a terminal, input comes from a line editor (``llm.cli.chat_editor``:
+history, Ctrl-R, pasted blocks, Alt-Enter for a new line, Tab completion) and
+replies are rendered as Markdown. For scripts and tests, messages are read
+line by line from whatever is piped to stdin, and the banner goes to stderr.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from ..options import (
     no_stream_option,
     option_option,
     retry_options,
+    render_option,
     system_option,
     template_options,
     tool_options,
@@ -34,6 +37,9 @@ if TYPE_CHECKING:
 INTERRUPTED_EXIT_CODE = 130
 EXIT_WORDS = ("exit", "quit")
 FRAGMENT_COMMAND = "!fragment"
+
+
+COMMANDS = ["!multi", "!end", "!edit", FRAGMENT_COMMAND, *EXIT_WORDS]
 
 
 class LineReader:
@@ -61,6 +67,13 @@ class LineReader:
             return None
         return line.rstrip("\r\n")
 
+    def read_block_line(self) -> str | None:
+        """A line inside a ``!multi`` block."""
+        return self.read("")
+
+    def remember(self, text: str) -> None:
+        """Plain input keeps no history."""
+
 
 def _stdin_is_tty() -> bool:
     try:
@@ -82,18 +95,23 @@ def split_fragment_lines(text: str) -> tuple[str, list[str]]:
     return "\n".join(kept), references
 
 
-def read_multi(reader: LineReader, first_line: str) -> str | None:
+def read_multi(reader: Any, first_line: str) -> str | None:
     """Lines up to ``!end`` (or ``!end DELIMITER`` after ``!multi DELIMITER``)."""
     delimiter = first_line.strip()[len("!multi") :].strip()
     end = f"!end {delimiter}" if delimiter else "!end"
     lines: list[str] = []
     while True:
-        line = reader.read("")
+        line = reader.read_block_line()
         if line is None:
             return "\n".join(lines) if lines else None
         if line.strip() == end:
             return "\n".join(lines)
         lines.append(line)
+
+
+def is_end_line(stripped: str) -> bool:
+    """``!end`` outside a ``!multi`` block (recalled from history, say): never sent."""
+    return stripped == "!end" or stripped.startswith("!end ")
 
 
 # Worded as the original's banner, which users and scripts may already know.
@@ -106,8 +124,41 @@ BANNER_LINES = (
 )
 
 
-def _header(model_id: str) -> str:
-    return "\n".join([f"Chatting with {model_id}", *BANNER_LINES])
+EDITOR_BANNER_LINE = (
+    "Alt-Enter for a new line, Up or Ctrl-R for history, Tab to complete ! commands"
+)
+
+
+def _header(model_id: str, editor: bool = False) -> str:
+    lines = [f"Chatting with {model_id}", *BANNER_LINES]
+    if editor:
+        lines.append(EDITOR_BANNER_LINE)
+    return "\n".join(lines)
+
+
+def _make_reader(session: Session) -> Any:
+    """The line editor when stdin and stdout are both a terminal, plain lines otherwise."""
+    if not (_stdin_is_tty() and _stdout_is_tty()):
+        return LineReader()
+    from ..chat_editor import ChatEditor
+
+    def fragment_aliases() -> list[str]:
+        from llm.logs.fragments import list_fragments
+
+        try:
+            fragments = list_fragments(session.logs.get(), aliases_only=True)
+        except Exception:  # completion must never break the chat
+            return []
+        return sorted(alias for f in fragments for alias in f["aliases"])
+
+    return ChatEditor(COMMANDS, fragment_aliases)
+
+
+def _stdout_is_tty() -> bool:
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 @click.command()
@@ -130,7 +181,8 @@ def _header(model_id: str) -> str:
     is_flag=True,
     help="Show token usage and cost on stderr after each answer",
 )
-def chat(no_stream: bool, usage: bool, **kwargs: Any) -> None:
+@render_option()
+def chat(no_stream: bool, usage: bool, render: bool | None, **kwargs: Any) -> None:
     """Hold an ongoing chat with a model."""
     from ..prompting import PromptRequest
 
@@ -150,6 +202,7 @@ def chat(no_stream: bool, usage: bool, **kwargs: Any) -> None:
 
     from ..inputs import Stdin
     from ..prompting import prepare_session
+    from ..render import should_render
     from ..running import Display
 
     stdin = Stdin()
@@ -161,17 +214,24 @@ def chat(no_stream: bool, usage: bool, **kwargs: Any) -> None:
             # fail now rather than on every message.
             session.evaluate("")
         display = Display(stream=not no_stream, usage=usage, log=logs_on())
+        display.render = session.schema is None and should_render(render)
         if display.log:
             session.logs.get()
-    click.echo(_header(session.model.model_id))
-    try:
-        chat_loop(session, display, LineReader())
-    except KeyboardInterrupt:
-        click.echo("")
-        raise SystemExit(INTERRUPTED_EXIT_CODE) from None
+        reader = _make_reader(session)
+    plain = isinstance(reader, LineReader)
+    click.echo(_header(session.model.model_id, editor=not plain), err=True)
+    if plain:
+        try:
+            chat_loop(session, display, reader)
+        except KeyboardInterrupt:
+            click.echo("")
+            raise SystemExit(INTERRUPTED_EXIT_CODE) from None
+        return
+    # The line editor reads Ctrl-C at the prompt as a key, and ends the chat.
+    chat_loop(session, display, reader)
 
 
-def chat_loop(session: Session, display: Any, reader: LineReader) -> None:
+def chat_loop(session: Session, display: Any, reader: Any) -> None:
     """Read, send and print turns until exit, quit or the end of input."""
     from ..inputs import Stdin, resolve_fragments
     from ..running import run
@@ -186,11 +246,15 @@ def chat_loop(session: Session, display: Any, reader: LineReader) -> None:
         stripped = line.strip()
         if stripped in EXIT_WORDS:
             break
+        if is_end_line(stripped):
+            click.echo("Not in a !multi block: '!end' was not sent", err=True)
+            continue
         references: list[str] = []
         if stripped == "!multi" or stripped.startswith("!multi "):
             text = read_multi(reader, stripped)
             if text is None:
                 break
+            reader.remember(text)
             text, references = split_fragment_lines(text)
         elif stripped == "!edit":
             edited = click.edit()

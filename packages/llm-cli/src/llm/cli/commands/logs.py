@@ -15,6 +15,7 @@ import click
 
 from ..errors import handle_errors
 from ..groups import DefaultGroup
+from ..options import render_option
 
 
 @click.group(cls=DefaultGroup, default="list", default_if_no_args=True)
@@ -120,6 +121,21 @@ def _emit(chunks: Iterable[str]) -> None:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         raise click.exceptions.Exit(0) from None
+
+
+def _emit_markdown(
+    chunks: Iterable[str], option: bool | None, *, code: bool = False
+) -> None:
+    """Markdown output: rendered on a terminal (see ``should_render``), else as text.
+
+    Extracted code (``code``) is never rendered.
+    """
+    from ..render import print_markdown, should_render
+
+    if code or not should_render(option):
+        _emit(chunks)
+        return
+    print_markdown("".join(chunks))
 
 
 # Characters that PyYAML's pure-Python emitter and libyaml both print as
@@ -291,9 +307,13 @@ def _short_yaml(records: Iterable[dict[str, Any]], usage: bool) -> Iterator[str]
 @click.option(
     "--expand", "-e", is_flag=True, help="Expand fragments to show their content"
 )
+@render_option("render_markdown")
 @click.help_option("-h", "--help")
 def list_logs(**options: Any) -> None:
-    """Show logged prompts and their responses"""
+    """Show logged prompts and their responses
+
+    On a terminal the Markdown is shown rendered (--no-render for the text).
+    """
     from llm.logs import iter_logs, latest_conversation_id, render
 
     from ..inputs import open_command_logs_db
@@ -342,6 +362,7 @@ class ListRequest:
     id_gte: str | None
     json_output: bool
     expand: bool
+    render_markdown: bool | None = None
 
     def __post_init__(self) -> None:
         self.database = self.database or self.path_option
@@ -416,7 +437,11 @@ def _print_records(records: Iterator[dict[str, Any]], request: ListRequest) -> N
                 else record.get("response") or ""
             )
             if text is not None:
-                _emit([_line(text)])
+                _emit_markdown(
+                    [_line(text)],
+                    request.render_markdown,
+                    code=request.extract or last_block,
+                )
     elif request.extract or last_block:
         blocks = (render.extract_code(r, last_block) for r in records)
         _emit(_line(block) for block in blocks if block is not None)
@@ -427,11 +452,12 @@ def _print_records(records: Iterator[dict[str, Any]], request: ListRequest) -> N
             records = (render.truncate_record(r) for r in records)
         _emit(render.json_array(records))
     else:
-        _emit(
+        _emit_markdown(
             render.markdown(
                 records,
                 expand=request.expand,
                 usage=request.usage,
                 truncate=request.truncate,
-            )
+            ),
+            request.render_markdown,
         )

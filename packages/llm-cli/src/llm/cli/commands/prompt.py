@@ -19,6 +19,7 @@ from ..options import (
     option_option,
     query_option,
     retry_options,
+    render_option,
     schema_options,
     system_option,
     template_options,
@@ -81,6 +82,7 @@ INTERRUPTED_EXIT_CODE = 130
     is_flag=True,
     help="Print the response as JSON, in the format of llm logs --json",
 )
+@render_option()
 def prompt_command(
     prompt: str | None,
     show_options: bool,
@@ -90,6 +92,7 @@ def prompt_command(
     save: str | None,
     usage: bool,
     json_: bool,
+    render: bool | None,
     **kwargs: Any,
 ) -> None:
     """Run a prompt against a model
@@ -139,6 +142,7 @@ def prompt_command(
             log=log,
             usage=usage,
             json_output=json_,
+            render=render,
         )
     except KeyboardInterrupt:
         raise SystemExit(INTERRUPTED_EXIT_CODE) from None
@@ -155,12 +159,17 @@ def run_prompt(
     log: bool = False,
     usage: bool = False,
     json_output: bool = False,
+    render: bool | None = None,
 ) -> None:
-    """Resolve the request, read the prompt, run it and log it."""
+    """Resolve the request, read the prompt, run it and log it.
+
+    ``render`` is ``--render/--no-render`` (None: decide from the environment).
+    """
     from llm.logs import logs_on
 
     from ..inputs import Stdin
     from ..prompting import prepare_session
+    from ..render import should_render
     from ..running import Display, run_input
 
     with handle_errors():
@@ -186,6 +195,12 @@ def run_prompt(
             usage=usage,
             json=json_output,
             log=(logs_on() or log) and not no_log,
+        )
+        # Code blocks, JSON and schema output are for programs: never rendered.
+        display.render = (
+            not (display.extract or display.extract_last or display.json)
+            and session.schema is None
+            and should_render(render)
         )
         run_input(session, request.prompt, stdin, display, wait_for_input=wait)
 
