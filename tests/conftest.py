@@ -63,6 +63,21 @@ def retry_waits():
 
 
 @pytest.fixture
+def memory_keyring():
+    """keyring's global backend replaced by an in-memory one for the test."""
+    keyring = pytest.importorskip("keyring")
+    from .memory_keyring import MemoryKeyring
+
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    try:
+        yield backend
+    finally:
+        keyring.set_keyring(previous)
+
+
+@pytest.fixture
 def mock_model():
     """The scripted ``mock`` model; queue replies with ``mock_model.enqueue(...)``."""
     import llm
