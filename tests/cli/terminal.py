@@ -146,3 +146,75 @@ def rendered(markdown: str, cols: int = 80) -> list[str]:
     while lines and not lines[-1]:
         lines.pop()
     return lines
+
+
+class Screen:
+    """What a person sees of a running ``spawn()``: a VT100 screen kept up to date."""
+
+    def __init__(self, child: pexpect.spawn, rows: int = 24, cols: int = 80) -> None:
+        self.child = child
+        self.screen = pyte.HistoryScreen(cols, rows, history=100_000)
+        self.stream = pyte.ByteStream(self.screen)
+        self.ended = False
+
+    def pump(self, timeout: float = 0.1) -> None:
+        """Take in whatever llm printed within ``timeout`` seconds."""
+        if self.ended:
+            return
+        try:
+            data = self.child.read_nonblocking(65536, timeout=timeout)
+        except pexpect.TIMEOUT:
+            return
+        except pexpect.EOF:
+            self.ended = True
+            return
+        self.stream.feed(data)
+
+    def lines(self) -> list[str]:
+        cols = self.screen.columns
+        lines = [
+            "".join(line[x].data for x in range(cols)).rstrip()
+            for line in self.screen.history.top
+        ]
+        lines.extend(line.rstrip() for line in self.screen.display)
+        while lines and not lines[-1]:
+            lines.pop()
+        return lines
+
+    def text(self) -> str:
+        return "\n".join(self.lines())
+
+    def cursor_line(self) -> str:
+        return self.screen.display[self.screen.cursor.y].rstrip()
+
+    def wait(self, condition: Any, what: str, timeout: float = 30) -> None:
+        import time
+
+        deadline = time.monotonic() + timeout
+        while not condition():
+            if self.ended or time.monotonic() > deadline:
+                raise AssertionError(
+                    f"waited for {what}; the screen shows:\n{self.text()}"
+                )
+            self.pump()
+
+    def wait_for(self, text: str, timeout: float = 30) -> None:
+        """Until ``text`` is on the screen or in the scrollback."""
+        self.wait(lambda: text in self.text(), repr(text), timeout)
+
+    def prompts(self) -> int:
+        return sum(1 for line in self.lines() if line == ">" or line.startswith("> "))
+
+    def wait_for_prompt(self, number: int, timeout: float = 30) -> None:
+        """Until the ``number``-th chat prompt is shown, empty, with the cursor on it."""
+        self.wait(
+            lambda: self.prompts() == number and self.cursor_line() == ">",
+            f"chat prompt number {number}",
+            timeout,
+        )
+
+    def wait_for_exit(self, timeout: float = 30) -> int:
+        self.wait(lambda: self.ended, "exit", timeout)
+        self.child.close()
+        assert self.child.signalstatus is None
+        return int(self.child.exitstatus)

@@ -363,3 +363,17 @@ def test_headings_and_code_are_styled():
     assert screen.buffer[heading][column].bold
     code = next(i for i, line in enumerate(lines) if "def greet" in line)
     assert screen.buffer[code][lines[code].index("d")].bg != "default"
+
+
+def test_output_to_a_pipe_imports_no_terminal_library(subprocess_env):
+    """Start-up stays as it was when nothing is rendered and nobody types."""
+    from .test_startup import probe, top_level
+
+    terminal_libraries = {"rich", "prompt_toolkit", "markdown_it", "pygments"}
+    result, modules = probe(subprocess_env, ["-m", "echo", "hi"])
+    assert result.returncode == 0
+    assert not terminal_libraries & top_level(modules)
+    assert "keyring" not in top_level(modules)
+    result, modules = probe(subprocess_env, ["chat", "-m", "echo"], input="hi\n")
+    assert result.returncode == 0
+    assert not terminal_libraries & top_level(modules)
