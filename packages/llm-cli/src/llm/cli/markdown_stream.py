@@ -5,16 +5,17 @@ than the screen, leaves copies of its top in the scrollback. Instead, Markdown
 blocks that are finished (a later block has started on a complete line, and
 CommonMark never reopens a closed block) are printed once, for good, above
 a small live region; only the block still growing is redrawn there, and never
-more of it than fits on the screen (lines that scroll past are printed for
-good too). Redraws are spaced out so slow terminals keep up.
+more of it than fits on the screen. Lines of it that scroll past are printed
+for good too, when they can no longer change (a table's columns can: it shows
+its last rows until it is finished). Redraws are spaced out so slow terminals
+keep up. The scrollback ends up exactly as if the whole answer had been
+rendered at once.
 """
 
 from __future__ import annotations
 
 import time
 from typing import Any
-
-from .running import StreamPrinter
 
 MIN_INTERVAL = 1 / 20
 MAX_INTERVAL = 0.5
@@ -208,36 +209,3 @@ class MarkdownStream:
             self.console.print(SegmentLines(done, new_lines=True))
         else:
             self.live.refresh()
-
-
-class MarkdownPrinter(StreamPrinter):
-    """A StreamPrinter whose text is rendered Markdown; reasoning stays dim on stderr."""
-
-    def __init__(
-        self, console: Any, show_reasoning: bool = True, live: bool = True
-    ) -> None:
-        super().__init__(show_text=True, show_reasoning=show_reasoning)
-        self.stream = MarkdownStream(console, live=live)
-
-    def write_text(self, chunk: str) -> None:
-        self.stream.feed(chunk)
-        self.text_started = True
-
-    def end_reasoning(self) -> None:
-        if self.in_reasoning:
-            super().end_reasoning()
-
-    def event(self, event: Any) -> None:
-        if event.type == "reasoning" and event.chunk and self.show_reasoning:
-            # Text shown so far is finished before reasoning takes the screen.
-            self.stream.close()
-        super().event(event)
-
-    def end_response(self) -> None:
-        """One response of a chain is done: tool calls (``--td``) print below it."""
-        self.stream.close()
-        super().end_response()
-
-    def finish(self, interrupted: bool = False) -> None:
-        self.stream.close()
-        self.end_reasoning()

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from .printing import StreamPrinter
 from .prompting import Session
 
 if TYPE_CHECKING:
@@ -36,50 +37,6 @@ class Display:
     @property
     def buffered(self) -> bool:
         return not self.stream or self.extract or self.extract_last or self.json
-
-
-class StreamPrinter:
-    """Writes text chunks to stdout and reasoning (dimmed) to stderr as they arrive."""
-
-    def __init__(self, show_text: bool = True, show_reasoning: bool = True) -> None:
-        self.show_text = show_text
-        self.show_reasoning = show_reasoning
-        self.in_reasoning = False
-        self.text_started = False
-        self.last_text = ""
-
-    def event(self, event: Any) -> None:
-        if event.type == "reasoning":
-            if self.show_reasoning and event.chunk:
-                click.echo(click.style(event.chunk, dim=True), nl=False, err=True)
-                self.in_reasoning = True
-        elif event.type == "text":
-            self.end_reasoning()
-            if self.show_text and event.chunk:
-                self.write_text(event.chunk)
-
-    def write_text(self, chunk: str) -> None:
-        click.echo(chunk, nl=False)
-        self.text_started = True
-        self.last_text = chunk
-
-    def end_reasoning(self) -> None:
-        """Close a reasoning block, so what follows (text, ``--td`` tool calls) starts a line."""
-        if self.in_reasoning:
-            click.echo("\n", err=True)
-            self.in_reasoning = False
-
-    def end_response(self) -> None:
-        """One response of a chain is done; its tool calls run (and print) next."""
-        self.end_reasoning()
-
-    def finish(self, interrupted: bool = False) -> None:
-        """End the output with a newline (after an interruption, only mid-line)."""
-        self.end_reasoning()
-        if not self.show_text:
-            return
-        if not interrupted or (self.text_started and not self.last_text.endswith("\n")):
-            click.echo("")
 
 
 def log_responses(responses: list[Any], session: Session, display: Display) -> Any:
@@ -240,7 +197,7 @@ def _log_on_failure(
 def _printer(session: Session, display: Display) -> StreamPrinter:
     show_reasoning = not session.hide_reasoning and not display.json
     if display.render and not display.buffered:
-        from .markdown_stream import MarkdownPrinter
+        from .printing import MarkdownPrinter
         from .render import make_console, stdout_is_terminal
 
         return MarkdownPrinter(
