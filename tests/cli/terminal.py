@@ -24,12 +24,17 @@ from typing import Any
 import pexpect
 import pyte
 
-# Runs llm with the mock model's replies queued (one list of chunks per reply).
+# Runs llm with the mock model's replies queued (one list of chunks per reply;
+# {"tool_call": NAME} stands for a call of that tool).
 SCRIPT = """
 import json, sys
-import llm_test_plugin
+import llm, llm_test_plugin
+def item(value):
+    if isinstance(value, dict):
+        return llm.ToolCall(name=value["tool_call"], arguments={}, tool_call_id="t1")
+    return value
 for reply in json.loads(sys.argv[1]):
-    llm_test_plugin.MockModel.enqueue(*reply)
+    llm_test_plugin.MockModel.enqueue(*map(item, reply))
 sys.argv = ["llm", *json.loads(sys.argv[2])]
 from llm.cli import main
 main()

@@ -210,6 +210,23 @@ def test_reasoning_stays_dim_on_stderr(subprocess_env):
     assert b"\x1b[2mweighing " in child.transcript.getvalue()
 
 
+def test_tool_call_lines_stay_apart_from_rendered_text(subprocess_env):
+    """--td prints below the rendered text of the response that made the call."""
+    replies = [["Let me **check**.\n", {"tool_call": "llm_version"}], ["Done *now*."]]
+    child = spawn(
+        terminal_env(subprocess_env),
+        replies,
+        ["-m", "mock", "go", "-T", "llm_version", "--td"],
+    )
+    assert finish(child) == 0
+    lines = screen_lines(child.transcript.getvalue())
+    check = lines.index("Let me check.")
+    call = next(i for i, line in enumerate(lines) if line.startswith("Tool call: "))
+    done = lines.index("Done now.")
+    assert check < call < done
+    assert lines[call] == "Tool call: llm_version({})"
+
+
 def test_no_stream_renders_once(subprocess_env):
     status, output, _ = run_on_terminal(
         terminal_env(subprocess_env),

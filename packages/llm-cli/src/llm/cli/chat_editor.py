@@ -20,7 +20,6 @@ from prompt_toolkit.document import Document
 from prompt_toolkit.history import FileHistory
 
 HISTORY_FILE = "chat_history.txt"
-NEWLINE_KEY = "Alt-Enter"
 
 # Lines that are commands about the input itself, not worth recalling.
 _NOT_REMEMBERED = re.compile(r"^!(multi|end)(\s.*)?$")
@@ -116,27 +115,22 @@ class ChatEditor:
         self,
         commands: list[str],
         fragment_aliases: Callable[[], list[str]],
-        *,
         history: Path | None = None,
-        input: Any = None,
-        output: Any = None,
     ) -> None:
         from prompt_toolkit import PromptSession
         from prompt_toolkit.history import InMemoryHistory
 
         self.history = ChatHistory(history or history_path())
-        options: dict[str, Any] = {"input": input, "output": output}
         self.session: Any = PromptSession(
             history=self.history,
             completer=ChatCompleter(commands, fragment_aliases),
             complete_while_typing=False,
             key_bindings=_key_bindings(),
             prompt_continuation=_continuation,
-            **options,
         )
         # Lines inside a !multi block are kept as one entry when it ends.
         self.block_session: Any = PromptSession(
-            history=InMemoryHistory(), key_bindings=_key_bindings(), **options
+            history=InMemoryHistory(), key_bindings=_key_bindings()
         )
 
     def read(self, prompt: str = "> ") -> str | None:
