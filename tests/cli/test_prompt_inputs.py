@@ -260,3 +260,24 @@ def test_invalid_schemas(invoke):
     result = invoke(["-m", "echo", "x", "--schema", "0" * 32])
     assert result.exit_code == 1
     assert "not found" in result.stderr
+
+
+# Longer than any file name may be (255 bytes on most file systems).
+LONG_DSL = ", ".join(f"field{i} int" for i in range(40))
+
+
+def test_long_schema_dsl_is_a_schema_not_a_file_name(invoke):
+    assert len(LONG_DSL) > 300
+    result = invoke(["-m", "echo", "invent", "--schema", LONG_DSL])
+    assert result.exit_code == 0, result.output
+    assert echo_output(result.stdout)["schema"] == llm.schema_dsl(LONG_DSL)
+    result = invoke(["-m", "echo", "invent", "--schema-multi", LONG_DSL])
+    assert echo_output(result.stdout)["schema"] == llm.schema_dsl(LONG_DSL, multi=True)
+
+
+@pytest.mark.parametrize("option", ["-f", "-a", "-t"])
+def test_long_values_that_are_not_files_get_a_clear_error(invoke, option):
+    result = invoke(["-m", "echo", "x", option, LONG_DSL])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: ")
+    assert "too long" not in result.stderr

@@ -29,3 +29,17 @@ def user_dir() -> Path:
     path = Path(override) if override else _platform_config_dir()
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def existing_path(value: str | os.PathLike[str]) -> Path | None:
+    """``value`` as a Path (``~`` expanded) if something exists there, else None.
+
+    Options such as ``--schema``, ``-f`` and ``-t`` take either a file name or
+    text; text that cannot be a file name (longer than the system allows, a
+    NUL character) is simply not a file, instead of an OSError.
+    """
+    try:
+        path = Path(value).expanduser()
+        return path if path.exists() else None
+    except (OSError, ValueError):
+        return None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import Any
 
 TERMINAL_PROMPT_HINT = "Type your prompt, then Ctrl-D; or run `llm chat`"
@@ -70,8 +69,10 @@ def resolve_attachment(value: str, mimetype: str | None, stdin: Stdin) -> Any:
         return Attachment(type=mimetype, content=stdin.read_bytes())
     if is_url(value):
         return Attachment(type=mimetype, url=value)
-    path = Path(value).expanduser()
-    if not path.exists():
+    from llm.paths import existing_path
+
+    path = existing_path(value)
+    if path is None:
         raise AttachmentError(f"Attachment file {value} does not exist")
     if path.is_dir():
         raise AttachmentError(f"Attachment {value} is a directory, not a file")

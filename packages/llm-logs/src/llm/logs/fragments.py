@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
 from llm.errors import AttachmentError, FragmentNotFound
 from llm.fragments import Fragment, fragment_hash
+from llm.paths import existing_path
 from llm.sqlite import write_transaction
 
 from .db import ensure_ready
@@ -85,8 +85,8 @@ def resolve_fragment(db: Any, reference: str) -> list[Any]:
     stored = _stored(db, reference)
     if stored is not None:
         return [stored]
-    path = Path(reference).expanduser()
-    if path.is_file():
+    path = existing_path(reference)
+    if path is not None and path.is_file():
         try:
             text = path.read_text(encoding="utf-8")
         except UnicodeDecodeError as ex:
@@ -98,7 +98,7 @@ def resolve_fragment(db: Any, reference: str) -> list[Any]:
                 f"Could not read fragment file {reference}: {ex.strerror or ex}"
             ) from ex
         return [Fragment(text, str(path.resolve()))]
-    if path.is_dir():
+    if path is not None and path.is_dir():
         raise FragmentNotFound(f"Fragment {reference} is a directory, not a file")
     prefix = reference.split(":", 1)[0] if ":" in reference else ""
     if prefix.isidentifier() or prefix.replace("-", "_").isidentifier():
@@ -235,7 +235,7 @@ def fragment_hashes(db: Any, references: Iterable[str]) -> list[str]:
         if stored is not None:
             hashes.append(stored["hash"])
             continue
-        if HASH_PATTERN.match(reference) and not Path(reference).exists():
+        if HASH_PATTERN.match(reference) and existing_path(reference) is None:
             hashes.append(reference)  # a hash nothing used yet matches nothing
             continue
         for item in resolve_fragment(db, reference):

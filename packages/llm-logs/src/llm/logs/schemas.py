@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable
-from pathlib import Path
 from typing import Any
 
 from llm.errors import SchemaError
+from llm.paths import existing_path
 from llm.schemas import make_schema_id, multi_schema, schema_dsl, schema_summary
 from llm.sqlite import write_transaction
 
@@ -125,8 +125,8 @@ def _resolve(
         if templates is None:
             raise SchemaError("Schemas from templates (t:NAME) need a template lookup")
         return templates(reference[2:])
-    path = Path(reference).expanduser()
-    if "\n" not in reference and path.is_file():
+    path = existing_path(reference) if "\n" not in reference else None
+    if path is not None and path.is_file():
         try:
             value = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as ex:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Union
 
 from llm.errors import TemplateError
+from llm.paths import existing_path
 
 from .template import AttachmentType, Template, check_placeholders, is_url
 
@@ -90,8 +91,8 @@ def _reference(value: str) -> str:
     """A fragment reference, with a relative path to an existing file made absolute."""
     if is_url(value):
         return value
-    path = Path(value).expanduser()
-    if path.is_file():
+    path = existing_path(value)
+    if path is not None and path.is_file():
         return str(path.resolve())
     return value
 

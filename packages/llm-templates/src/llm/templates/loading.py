@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from llm.errors import TemplateError
+from llm.paths import existing_path
 
 from .parsing import parse_template, template_from_data
 from .storage import (
@@ -45,11 +46,11 @@ def _load_local_or_plugin(spec: str) -> Template:
         if prefix in loaders:
             return _load_from_loader(spec, prefix, rest, loaders[prefix])
     saved = _saved_path(spec)
-    if saved is not None and saved.is_file():
+    if saved is not None and existing_path(saved) and saved.is_file():
         return read_template_file(saved, spec)
-    path = Path(spec).expanduser()
-    if path.is_file():
-        return read_template_file(path)
+    found = existing_path(spec)
+    if found is not None and found.is_file():
+        return read_template_file(found)
     # One letter before ':' is more likely a Windows drive than a loader prefix.
     if sep and len(prefix) > 1 and _PREFIX.match(prefix):
         from llm.registry import get_template_loaders
@@ -59,7 +60,7 @@ def _load_local_or_plugin(spec: str) -> Template:
             f"Unknown template loader prefix {prefix!r} in {spec!r} "
             f"(available prefixes: {available})"
         )
-    if path.suffix.lower() in (".yaml", ".yml") or "/" in spec or "\\" in spec:
+    if Path(spec).suffix.lower() in (".yaml", ".yml") or "/" in spec or "\\" in spec:
         raise TemplateError(f"Template file not found: {spec}")
     raise TemplateError(
         f"No template named {spec!r} in {templates_path()} "
