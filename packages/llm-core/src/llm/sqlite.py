@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from llm.errors import DatabaseError
+from llm.files import create_private_file
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -182,9 +183,17 @@ def connect(
     """
     check_database_file(path, create=create, writable=writable, label=label)
     try:
+        if create and not path.exists():
+            # Prompts and responses are private: a new database (and so its
+            # -wal and -shm files) is readable by its owner only.
+            create_private_file(path)
         return sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_SECONDS)
     except sqlite3.Error as ex:
         raise database_error(ex, path, label=label) from ex
+    except OSError as ex:
+        raise DatabaseError(
+            f"Cannot create {label} {path}: {ex.strerror or ex}", path
+        ) from ex
 
 
 def open_database(

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from llm.errors import DatabaseError
+from llm.files import create_private_file
 from llm.sqlite import (
     BUSY_TIMEOUT_SECONDS,
     check_database_file,
@@ -94,7 +95,14 @@ def backup_logs(source: Path, destination: Path) -> int:
             raise DatabaseError(
                 f"Directory {destination.parent} does not exist", destination
             )
-        conn.execute("vacuum into ?", (str(destination),))
+        # A backup holds the same private prompts as the logs: owner-only.
+        created = create_private_file(destination)
+        try:
+            conn.execute("vacuum into ?", (str(destination),))
+        except BaseException:
+            if created:
+                destination.unlink(missing_ok=True)
+            raise
     except sqlite3.Error as ex:
         raise database_error(ex, source) from ex
     finally:
