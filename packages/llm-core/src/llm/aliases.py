@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from .errors import ConfigError
+from .files import locked
 from .jsonfiles import backup_file, read_json_object, write_json_object
 from .paths import user_dir
 
@@ -29,8 +30,20 @@ def load_aliases() -> dict[str, str]:
     return {k: v for k, v in data.items() if isinstance(v, str)}
 
 
-def load_for_update() -> dict[str, str]:
+def store_alias(alias: str, model_id: str) -> None:
+    """Point ``alias`` at ``model_id`` in aliases.json, keeping every other alias.
+
+    Holds the file's lock from reading to writing, so aliases set by parallel
+    processes are all kept.
+    """
     path = aliases_path()
+    with locked(path):
+        data = _load_for_update(path)
+        data[alias] = model_id
+        write_json_object(path, data)
+
+
+def _load_for_update(path: Path) -> dict[str, str]:
     try:
         return dict(read_json_object(path))
     except ConfigError:
@@ -47,13 +60,14 @@ def load_for_update() -> dict[str, str]:
 def remove_alias(alias: str) -> None:
     """Remove ``alias`` from aliases.json; KeyError if it is not there."""
     path = aliases_path()
-    try:
-        data = read_json_object(path)
-    except ConfigError as ex:
-        # Nothing can be removed from a file that cannot be read: still a KeyError,
-        # as callers expect, saying why.
-        raise KeyError(f"No such alias: {alias} ({ex})") from ex
-    if alias not in data:
-        raise KeyError(f"No such alias: {alias}")
-    del data[alias]
-    write_json_object(path, data)
+    with locked(path):
+        try:
+            data = read_json_object(path)
+        except ConfigError as ex:
+            # Nothing can be removed from a file that cannot be read: still a
+            # KeyError, as callers expect, saying why.
+            raise KeyError(f"No such alias: {alias} ({ex})") from ex
+        if alias not in data:
+            raise KeyError(f"No such alias: {alias}")
+        del data[alias]
+        write_json_object(path, data)

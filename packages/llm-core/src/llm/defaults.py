@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from .files import atomic_write, locked
 from .paths import user_dir
 
 DEFAULT_MODEL = "gpt-4o-mini"
@@ -20,10 +21,12 @@ def _read(path: Path) -> str | None:
 
 
 def _write(path: Path, value: str | None) -> None:
-    if value is None:
-        path.unlink(missing_ok=True)
-    else:
-        path.write_text(value, encoding="utf-8")
+    # Replaced in one step, under the file's lock like the JSON settings files.
+    with locked(path):
+        if value is None:
+            path.unlink(missing_ok=True)
+        else:
+            atomic_write(path, value)
 
 
 def get_default_model(

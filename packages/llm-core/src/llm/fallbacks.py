@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import NeedsKeyException
-from .jsonfiles import read_json_object, write_json_object
+from .jsonfiles import read_json_object, updating_json_object
 from .paths import user_dir
 from .retries import is_transient
 
@@ -51,13 +51,11 @@ def get_fallbacks(model_id: str | None = None) -> Any:
 
 def set_fallbacks(model_id: str, fallbacks: list[str]) -> None:
     """Store the fallback list for ``model_id`` (an empty list removes it)."""
-    path = fallbacks_path()
-    data = read_json_object(path)
-    if fallbacks:
-        data[model_id] = list(fallbacks)
-    else:
-        data.pop(model_id, None)
-    write_json_object(path, data)
+    with updating_json_object(fallbacks_path()) as data:
+        if fallbacks:
+            data[model_id] = list(fallbacks)
+        else:
+            data.pop(model_id, None)
 
 
 def clear_fallbacks(model_id: str | None = None) -> None:
@@ -65,9 +63,8 @@ def clear_fallbacks(model_id: str | None = None) -> None:
     if model_id is not None:
         set_fallbacks(model_id, [])
         return
-    path = fallbacks_path()
-    if path.exists():
-        write_json_object(path, {})
+    with updating_json_object(fallbacks_path()) as data:
+        data.clear()
 
 
 def should_fall_back(ex: BaseException) -> bool:

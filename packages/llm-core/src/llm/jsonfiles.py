@@ -1,13 +1,16 @@
-"""Reading and atomically writing the small JSON files in the user directory."""
+"""Reading, atomically writing and safely updating the small JSON files in the user directory."""
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import json
-import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
+from .files import atomic_write, locked
 
 
 def read_json_object(path: Path) -> dict[str, Any]:
@@ -36,27 +39,37 @@ def read_json_object(path: Path) -> dict[str, Any]:
 def write_json_object(
     path: Path, data: dict[str, Any], mode: int | None = None
 ) -> None:
-    """Write ``data`` to ``path`` atomically (temp file + rename), optionally chmod-ed.
+    """Write ``data`` to ``path`` in one step (temp file + rename).
 
-    The temporary file gets ``mode`` before any secret is written to it.
+    A new file gets ``mode`` (set before any secret is written) or the usual
+    umask permissions; an existing file keeps its own. Callers that read,
+    change and write back use ``updating_json_object`` instead, which holds
+    the file's lock throughout.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    import tempfile  # only writers pay for it
-
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    text = json.dumps(data, indent=2) + "\n"
     try:
-        if mode is not None:
-            os.chmod(tmp, mode)
-        with os.fdopen(fd, "w", encoding="utf-8") as fp:
-            json.dump(data, fp, indent=2)
-            fp.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+        atomic_write(path, text, new_mode=mode)
+    except OSError as ex:
+        raise ConfigError(f"Could not write {path}: {ex}", path=path) from ex
+
+
+@contextlib.contextmanager
+def updating_json_object(
+    path: Path, *, mode: int | None = None
+) -> Iterator[dict[str, Any]]:
+    """Read the JSON object in ``path``, let the block change it, write it back.
+
+    The file's lock (``NAME.lock`` beside it) is held from the read to the
+    write, so parallel ``llm`` processes changing the same file queue instead
+    of overwriting each other's changes. Nothing is written when the block
+    raises or leaves the data as it was. ``mode`` is as for write_json_object.
+    """
+    with locked(path):
+        data = read_json_object(path)
+        before = copy.deepcopy(data)
+        yield data
+        if data != before:
+            write_json_object(path, data, mode=mode)
 
 
 def backup_file(path: Path) -> Path | None:

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import KeySourceError
-from .jsonfiles import read_json_object, write_json_object
+from .files import PRIVATE_MODE
+from .jsonfiles import read_json_object, updating_json_object
 from .paths import user_dir
 
 KEY_SOURCES_FILE = "key_sources.json"
@@ -74,14 +75,13 @@ def load_key_sources() -> dict[str, KeySource]:
 
 def _write_source(name: str, entry: dict[str, str] | None) -> None:
     path = key_sources_path()
-    data = read_json_object(path)
-    if entry is None:
-        if name not in data:
-            return
-        del data[name]
-    else:
-        data[name] = entry
-    write_json_object(path, data, mode=0o600)
+    if entry is None and not path.exists():
+        return  # nothing recorded, nothing to forget
+    with updating_json_object(path, mode=PRIVATE_MODE) as data:
+        if entry is None:
+            data.pop(name, None)
+        else:
+            data[name] = entry
 
 
 def forget_key_source(name: str) -> None:

@@ -11,7 +11,8 @@ import os
 from pathlib import Path
 
 from .errors import NeedsKeyException
-from .jsonfiles import read_json_object, write_json_object
+from .files import PRIVATE_MODE
+from .jsonfiles import read_json_object, updating_json_object
 from .paths import user_dir
 
 KEYS_NOTE_KEY = "// Note"
@@ -36,23 +37,19 @@ def set_key(name: str, value: str) -> None:
     """
     from .key_sources import forget_key_source
 
-    path = keys_path()
-    data = read_json_object(path)
-    if not data:
-        data = {KEYS_NOTE_KEY: KEYS_NOTE}
-    data[name] = value
-    write_json_object(path, data, mode=0o600)
+    with updating_json_object(keys_path(), mode=PRIVATE_MODE) as data:
+        if not data:
+            data[KEYS_NOTE_KEY] = KEYS_NOTE
+        data[name] = value
     forget_key_source(name)
 
 
 def remove_stored_key(name: str) -> bool:
     """Take ``name`` out of keys.json (when a keychain or command replaces it)."""
-    path = keys_path()
-    data = read_json_object(path)
-    if name not in data or name == KEYS_NOTE_KEY:
-        return False
-    del data[name]
-    write_json_object(path, data, mode=0o600)
+    with updating_json_object(keys_path(), mode=PRIVATE_MODE) as data:
+        if name not in data or name == KEYS_NOTE_KEY:
+            return False
+        del data[name]
     return True
 
 

@@ -20,10 +20,9 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from .aliases import aliases_path, load_aliases, load_for_update
+from .aliases import load_aliases, store_alias
 from .defaults import get_default_embedding_model, get_default_model
 from .errors import UnknownModelError
-from .jsonfiles import write_json_object
 from .paths import user_dir
 from .plugins import call_hook, load_plugins, pm
 from .registrations import EmbeddingModelWithAliases, ModelWithAliases
@@ -217,10 +216,7 @@ def resolve_model_id(name: str) -> str:
 
 def set_alias(alias: str, model_id_or_alias: str) -> None:
     """Point ``alias`` at a model ID, resolving the target if it is itself an alias."""
-    model_id = resolve_model_id(model_id_or_alias)
-    data = load_for_update()
-    data[alias] = model_id
-    write_json_object(aliases_path(), data)
+    store_alias(alias, resolve_model_id(model_id_or_alias))
 
 
 # --- embedding models ------------------------------------------------------

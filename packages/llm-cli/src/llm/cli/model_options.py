@@ -30,39 +30,37 @@ def defaults_for(model_id: str) -> dict[str, Any]:
     return load_all().get(model_id, {})
 
 
-def _write(data: dict[str, dict[str, Any]]) -> None:
-    from llm.jsonfiles import read_json_object, write_json_object
+def _updating() -> Any:
+    """The stored options, changed in place under the file's lock and written back."""
+    from llm.jsonfiles import updating_json_object
 
-    path = model_options_path()
-    current = read_json_object(path)  # refuse to overwrite a file we cannot read
-    current = {k: v for k, v in current.items() if not isinstance(v, dict)}
-    current.update({k: v for k, v in data.items() if v})
-    write_json_object(path, current)
+    return updating_json_object(model_options_path())
 
 
 def set_default(model: Any, key: str, value: Any) -> None:
     """Validate and store ``key=value`` as a default option for ``model``."""
     from llm.options import validate_options
 
-    data = load_all()
-    options = dict(data.get(model.model_id, {}))
-    options[key] = value
-    validate_options(model.Options, options)
-    data[model.model_id] = options
-    _write(data)
+    with _updating() as data:
+        stored = data.get(model.model_id)
+        options = dict(stored) if isinstance(stored, dict) else {}
+        options[key] = value
+        validate_options(model.Options, options)
+        data[model.model_id] = options
 
 
 def clear_defaults(model_id: str, key: str | None = None) -> bool:
     """Remove one default option (or all of them); False if nothing was set."""
-    data = load_all()
-    options = data.get(model_id)
-    if not options:
-        return False
-    if key is None:
-        del data[model_id]
-    elif key in options:
-        del options[key]
-    else:
-        return False
-    _write(data)
+    with _updating() as data:
+        options = data.get(model_id)
+        if not isinstance(options, dict) or not options:
+            return False
+        if key is None:
+            del data[model_id]
+        elif key in options:
+            del options[key]
+            if not options:
+                del data[model_id]
+        else:
+            return False
     return True

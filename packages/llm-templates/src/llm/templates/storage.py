@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import stat
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -139,16 +138,16 @@ def replace_template(
     backup = None
     if mode is not None and _read_bytes(path) != text.encode("utf-8"):
         backup = _backup(path, mode)
-    _write_atomic(path, text, mode)
+    _write_atomic(path, text)
     return SavedTemplate(path, backup)
 
 
 def _mode(path: Path) -> int | None:
     """The permission bits of ``path``, or None if it does not exist."""
+    from llm.files import file_mode
+
     try:
-        return stat.S_IMODE(path.stat().st_mode)
-    except FileNotFoundError:
-        return None
+        return file_mode(path)
     except OSError as ex:
         raise TemplateError(f"Could not read template file {path}: {ex}") from ex
 
@@ -176,42 +175,11 @@ def _backup(path: Path, mode: int) -> Path:
     return backup
 
 
-def _write_atomic(path: Path, text: str, mode: int | None) -> None:
-    """Write through a temporary file and rename it over ``path``.
+def _write_atomic(path: Path, text: str) -> None:
+    """Replace ``path`` in one step; it keeps its permission bits (a new one gets the umask's)."""
+    from llm.files import atomic_write
 
-    The file gets ``mode`` (the replaced file's bits) or, for a new file, the
-    usual permissions the umask allows, as with an ordinary open().
-    """
-    tmp = _create_temporary(path)
     try:
-        with open(tmp, "w", encoding="utf-8") as fp:
-            fp.write(text)
-        if mode is not None:
-            os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException as ex:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        if isinstance(ex, OSError):
-            raise TemplateError(f"Could not write template {path}: {ex}") from ex
-        raise
-
-
-def _create_temporary(path: Path) -> Path:
-    """A new empty hidden file beside ``path``, created with umask permissions.
-
-    tempfile.mkstemp() would make it 0600, which the saved template would keep.
-    """
-    for _ in range(100):
-        candidate = path.with_name(f".{path.name}.{os.urandom(4).hex()}")
-        try:
-            fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        except FileExistsError:
-            continue
-        except OSError as ex:
-            raise TemplateError(f"Could not write template {path}: {ex}") from ex
-        os.close(fd)
-        return candidate
-    raise TemplateError(f"Could not write template {path}: no free temporary name")
+        atomic_write(path, text)
+    except OSError as ex:
+        raise TemplateError(f"Could not write template {path}: {ex}") from ex

@@ -99,7 +99,7 @@ def set_(alias: str, model_id: str | None, queries: tuple[str, ...]) -> None:
         llm aliases set mini -q 4o -q mini
     """
     from llm.aliases import aliases_path
-    from llm.jsonfiles import read_json_object, write_json_object
+    from llm.jsonfiles import updating_json_object
 
     if not model_id and not queries:
         raise click.ClickException("Give a model ID or at least one -q option")
@@ -107,10 +107,9 @@ def set_(alias: str, model_id: str | None, queries: tuple[str, ...]) -> None:
         raise click.ClickException("Give a model ID or -q options, not both")
     with handle_errors():
         target = _find_model_id(model_id, queries)
-        path = aliases_path()
-        data = read_json_object(path)
-        data[alias] = target
-        write_json_object(path, data)
+        # An aliases.json that is not valid JSON is refused, never replaced.
+        with updating_json_object(aliases_path()) as data:
+            data[alias] = target
     if queries:
         click.echo(f"Alias '{alias}' set to model {target}", err=True)
 
