@@ -12,7 +12,7 @@ import pytest
 import llm
 from llm.embeddings import SQLiteStore, StoredItem
 from llm.embeddings.migrations import content_hash
-from llm.embeddings.sidecar import MAX_SEGMENTS
+from llm.embeddings.sidecar import MAX_SEGMENTS, READ_ROWS
 
 DIMENSIONS = 8
 
@@ -238,3 +238,17 @@ def test_a_small_collection_in_a_large_table_is_read_through_the_index(path):
     with with_sidecar(path) as fast, by_scan(path) as slow:
         assert fast.similar("other", query, 25) == slow.similar("other", query, 25)
     assert manifest(path, collection_id=2)["fingerprint"]["count"] == 20
+
+
+def test_a_long_tail_of_new_rows_is_appended(path):
+    with with_sidecar(path) as store:
+        results(store)
+        with original_tool(path) as other:
+            other.execute("BEGIN")
+            for n in range(READ_ROWS + 100):  # more than one read's worth
+                insert_or_replace(other, f"tail{n}", 20_000 + n)
+            other.execute("COMMIT")
+        assert len(manifest(path)["segments"]) == 1
+        with by_scan(path) as slow:
+            assert results(store, number=50) == results(slow, number=50)
+        assert len(manifest(path)["segments"]) == 2

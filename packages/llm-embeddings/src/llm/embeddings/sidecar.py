@@ -279,13 +279,16 @@ def _read_rows(
     dimensions: int | None,
     *,
     by_index: bool = False,
+    expected: int = 0,
 ) -> tuple[int | None, Segment, int]:
     """Vectors (unit length) and rowids of the collection's rows past ``after_rowid``.
 
     ``dimensions`` None takes the first row's; rows of other sizes are counted,
     not kept. The table is walked in rowid order, which suits a tail of new
     rows or a collection that fills most of the table; ``by_index`` reads a
-    smaller collection through its primary-key index instead.
+    smaller collection through its primary-key index instead. Rows go straight
+    into one array sized for ``expected`` rows, so a build needs little more
+    memory than the matrix itself.
     """
     import numpy as np
 
@@ -294,7 +297,10 @@ def _read_rows(
         f"SELECT rowid, embedding FROM embeddings WHERE {collection} = ? AND rowid > ?",
         [collection_id, after_rowid],
     )
-    vectors, rowids, skipped = [], [], 0
+    capacity = max(expected, READ_ROWS)
+    vectors: np.ndarray | None = None
+    rowids = np.empty(capacity, np.int64)
+    filled = skipped = 0
     while True:
         chunk = cursor.fetchmany(READ_ROWS)
         if not chunk:
@@ -304,10 +310,31 @@ def _read_rows(
         size = dimensions * 4
         kept = [row for row in chunk if row[1] is not None and len(row[1]) == size]
         skipped += len(chunk) - len(kept)
-        if kept and dimensions:
-            vectors.append(_unit_rows([row[1] for row in kept], dimensions))
-            rowids.append(np.array([row[0] for row in kept], dtype=np.int64))
-    return dimensions, _segment(vectors, rowids, dimensions or 0), skipped
+        if not kept or not dimensions:
+            continue
+        if vectors is None:
+            vectors = np.empty((capacity, dimensions), np.float32)
+        if filled + len(kept) > capacity:
+            capacity = max(2 * capacity, filled + len(kept))
+            vectors = _grown(vectors, capacity, filled)
+            rowids = _grown(rowids, capacity, filled)
+        vectors[filled : filled + len(kept)] = _unit_rows(
+            [row[1] for row in kept], dimensions
+        )
+        rowids[filled : filled + len(kept)] = [row[0] for row in kept]
+        filled += len(kept)
+    if vectors is None:
+        return dimensions, _segment([], [], dimensions or 0), skipped
+    segment = _segment([vectors[:filled]], [rowids[:filled]], dimensions or 0)
+    return dimensions, segment, skipped
+
+
+def _grown(array: np.ndarray, capacity: int, filled: int) -> np.ndarray:
+    import numpy as np
+
+    bigger = np.empty((capacity, *array.shape[1:]), array.dtype)
+    bigger[:filled] = array[:filled]
+    return bigger
 
 
 def _segment(
@@ -318,7 +345,10 @@ def _segment(
 
     if not vectors:
         return Segment(np.zeros((0, dimensions), np.float32), np.zeros(0, np.int64))
-    all_vectors, all_rowids = np.concatenate(vectors), np.concatenate(rowids)
+    if len(vectors) == 1:
+        all_vectors, all_rowids = vectors[0], rowids[0]
+    else:
+        all_vectors, all_rowids = np.concatenate(vectors), np.concatenate(rowids)
     if np.any(all_rowids[1:] < all_rowids[:-1]):
         order = np.argsort(all_rowids, kind="stable")
         all_vectors, all_rowids = all_vectors[order], all_rowids[order]
@@ -332,7 +362,12 @@ def build(conn: sqlite3.Connection, current: Fingerprint) -> Matrix:
     # Through the index when the collection is a small part of the table.
     table_rows = conn.execute("SELECT max(rowid) FROM embeddings").fetchone()[0] or 0
     dimensions, segment, skipped = _read_rows(
-        conn, current.collection_id, 0, None, by_index=current.count * 4 < table_rows
+        conn,
+        current.collection_id,
+        0,
+        None,
+        by_index=current.count * 4 < table_rows,
+        expected=current.count,
     )
     dimensions = dimensions or 0
     return Matrix(
