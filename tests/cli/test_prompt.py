@@ -164,6 +164,27 @@ def test_no_stream(invoke):
     assert echo_output(result.stdout)["stream"] is False
 
 
+@pytest.mark.parametrize(
+    "flag", ["-x", "--xl", "--extract", "--extract-last", "--json"]
+)
+def test_buffered_output_asks_for_a_whole_response(invoke, flag):
+    # Printed only at the end, so the model is not asked to stream (as the original).
+    result = invoke(["-m", "echo", "hi", flag])
+    assert result.exit_code == 0, result.output
+    text = (
+        json.loads(result.stdout)[0]["response"] if flag == "--json" else result.stdout
+    )
+    assert echo_output(text)["stream"] is False
+
+
+def test_schema_needs_no_prompt(invoke):
+    result = invoke(["-m", "echo", "--schema", "name, age int"], input="")
+    assert result.exit_code == 0, result.output
+    echoed = echo_output(result.stdout)
+    assert echoed["prompt"] == ""
+    assert echoed["schema"] == llm.schema_dsl("name, age int")
+
+
 def test_key_option(invoke):
     result = invoke(["-m", "keyed", "hi", "--key", "sk-123"])
     assert result.stdout == "key=sk-123\n"
@@ -284,7 +305,7 @@ def test_json_output_without_logging(invoke, mock_model, logs_path):
 
 
 def test_unsupported_feature_errors(invoke):
-    result = invoke(["-m", "legacy", "hi", "--schema", "name"])
+    result = invoke(["-m", "legacy", "hi", "--schema", "name,"])
     assert result.exit_code == 1
     assert result.stderr == "Error: Model legacy does not support schemas\n"
 

@@ -251,15 +251,34 @@ def test_schema_file_id_and_template(invoke, tmp_path, logs_path):
 
 
 def test_invalid_schemas(invoke):
+    # Anything that is not a schema is a usage error (exit 2), as in the original.
     result = invoke(["-m", "echo", "x", "--schema", "{not json"])
-    assert result.exit_code == 1
-    assert result.stderr.startswith("Error: Schema is not valid JSON")
+    assert result.exit_code == 2
+    assert "Error: Invalid value for '--schema': Schema is not valid JSON" in (
+        result.stderr
+    )
     result = invoke(["-m", "echo", "x", "--schema", "name bogus_type"])
-    assert result.exit_code == 1
-    assert result.stderr.startswith("Error: Invalid type")
-    result = invoke(["-m", "echo", "x", "--schema", "0" * 32])
-    assert result.exit_code == 1
-    assert "not found" in result.stderr
+    assert result.exit_code == 2
+    assert "Error: Invalid value for '--schema': Invalid type" in result.stderr
+    result = invoke(["-m", "echo", "x", "--schema-multi", "0" * 32])
+    assert result.exit_code == 2
+    assert result.stderr.endswith(
+        f"Error: Invalid value for '--schema-multi': No stored schema with ID {'0' * 32}\n"
+    )
+
+
+def test_single_word_schema_is_a_stored_id(invoke):
+    # A concise schema has a comma or a space; one word is looked up as an ID first.
+    result = invoke(["-m", "echo", "x", "--schema", "dogs"])
+    assert result.exit_code == 2
+    assert result.stderr.endswith(
+        "\n\nError: Invalid value for '--schema': No stored schema with ID dogs "
+        "(for a one-field concise schema add a comma: 'dogs,')\n"
+    )
+    assert result.stderr.startswith("Usage: ")
+    result = invoke(["-m", "echo", "x", "--schema", "dogs,"])
+    assert result.exit_code == 0
+    assert echo_output(result.stdout)["schema"] == llm.schema_dsl("dogs")
 
 
 # Longer than any file name may be (255 bytes on most file systems).

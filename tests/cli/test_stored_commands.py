@@ -126,7 +126,7 @@ def test_schemas_dsl(invoke):
 def test_schemas_list_and_show(invoke, tmp_path):
     invoke(["-m", "echo", "a", "--schema", "name, age int"])
     invoke(["-m", "echo", "b", "--schema", "name, age int"])
-    invoke(["-m", "echo", "c", "--schema-multi", "title"])
+    invoke(["-m", "echo", "c", "--schema-multi", "title,"])
     listed = yaml.safe_load(invoke(["schemas"]).stdout)
     summaries = {item["summary"].strip(): item for item in listed}
     assert set(summaries) == {"{name, age}", "[{title}]"}

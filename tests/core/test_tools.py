@@ -515,8 +515,13 @@ def test_server_side_tools_validation(mock_model):
         def tool_spec(self, model):
             return {"type": "search"}
 
-    with pytest.raises(llm.UnsupportedFeatureError, match="server-side tool search"):
+    with pytest.raises(llm.UnsupportedFeatureError) as info:
         mock_model.prompt("x", tools=[Search()])
+    # Names the command that lists what the model does support.
+    assert str(info.value) == (
+        "Model 'mock' does not support server-side tool 'search'. "
+        "Run: llm tools -m mock"
+    )
 
     class SearchModel(llm.Model):
         model_id = "search-model"

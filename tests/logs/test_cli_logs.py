@@ -399,7 +399,8 @@ def test_schema_data_options(logs_db, mock_model, run_logs, tmp_path):
     markdown = run_logs("--schema-multi", "name, bio").output
     assert "### Schema" in markdown and '"name": "Bo"' in markdown
     unknown = run_logs("--schema", "0" * 32)
-    assert unknown.exit_code == 1 and "Error: Schema 000" in unknown.output
+    assert unknown.exit_code == 1
+    assert unknown.output == f"Error: No stored schema with ID {'0' * 32}\n"
 
 
 def test_data_ids_avoid_key_clash(logs_db, mock_model, run_logs):

@@ -198,8 +198,12 @@ def test_schema_from_reference(logs_db, tmp_path):
         ]
         == dsl
     )
-    with pytest.raises(SchemaError, match="not found"):
+    with pytest.raises(SchemaError, match="No stored schema with ID a{32}$"):
         schema_from_reference(logs_db, "a" * 32)
+    # One word is an ID, looked up before the concise syntax is tried.
+    with pytest.raises(SchemaError, match="No stored schema with ID name "):
+        schema_from_reference(logs_db, "name")
+    assert schema_from_reference(logs_db, "name,") == llm.schema_dsl("name")
     with pytest.raises(SchemaError, match="not valid JSON"):
         schema_from_reference(logs_db, "{broken")
 

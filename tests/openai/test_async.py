@@ -138,5 +138,5 @@ def test_async_responses_non_stream_and_chat_fallback(server):
 
     assert run_async(go()) == ("Quiet", "Chatty")
     first, second = server.requests
-    assert first.path == "/v1/responses" and "stream" not in first.body
+    assert first.path == "/v1/responses" and first.body["stream"] is False
     assert second.path == "/v1/chat/completions"

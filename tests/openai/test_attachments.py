@@ -132,6 +132,26 @@ def test_responses_api_attachments(server, tmp_path):
     assert content[3]["file_data"].startswith("data:application/pdf;base64,")
 
 
+def test_responses_image_without_detail_option(server):
+    # No image_detail option: no detail field, as the original sends it.
+    llm.get_model("o3").prompt(
+        "Look", attachments=[llm.Attachment(type="image/png", content=PNG)]
+    ).text()
+    assert server.last_body["input"] == [
+        {
+            "role": "user",
+            "content": [
+                {"type": "input_text", "text": "Look"},
+                {
+                    "type": "input_image",
+                    "image_url": "data:image/png;base64,"
+                    + base64.b64encode(PNG).decode(),
+                },
+            ],
+        }
+    ]
+
+
 def test_redact_data_hides_inline_content():
     from llm.default_plugins.openai_models import redact_data
 

@@ -124,3 +124,12 @@ def test_embed(server):
     assert result.exit_code == 0, result.output
     assert len(json.loads(result.stdout)) == 512
     assert server.last_body["dimensions"] == 512
+
+
+def test_completion_model_refuses_system_prompt(server):
+    result = run(["-m", "3.5-instruct", "-s", "Be brief", "hi"])
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: System prompts are not supported for OpenAI completion models\n"
+    )
+    assert server.requests == []

@@ -109,7 +109,7 @@ def test_endpoint_models(server, cli, store_keys):
     result = invoke(cli, ["openai", "endpoint", server.base_url, "--models"])
     assert result.output == "local-a\nlocal-b\n"
     assert server.last.path == "/v1/models"
-    assert server.last.authorization == "Bearer none"
+    assert server.last.authorization == "Bearer DUMMY_KEY"
 
 
 @needs_cli
@@ -120,7 +120,7 @@ def test_endpoint_prompt_without_key(server, endpoint, store_keys):
     assert result.exit_code == 0
     assert result.output == "Paris\n"
     request = server.last
-    assert request.authorization == "Bearer none"
+    assert request.authorization == "Bearer DUMMY_KEY"
     assert request.body["model"] == "my-model"
     assert request.body["messages"] == [
         {"role": "user", "content": "Capital of France?"}
@@ -160,15 +160,20 @@ def test_endpoint_responses_api(server, endpoint):
     assert result.exit_code == 0
     assert result.stdout == "Answer\n"
     assert "Hmm" in result.stderr
-    body = server.last_body
     assert server.last.path == "/v1/responses"
     # No reasoning fields unless reasoning_effort is given.
-    assert "reasoning" not in body and "include" not in body and "store" not in body
+    assert server.last_body == {
+        "model": "m",
+        "input": [{"role": "user", "content": "Question"}],
+        "stream": True,
+        "store": False,
+    }
 
     server.responses(responses_reply(reasoning_item("Secret"), message_item("Answer")))
     result = endpoint("--responses", "-o", "reasoning_effort", "low", "-R", "Question")
     assert "Secret" not in result.stderr
     assert server.last_body["reasoning"] == {"effort": "low"}
+    assert server.last_body["include"] == ["reasoning.encrypted_content"]
 
 
 @needs_cli
@@ -176,7 +181,7 @@ def test_endpoint_schema_and_attachment(server, endpoint, tmp_path):
     image = tmp_path / "pixel.png"
     image.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 16)
     server.chat(chat_reply('{"name": "Rex"}'))
-    result = endpoint("--schema", "name", "-a", str(image), "Invent a dog")
+    result = endpoint("--schema", "name,", "-a", str(image), "Invent a dog")
     assert result.exit_code == 0, result.output
     body = server.last_body
     assert body["response_format"]["json_schema"]["schema"]["properties"] == {
@@ -185,6 +190,47 @@ def test_endpoint_schema_and_attachment(server, endpoint, tmp_path):
     content = body["messages"][0]["content"]
     assert content[0] == {"type": "text", "text": "Invent a dog"}
     assert content[1]["image_url"]["url"].startswith("data:image/png;base64,")
+
+
+@needs_cli
+def test_endpoint_schema_id_looked_up_before_dsl(server, endpoint, user_path):
+    from llm.logs import open_logs_db
+    from llm.logs.schemas import store_schema
+
+    schema = {"type": "object", "properties": {"dog": {"type": "string"}}}
+    db = open_logs_db(user_path / "logs.db")
+    schema_id = store_schema(db, schema)
+    db.close()
+    server.chat(chat_reply('{"dog": "Rex"}'))
+    result = endpoint("--schema", schema_id, "Invent a dog")
+    assert result.exit_code == 0, result.output
+    assert server.last_body["response_format"]["json_schema"]["schema"] == schema
+
+
+@needs_cli
+def test_endpoint_unknown_schema_id_is_a_usage_error(server, cli):
+    result = CliRunner().invoke(
+        cli,
+        ["openai", "endpoint", server.base_url, "-m", "m", "--schema", "abc123", "x"],
+    )
+    assert result.exit_code == 2
+    assert result.stderr.endswith(
+        "Error: Invalid value for '--schema': No stored schema with ID abc123 "
+        "(for a one-field concise schema add a comma: 'abc123,')\n"
+    )
+    assert server.requests == []
+
+
+@needs_cli
+@pytest.mark.parametrize("stream", [True, False])
+def test_endpoint_error_body_with_status_200(server, cli, stream):
+    from .fake_server import Reply
+
+    server.chat(Reply(json={"error": {"message": "model overloaded"}}))
+    args = ["openai", "endpoint", server.base_url, "-m", "m", "hi"]
+    result = CliRunner().invoke(cli, args + ([] if stream else ["--no-stream"]))
+    assert result.exit_code == 1
+    assert result.stderr == "Error: model overloaded\n"
 
 
 @needs_cli

@@ -167,7 +167,7 @@ def test_class_level_key_and_constructor_key(server):
             )
 
     Anaconda("quant").prompt("hi").text()
-    assert server.last.authorization == "Bearer none"
+    assert server.last.authorization == "Bearer none"  # the key it was given
 
 
 def test_options_replaced_on_instance(server):

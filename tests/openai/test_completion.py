@@ -44,12 +44,20 @@ def test_completion_request_and_logprobs(server, stream):
 def test_completion_conversation_flattened(server):
     server.completions(completion_reply("Blue."), completion_reply("Green."))
     conversation = llm.get_model("gpt-3.5-turbo-instruct").conversation()
-    conversation.prompt("Favourite colour?", system="Answer in one word").text()
+    conversation.prompt("Favourite colour?").text()
     conversation.prompt("Another?").text()
-    assert (
-        server.last_body["prompt"]
-        == "Answer in one word\nFavourite colour?\nBlue.\nAnother?"
+    assert server.last_body["prompt"] == "Favourite colour?\nBlue.\nAnother?"
+
+
+def test_completion_refuses_system_prompt_before_sending(server):
+    model = llm.get_model("gpt-3.5-turbo-instruct")
+    response = model.prompt("Favourite colour?", system="Answer in one word")
+    with pytest.raises(llm.UnsupportedFeatureError) as info:
+        response.text()
+    assert str(info.value) == (
+        "System prompts are not supported for OpenAI completion models"
     )
+    assert server.requests == []
 
 
 def test_completion_max_tokens_override(server):

@@ -86,7 +86,7 @@ def test_api_base_without_key_name_never_sends_openai_key(
     model = llm.get_model("local")
     assert model.needs_key is None
     model.prompt("hi").text()
-    assert server.last.authorization == "Bearer none"
+    assert server.last.authorization == "Bearer DUMMY_KEY"
     # An explicit key (or the name of a stored one) is still honoured.
     model.prompt("hi", key="sk-explicit").text()
     assert server.last.authorization == "Bearer sk-explicit"
@@ -180,6 +180,24 @@ def test_bad_entries_skipped_others_load(write_extra_models, capsys):
     assert err.count(str(path)) == 3
     assert f"Warning: {path} entry 2 skipped: model_id is required\n" in err
     assert "entry 4 skipped: vision must be true or false" in err
+
+
+def test_yaml_truthy_flags(server, write_extra_models, capsys):
+    # completion: 1 (or yes, on...) works like completion: true, as in the original.
+    write_extra_models(
+        "- model_id: inst-1\n  completion: 1\n"
+        "- model_id: resp-yes\n  responses: yes\n  reasoning: 'true'\n"
+        "- model_id: chat-0\n  completion: 0\n  vision: 'off'\n"
+    )
+    assert str(llm.get_model("inst-1")) == "OpenAI Completion: inst-1"
+    server.completions(completion_reply("done"))
+    assert llm.get_model("inst-1").prompt("go").text() == "done"
+    assert server.last.path == "/v1/completions"
+    resp = llm.get_model("resp-yes")
+    assert str(resp) == "OpenAI Responses: resp-yes" and resp.reasoning is True
+    chat = llm.get_model("chat-0")
+    assert str(chat) == "OpenAI Chat: chat-0" and chat.vision is False
+    assert capsys.readouterr().err == ""
 
 
 def test_yaml_not_a_list(write_extra_models, capsys):

@@ -92,4 +92,4 @@ def test_third_party_embedding_subclass(server):
 
     LocalEmbed().embed("hi")
     assert server.last_body["model"] == "nomic"
-    assert server.last.authorization == "Bearer none"
+    assert server.last.authorization == "Bearer DUMMY_KEY"

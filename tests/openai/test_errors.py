@@ -53,6 +53,15 @@ def test_non_json_error_body(server):
     assert str(info.value) == "Bad gateway from proxy (HTTP 502)"
 
 
+@pytest.mark.parametrize("stream", [True, False])
+def test_error_body_with_status_200(server, stream):
+    # Some OpenAI-compatible servers answer 200 with an {"error": ...} body.
+    server.chat(Reply(json={"error": {"message": "model overloaded"}}))
+    with pytest.raises(ModelError) as info:
+        llm.get_model("gpt-4o-mini").prompt("hi", stream=stream).text()
+    assert str(info.value) == "model overloaded"
+
+
 def test_timeout(server, monkeypatch):
     monkeypatch.setenv("LLM_OPENAI_TIMEOUT", "0.2")
     server.chat(Reply(delay=30, json={}))

@@ -243,5 +243,6 @@ def validate_prompt(model: Any, prompt: Prompt) -> None:
                 )
                 if not ok:
                     raise UnsupportedFeatureError(
-                        f"Model {model.model_id} does not support the server-side tool {tool.name}"
+                        f"Model '{model.model_id}' does not support server-side "
+                        f"tool '{tool.name}'. Run: llm tools -m {model.model_id}"
                     )

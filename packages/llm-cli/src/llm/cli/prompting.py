@@ -459,10 +459,14 @@ def _schema(
 
 
 def check_has_input(session: Session, prompt: str | None, system: str | None) -> None:
-    """Refuse to call a model with nothing at all to send."""
+    """Refuse to call a model with nothing at all to send.
+
+    A schema is enough on its own: ``llm --schema 'name, age int'`` asks the
+    model to invent something that fits it.
+    """
     if prompt or system or session.attachments or session.fragments:
         return
-    if session.system_fragments or session.continued:
+    if session.system_fragments or session.continued or session.schema:
         return
     raise click.ClickException(
         "No prompt given: pass one as an argument or on standard input"

@@ -276,7 +276,8 @@ def run_input(
     check_has_input(session, prompt_text, system)
     if display.log:
         session.logs.get()
-    kwargs = session.prompt_kwargs(system, stream=display.stream)
+    # Output printed only at the end (-x, --xl, --json) is asked for whole.
+    kwargs = session.prompt_kwargs(system, stream=not display.buffered)
     return run(session, prompt_text, kwargs, display)
 
 

@@ -11,13 +11,27 @@ from typing import Any
 
 
 def resolve_schema_option(value: str | None, multi: bool, logs: Any) -> dict | None:
-    """The schema a ``--schema`` (or ``--schema-multi`` when ``multi``) value names."""
+    """The schema a ``--schema`` (or ``--schema-multi`` when ``multi``) value names.
+
+    A value that is no schema (bad JSON or DSL, an unknown stored ID) is a
+    usage error, exit status 2, as in the original LLM.
+    """
     if value is None:
         return None
-    from llm.logs.schemas import SCHEMA_ID_PATTERN
+    import click
 
-    db = logs.get() if SCHEMA_ID_PATTERN.match(value.strip()) else None
-    return schema_from_option(db, value, multi=multi)
+    from llm.errors import SchemaError
+    from llm.logs.schemas import is_stored_schema_reference
+
+    db = logs.get() if is_stored_schema_reference(value) else None
+    try:
+        return schema_from_option(db, value, multi=multi)
+    except SchemaError as ex:
+        raise click.BadParameter(
+            str(ex),
+            ctx=click.get_current_context(silent=True),
+            param_hint="'--schema-multi'" if multi else "'--schema'",
+        ) from ex
 
 
 def schema_from_option(db: Any, reference: str, *, multi: bool = False) -> dict:

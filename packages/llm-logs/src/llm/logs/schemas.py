@@ -96,7 +96,7 @@ def schema_from_reference(
     multi: bool = False,
     templates: Callable[[str], dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """Resolve a ``--schema`` value: JSON, a file, a stored ID, ``t:template`` or the DSL.
+    """Resolve a ``--schema`` value: JSON, ``t:template``, a file, a stored ID or the DSL.
 
     ``templates`` looks up the schema of a template by name for ``t:NAME``
     (llm-cli passes one built on llm-templates). With ``multi=True`` the result
@@ -134,10 +134,28 @@ def _resolve(
         if not isinstance(value, dict):
             raise SchemaError(f"Schema file {reference} does not contain a JSON object")
         return value
-    if SCHEMA_ID_PATTERN.match(reference):
-        if db is not None:
-            stored = get_schema(db, reference)
-            if stored is not None:
-                return stored
-        raise SchemaError(f"Schema {reference} not found")
+    if is_stored_schema_reference(reference):
+        stored = get_schema(db, reference) if db is not None else None
+        if stored is not None:
+            return stored
+        message = f"No stored schema with ID {reference}"
+        if not SCHEMA_ID_PATTERN.match(reference):
+            message += f" (for a one-field concise schema add a comma: '{reference},')"
+        raise SchemaError(message)
     return schema_dsl(reference)
+
+
+def is_stored_schema_reference(reference: str) -> bool:
+    """True when a ``--schema`` value can only be the ID of a stored schema.
+
+    Concise schemas always have a comma, a space or a newline between their
+    parts, so a single word is looked up as an ID - before the DSL is tried,
+    as in the original LLM - unless it is JSON, ``t:NAME`` or an existing file.
+    """
+    reference = reference.strip()
+    if not reference or reference.startswith(("{", "t:")):
+        return False
+    if any(mark in reference for mark in " ,\n\t"):
+        return False
+    path = existing_path(reference)
+    return path is None or not path.is_file()

@@ -67,6 +67,9 @@ class ChoicesStream:
     def tool_calls(self) -> list[ToolCall]:
         return []
 
+    def flush(self) -> list[StreamEvent]:
+        return []  # everything is emitted as it arrives
+
     def response_json(self) -> dict[str, Any]:
         raise NotImplementedError
 

@@ -25,8 +25,10 @@ from llm.errors import ModelError
 
 from . import debug
 
-# Sent when a model needs no key: the SDK insists on one, the server ignores it.
-NO_KEY_PLACEHOLDER = "none"
+# Sent when a model needs no key (a local server, ``llm openai endpoint``
+# without --key): the SDK insists on one and servers ignore it. The same
+# value the original LLM sends, so proxies that look for it keep working.
+NO_KEY_PLACEHOLDER = "DUMMY_KEY"
 
 
 def env_number(name: str, kind: type) -> Any:

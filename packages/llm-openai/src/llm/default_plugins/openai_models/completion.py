@@ -1,14 +1,15 @@
 """``Completion`` and ``AsyncCompletion``: legacy completion models (``/v1/completions``).
 
 A completion model takes one string, so the conversation is flattened into
-lines of text: system prompt, then each earlier prompt and reply, then this
-prompt.
+lines of text: each earlier prompt and reply, then this prompt. It has no
+place for a system prompt, so one is refused before anything is sent.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from llm.errors import UnsupportedFeatureError
 from llm.parts import StreamEvent
 
 from .chat import AsyncChat, Chat
@@ -78,6 +79,14 @@ class _CompletionMixin(_Shared):
 
     def __str__(self) -> str:
         return f"OpenAI Completion: {self.model_id}"
+
+    def check_prompt(self, prompt: Any) -> None:
+        """Refuse a system prompt: the completions API only takes the prompt text."""
+        if any(m.role == "system" for m in prompt.messages):
+            raise UnsupportedFeatureError(
+                "System prompts are not supported for OpenAI completion models"
+            )
+        super().check_prompt(prompt)
 
     def _build_call(self, prompt: Any, stream: bool, conversation: Any) -> ApiCall:
         """A ``/v1/completions`` call with the conversation flattened into one prompt."""

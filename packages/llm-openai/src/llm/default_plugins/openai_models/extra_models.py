@@ -74,8 +74,35 @@ def load_extra_models(path: Path | None = None) -> list[dict[str, Any]]:
         if problem:
             _warn(path, f"entry {position} skipped: {problem}")
             continue
-        entries.append(entry)
+        entries.append(_with_booleans(entry))
     return entries
+
+
+_TRUE_WORDS = frozenset({"true", "yes", "on", "y", "1"})
+_FALSE_WORDS = frozenset({"false", "no", "off", "n", "0", ""})
+
+
+def _as_boolean(value: Any) -> bool | None:
+    """``value`` as a flag: any YAML truthy value (``1``, ``yes``...) counts; None if unclear."""
+    if isinstance(value, (bool, int, float)):
+        return bool(value)
+    if isinstance(value, str):
+        word = value.strip().lower()
+        if word in _TRUE_WORDS:
+            return True
+        if word in _FALSE_WORDS:
+            return False
+    return None
+
+
+def _with_booleans(entry: dict[str, Any]) -> dict[str, Any]:
+    """A copy of ``entry`` whose flags are real booleans (``completion: 1`` is true)."""
+    flags = {
+        key: _as_boolean(entry[key])
+        for key in _BOOLEAN_KEYS
+        if entry.get(key) is not None
+    }
+    return {**entry, **flags}
 
 
 def _entry_problem(entry: Any) -> str | None:
@@ -87,7 +114,7 @@ def _entry_problem(entry: Any) -> str | None:
         if entry.get(key) is not None and not isinstance(entry[key], str):
             return f"{key} must be a string"
     for key in _BOOLEAN_KEYS:
-        if entry.get(key) is not None and not isinstance(entry[key], bool):
+        if entry.get(key) is not None and _as_boolean(entry[key]) is None:
             return f"{key} must be true or false"
     aliases = entry.get("aliases")
     if aliases is not None and not (

@@ -12,7 +12,7 @@ from typing import Any
 from llm.errors import OptionsError
 from llm.tools import ServerSideTool
 
-from .responses_input import build_input, response_tools
+from .responses_input import build_input, instructions, response_tools
 from .responses_stream import ResponsesStream
 from .running import ApiCall
 from .server_tools import CodeInterpreter, WebSearch
@@ -54,8 +54,15 @@ class _ResponsesMixin(_Shared):
     def build_input(
         self, prompt: Any, conversation: Any = None
     ) -> list[dict[str, Any]]:
-        """Responses API ``input`` items from ``prompt.messages``."""
-        return build_input(prompt.messages, self._image_detail(prompt))
+        """Responses API ``input`` items from ``prompt.messages``.
+
+        The system prompt is left out when it goes in ``instructions``.
+        """
+        return build_input(
+            prompt.messages,
+            self._image_detail(prompt),
+            with_instructions=instructions(prompt.messages) is not None,
+        )
 
     def build_kwargs(self, prompt: Any, stream: bool) -> dict[str, Any]:
         """Request arguments besides model/input/stream (chat ones with ``chat_completions``)."""
@@ -101,9 +108,11 @@ class _ResponsesMixin(_Shared):
         tools = response_tools(self, prompt.tools)
         if tools:
             kwargs["tools"] = tools
-        if self.api_base is None or self.reasoning:
-            kwargs["store"] = False
-        if self.reasoning:
+        # Stateless: every request carries the whole conversation, and reasoning
+        # (from a reasoning model, or one asked for an effort) comes back
+        # encrypted so it can be sent along with later turns.
+        kwargs["store"] = False
+        if self.reasoning or effort:
             kwargs["include"] = ["reasoning.encrypted_content"]
         for tool in prompt.tools:
             if isinstance(tool, ServerSideTool):
@@ -117,9 +126,11 @@ class _ResponsesMixin(_Shared):
         request: dict[str, Any] = {
             "model": self._request_model(),
             "input": self.build_input(prompt, conversation),
+            "stream": stream,
         }
-        if stream:
-            request["stream"] = True
+        system = instructions(prompt.messages)
+        if system is not None:
+            request["instructions"] = system
         request.update(self.build_kwargs(prompt, stream))
         return ApiCall("responses", request, stream, ResponsesStream())
 

@@ -3,6 +3,12 @@
 Requests are stateless (``store: false``), so earlier turns are sent in full:
 assistant text, function calls and their outputs, and reasoning items with the
 ``encrypted_content`` OpenAI returned (kept in ``provider_metadata["openai"]``).
+
+The shapes follow what the original LLM sends, which OpenAI documents as the
+simple forms: a user turn that is only text is a plain string, assistant text
+is ``{"role": "assistant", "content": text}``, and a system prompt goes in the
+request's ``instructions`` unless the conversation changed it midway (then
+each system message stays in place in ``input``).
 """
 
 from __future__ import annotations
@@ -45,7 +51,8 @@ def input_attachment(
             "type": "input_image",
             "image_url": attachment.url or data_url(attachment),
         }
-        item["detail"] = image_detail or "auto"
+        if image_detail:
+            item["detail"] = image_detail
         return item
     if attachment.url and not attachment.content and not attachment.path:
         return {"type": "input_file", "file_url": attachment.url}
@@ -58,7 +65,10 @@ def input_attachment(
 
 def _user_content(
     text: str, attachments: list[Attachment], image_detail: str | None
-) -> list[dict[str, Any]]:
+) -> str | list[dict[str, Any]]:
+    """A plain string for text alone, else ``input_text`` plus attachment items."""
+    if not attachments:
+        return text
     content: list[dict[str, Any]] = []
     if text:
         content.append({"type": "input_text", "text": text})
@@ -79,29 +89,13 @@ def _reasoning_item(part: ReasoningPart) -> dict[str, Any] | None:
     return item
 
 
-def _assistant_text_item(text: str, metadata: dict[str, Any]) -> dict[str, Any]:
-    if metadata.get("id"):
-        return {
-            "type": "message",
-            "id": metadata["id"],
-            "role": "assistant",
-            "status": "completed",
-            "content": [{"type": "output_text", "text": text, "annotations": []}],
-        }
-    return {"role": "assistant", "content": text}
-
-
 def _function_call_item(part: ToolCallPart) -> dict[str, Any]:
-    item: dict[str, Any] = {
+    return {
         "type": "function_call",
         "call_id": part.tool_call_id,
         "name": part.name,
         "arguments": json.dumps(part.arguments or {}),
     }
-    metadata = openai_metadata(part)
-    if metadata.get("id"):
-        item["id"] = metadata["id"]
-    return item
 
 
 def _append_assistant(items: list[dict[str, Any]], message: Message) -> None:
@@ -112,7 +106,7 @@ def _append_assistant(items: list[dict[str, Any]], message: Message) -> None:
                 items.append(reasoning)
         elif isinstance(part, TextPart):
             if part.text:
-                items.append(_assistant_text_item(part.text, openai_metadata(part)))
+                items.append({"role": "assistant", "content": part.text})
         elif isinstance(part, ToolCallPart):
             if part.server_executed:
                 # Built-in tool calls are replayed as the item OpenAI returned.
@@ -142,15 +136,34 @@ def _append_tool_results(
         items.append(extra)
 
 
+def instructions(messages: list[Message]) -> str | None:
+    """The system prompt to send as ``instructions``: the one text every system message has.
+
+    None when there is no system prompt, or when the conversation changed it
+    (those system messages are sent in place, in ``input``).
+    """
+    texts = {message.text for message in messages if message.role == "system"}
+    texts.discard("")
+    return texts.pop() if len(texts) == 1 else None
+
+
 def build_input(
-    messages: list[Message], image_detail: str | None = None
+    messages: list[Message],
+    image_detail: str | None = None,
+    *,
+    with_instructions: bool = False,
 ) -> list[dict[str, Any]]:
-    """The ``input`` array for a Responses API request."""
+    """The ``input`` array for a Responses API request.
+
+    ``with_instructions``: the system prompt travels as ``instructions``
+    (see :func:`instructions`), so system messages are left out here.
+    """
     items: list[dict[str, Any]] = []
     current_system: str | None = None
     for message in messages:
         if message.role == "system":
-            current_system = append_system(items, message.text, current_system)
+            if not with_instructions:
+                current_system = append_system(items, message.text, current_system)
             continue
         if message.role == "assistant":
             _append_assistant(items, message)
@@ -175,9 +188,7 @@ def response_tools(model: Any, tools: list[Any]) -> list[dict[str, Any]]:
     definitions: list[dict[str, Any]] = []
     for tool in tools:
         if isinstance(tool, Tool):
-            definitions.append(
-                {"type": "function", **function_definition(tool), "strict": False}
-            )
+            definitions.append({"type": "function", **function_definition(tool)})
         elif isinstance(tool, ServerSideTool):
             definitions.append(tool.tool_spec(model))
     return definitions

@@ -7,7 +7,13 @@ metadata arrives after other items.
 
 Encrypted reasoning is taken from the final payload (``response.completed``)
 rather than from ``output_item.done``: OpenAI encrypts afresh for each event,
-and the part should carry the same ciphertext as ``response.json()``.
+and the part should carry the same ciphertext as ``response.json()``. So are
+built-in tool calls: a web search's sources, say, are only in the final
+payload. A stream that ends without that payload keeps whatever arrived, with
+built-in calls taken from their ``output_item.done`` events.
+
+Reasoning the server withheld becomes a redacted reasoning part: a reasoning
+item without text, or reasoning tokens in the usage with no reasoning item.
 """
 
 from __future__ import annotations
@@ -37,6 +43,8 @@ class _Item:
     name_emitted: bool = False
     summaries: int = 0
     done: bool = False
+    # A built-in tool call's item from output_item.done, until the final payload.
+    pending: dict[str, Any] | None = None
 
 
 def _get(obj: Any, name: str, default: Any = None) -> Any:
@@ -60,6 +68,8 @@ def _server_tool_arguments(item: dict[str, Any]) -> dict[str, Any]:
 
 
 def _server_tool_result(item: dict[str, Any]) -> str | None:
+    if item.get("type") == "web_search_call" and not item.get("results"):
+        return item.get("status")  # what the search came to, e.g. "completed"
     for key in ("outputs", "results", "result", "output"):
         value = item.get(key)
         if value:
@@ -235,8 +245,8 @@ class ResponsesStream:
             return events
         if kind in ("message", "reasoning"):
             return []  # completed via response.completed
-        item.done = True
-        return self._server_tool(index, raw)
+        item.pending = raw  # emitted from the final payload, or by flush()
+        return []
 
     def _server_tool(self, index: int, raw: dict[str, Any]) -> list[StreamEvent]:
         call_id = raw.get("id") or f"{raw.get('type')}_{index}"
@@ -282,7 +292,15 @@ class ResponsesStream:
             error = self.final.get("error") or {}
             raise ModelError(error.get("message") or "The response failed")
         events: list[StreamEvent] = []
-        for index, raw in enumerate(self.final.get("output") or []):
+        output = self.final.get("output") or []
+        if _reasoning_tokens(self.final.get("usage")) and not any(
+            raw.get("type") == "reasoning" for raw in output
+        ):
+            # Reasoning happened but nothing of it came back: say so, first.
+            events.append(
+                StreamEvent(type="reasoning", chunk="", redacted=True, part_index=-1)
+            )
+        for index, raw in enumerate(output):
             kind = raw.get("type", "")
             item = self._item(index, kind)
             if kind == "reasoning":
@@ -325,8 +343,18 @@ class ResponsesStream:
                 chunk="",
                 part_index=2 * index,
                 provider_metadata={"openai": metadata} if metadata else None,
+                redacted=not item.text_emitted,
             )
         )
+        return events
+
+    def flush(self) -> list[StreamEvent]:
+        """Events still owed when the reply ends: built-in calls the final payload never covered."""
+        events: list[StreamEvent] = []
+        for index, item in sorted(self.items.items()):
+            if item.pending is not None and not item.done:
+                item.done = True
+                events.extend(self._server_tool(index, item.pending))
         return events
 
     # --- results -------------------------------------------------------------
@@ -343,14 +371,25 @@ class ResponsesStream:
         ]
 
     def finish(self, response: Any, requested_model: str | None) -> None:
-        """Record tool calls, usage, payload and resolved model on ``response``."""
-        if self.final is None:
-            raise ModelError("The response ended before it was complete")
+        """Record tool calls, usage, payload and resolved model on ``response``.
+
+        Without a final payload (the stream stopped early) what arrived is kept:
+        text, reasoning and complete tool calls, but no usage or JSON.
+        """
+        final = self.final or {}
         record_result(
             response,
             tool_calls=self.tool_calls(),
-            usage=self.final.get("usage"),
-            payload=remove_dict_none_values(self.final),
+            usage=final.get("usage"),
+            payload=remove_dict_none_values(final) if final else None,
             model=self.model,
             requested_model=requested_model,
         )
+
+
+def _reasoning_tokens(usage: Any) -> int:
+    details = (
+        (usage or {}).get("output_tokens_details") if isinstance(usage, dict) else None
+    )
+    tokens = details.get("reasoning_tokens") if isinstance(details, dict) else None
+    return tokens if isinstance(tokens, int) else 0

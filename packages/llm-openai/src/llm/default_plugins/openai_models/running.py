@@ -32,6 +32,9 @@ class Parser(Protocol):
     def feed_whole(self, result: Any) -> list[StreamEvent]:
         """Events for a whole non-streamed reply."""
 
+    def flush(self) -> list[StreamEvent]:
+        """Events still held back when the reply has ended."""
+
     def finish(self, response: Any, requested_model: str | None) -> None:
         """Record tool calls, usage, payload and resolved model on ``response``."""
 
@@ -70,6 +73,7 @@ def run_call(
         replies = transport.send(endpoint, call.path, call.request, stream=call.stream)
     for kind, payload in replies:
         yield from _parse(call, kind, payload)
+    yield from call.parser.flush()
     call.parser.finish(response, call.request["model"])
 
 
@@ -89,6 +93,8 @@ async def run_call_async(
     async for kind, payload in replies:
         for event in _parse(call, kind, payload):
             yield event
+    for event in call.parser.flush():
+        yield event
     call.parser.finish(response, call.request["model"])
 
 

@@ -1,14 +1,22 @@
-"""Server-side tools OpenAI runs for Responses API models: WebSearch and CodeInterpreter."""
+"""Server-side tools OpenAI runs for Responses API models: WebSearch and CodeInterpreter.
+
+Arguments are checked when the tool is made, as openai-models.md documents
+them, so a mistake is reported before any request: a wrong type raises
+TypeError, a value outside the documented ones raises ValueError.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from llm.tools import ServerSideTool
 
 MAX_DOMAINS = 100
 MEMORY_LIMITS = ("1g", "4g", "16g", "64g")
 CONTEXT_SIZES = ("low", "medium", "high")
+TOKEN_BUDGETS = ("default", "unlimited")
+CONTENT_TYPES = ("text", "image")
+LOCATION_FIELDS = ("type", "country", "city", "region", "timezone")
 
 
 def _add_include(kwargs: dict[str, Any], value: str) -> None:
@@ -17,22 +25,92 @@ def _add_include(kwargs: dict[str, Any], value: str) -> None:
         include.append(value)
 
 
-def _domains(label: str, domains: list[str] | None) -> list[str] | None:
+def _one_of(label: str, value: Any, allowed: tuple[str, ...]) -> None:
+    if value is not None and value not in allowed:
+        raise ValueError(f"{label} must be one of {', '.join(allowed)}, not {value!r}")
+
+
+def _boolean(label: str, value: Any) -> None:
+    if value is not None and not isinstance(value, bool):
+        raise TypeError(f"{label} must be True or False, not {value!r}")
+
+
+def _strings(label: str, value: Any) -> list[str] | None:
+    """A list of non-empty strings (a copy), or None."""
+    if value is None:
+        return None
+    if isinstance(value, str) or not isinstance(value, (list, tuple)):
+        raise TypeError(f"{label} must be a list of strings")
+    for item in value:
+        if not isinstance(item, str) or not item:
+            raise TypeError(f"{label} entries must be non-empty strings: {item!r}")
+    return list(value)
+
+
+def _domains(label: str, value: Any) -> list[str] | None:
+    domains = _strings(label, value)
     if domains is None:
         return None
-    domains = list(domains)
     if len(domains) > MAX_DOMAINS:
-        raise ValueError(f"WebSearch accepts at most {MAX_DOMAINS} {label} domains")
+        raise ValueError(f"{label} can list at most {MAX_DOMAINS} domains")
     for domain in domains:
-        if domain.startswith(("http://", "https://")):
+        if domain.lower().startswith(("http://", "https://")):
             raise ValueError(
-                f"WebSearch {label} domains must not include http:// or https://: {domain}"
+                f"{label} entries are domains without http:// or https://: {domain}"
             )
     return domains
 
 
+def _user_location(value: Any) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise TypeError("user_location must be a dictionary")
+    unknown = [key for key in value if key not in LOCATION_FIELDS]
+    if unknown:
+        raise ValueError(
+            f"user_location does not take {', '.join(map(str, unknown))}; "
+            f"it takes {', '.join(LOCATION_FIELDS[1:])}"
+        )
+    location = dict(value)
+    location.setdefault("type", "approximate")
+    if location["type"] != "approximate":
+        raise ValueError('user_location type must be "approximate"')
+    for key, item in location.items():
+        if not isinstance(item, str):
+            raise TypeError(f"user_location {key} must be a string")
+    country = location.get("country")
+    if country is not None and not (len(country) == 2 and country.isalpha()):
+        raise ValueError(
+            f"user_location country must be a two-letter code such as GB: {country!r}"
+        )
+    return location
+
+
+def _image_settings(value: Any) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise TypeError("image_settings must be a dictionary")
+    max_results = value.get("max_results")
+    if max_results is not None and (
+        isinstance(max_results, bool)
+        or not isinstance(max_results, int)
+        or max_results < 1
+    ):
+        raise ValueError("image_settings max_results must be a positive integer")
+    _boolean("image_settings caption", value.get("caption"))
+    return dict(value)
+
+
 class WebSearch(ServerSideTool):
-    """OpenAI's web search, run by the model provider during the response."""
+    """Search the web with OpenAI's hosted search tool.
+
+    Domain filters, an approximate location, how much result context the
+    model gets, live web access and image search are set through the
+    arguments. ``include_sources`` records every URL consulted;
+    ``include_results`` records the raw results (image search results, say).
+    """
 
     name = "web_search"
 
@@ -40,32 +118,35 @@ class WebSearch(ServerSideTool):
         self,
         allowed_domains: list[str] | None = None,
         blocked_domains: list[str] | None = None,
-        search_context_size: str | None = None,
+        search_context_size: Literal["low", "medium", "high"] | None = None,
         external_web_access: bool | None = None,
-        return_token_budget: str | int | None = None,
-        user_location: dict[str, Any] | None = None,
+        return_token_budget: Literal["default", "unlimited"] | None = None,
+        user_location: dict[str, str] | None = None,
         include_sources: bool = False,
-        search_content_types: list[str] | None = None,
+        search_content_types: list[Literal["text", "image"]] | None = None,
         image_settings: dict[str, Any] | None = None,
         include_results: bool = False,
     ) -> None:
         super().__init__()
         self.name = "web_search"
-        if search_context_size is not None and search_context_size not in CONTEXT_SIZES:
-            raise ValueError(
-                "search_context_size must be one of: " + ", ".join(CONTEXT_SIZES)
-            )
-        self.allowed_domains = _domains("allowed", allowed_domains)
-        self.blocked_domains = _domains("blocked", blocked_domains)
+        self.allowed_domains = _domains("allowed_domains", allowed_domains)
+        self.blocked_domains = _domains("blocked_domains", blocked_domains)
+        _one_of("search_context_size", search_context_size, CONTEXT_SIZES)
         self.search_context_size = search_context_size
+        _boolean("external_web_access", external_web_access)
         self.external_web_access = external_web_access
+        _one_of("return_token_budget", return_token_budget, TOKEN_BUDGETS)
         self.return_token_budget = return_token_budget
-        self.user_location = dict(user_location) if user_location else None
-        if self.user_location is not None:
-            self.user_location.setdefault("type", "approximate")
+        self.user_location = _user_location(user_location)
+        _boolean("include_sources", include_sources)
         self.include_sources = include_sources
-        self.search_content_types = search_content_types
-        self.image_settings = image_settings
+        self.search_content_types = _strings(
+            "search_content_types", search_content_types
+        )
+        for kind in self.search_content_types or []:
+            _one_of("search_content_types entries", kind, CONTENT_TYPES)
+        self.image_settings = _image_settings(image_settings)
+        _boolean("include_results", include_results)
         self.include_results = include_results
 
     def tool_spec(self, model: Any) -> dict[str, Any]:
@@ -99,28 +180,36 @@ class WebSearch(ServerSideTool):
 
 
 class CodeInterpreter(ServerSideTool):
-    """OpenAI's Code Interpreter: Python run in an OpenAI-managed container."""
+    """Run Python in an OpenAI-managed container.
+
+    Without ``container`` OpenAI creates or reuses an automatic container,
+    which ``memory_limit`` and ``file_ids`` configure. Pass the ``cntr_`` ID of
+    an existing container as ``container`` to use that one instead.
+    """
 
     name = "code_interpreter"
 
     def __init__(
         self,
         container: str | None = None,
-        memory_limit: str | None = None,
+        memory_limit: Literal["1g", "4g", "16g", "64g"] | None = None,
         file_ids: list[str] | None = None,
     ) -> None:
         super().__init__()
         self.name = "code_interpreter"
-        if container and (memory_limit or file_ids):
-            raise ValueError(
-                "CodeInterpreter: an explicit container cannot be combined with "
-                "memory_limit or file_ids"
-            )
-        if memory_limit is not None and memory_limit not in MEMORY_LIMITS:
-            raise ValueError("memory_limit must be one of: " + ", ".join(MEMORY_LIMITS))
+        if container is not None:
+            if not isinstance(container, str):
+                raise TypeError("container must be a container ID string")
+            if not container:
+                raise ValueError("container must be a container ID such as cntr_...")
+            if memory_limit is not None or file_ids is not None:
+                raise ValueError(
+                    "container cannot be combined with memory_limit or file_ids"
+                )
+        _one_of("memory_limit", memory_limit, MEMORY_LIMITS)
         self.container = container
         self.memory_limit = memory_limit
-        self.file_ids = list(file_ids) if file_ids else None
+        self.file_ids = _strings("file_ids", file_ids)
 
     def tool_spec(self, model: Any) -> dict[str, Any]:
         if self.container:

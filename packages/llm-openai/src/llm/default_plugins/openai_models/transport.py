@@ -140,6 +140,18 @@ def _is_event_stream(response: Any) -> bool:
     return "text/event-stream" in response.headers.get("content-type", "")
 
 
+def _raise_for_error_body(payload: Any, fallback: str) -> Any:
+    """``payload``, unless it is an ``{"error": ...}`` body: some servers send
+    those with status 200 (and mid-stream), and they are failures all the same."""
+    if isinstance(payload, dict) and payload.get("error"):
+        error = payload["error"]
+        message = error.get("message") if isinstance(error, dict) else error
+        if not isinstance(message, str) or not message:
+            message = fallback
+        raise ModelError(message)
+    return payload
+
+
 def _event_data(data: str) -> Any:
     """One SSE ``data`` payload; an ``error`` in it fails the stream as the SDK does."""
     try:
@@ -148,20 +160,15 @@ def _event_data(data: str) -> Any:
         raise ModelError(
             f"The API sent an event that is not JSON: {data[:200]!r}"
         ) from ex
-    if isinstance(payload, dict) and payload.get("error"):
-        error = payload["error"]
-        message = error.get("message") if isinstance(error, dict) else error
-        if not isinstance(message, str) or not message:
-            message = "An error occurred during streaming"
-        raise ModelError(message)
-    return payload
+    return _raise_for_error_body(payload, "An error occurred during streaming")
 
 
 def _whole(response: Any) -> Any:
     try:
-        return response.json()
+        payload = response.json()
     except ValueError as ex:
         raise ModelError(f"The API reply is not JSON: {response.text[:200]!r}") from ex
+    return _raise_for_error_body(payload, "The API returned an error")
 
 
 # Each transport function yields ("chunk", dict) for streamed events and
