@@ -191,7 +191,7 @@ def test_json_and_schema_output_is_never_rendered(subprocess_env):
     assert b"\x1b[" not in output
     assert json.loads(output.decode())[0]["response"] == "**x**"
     _, output, _ = run_on_terminal(
-        env, [['{"name": "**x**"}']], ["-m", "mock", "hi", "--schema", "name"]
+        env, [['{"name": "**x**"}']], ["-m", "mock", "hi", "--schema", "name,"]
     )
     assert output == b'{"name": "**x**"}\r\n'
 
