@@ -166,6 +166,11 @@ def test_chain_limit(invoke, mock_model):
     result = invoke(["-m", "mock", "go", "-T", "llm_version", "--cl", "1"])
     assert result.exit_code == 1
     assert result.stderr == "Error: Chain limit of 1 exceeded.\n"
+    assert len(mock_model.prompts) == 1  # N model calls in all, not N + 1
+    mock_model.reset()
+    queue(1)
+    result = invoke(["-m", "mock", "go", "-T", "llm_version", "--cl", "2"])
+    assert (result.exit_code, result.stdout) == (0, "done\n")
     mock_model.reset()
     queue(6)
     result = invoke(["-m", "mock", "go", "-T", "llm_version"])
@@ -175,6 +180,44 @@ def test_chain_limit(invoke, mock_model):
     result = invoke(["-m", "mock", "go", "-T", "llm_version", "--chain-limit", "0"])
     assert result.exit_code == 0
     assert result.stdout == "done\n"
+
+
+def test_continue_after_a_tool_chain_sends_the_whole_chain(invoke):
+    call = tool_calls({"name": "llm_version", "arguments": {}, "id": "a"})
+    first = invoke(["-m", "echo", call, "-T", "llm_version", "-s", "Be brief."])
+    assert first.exit_code == 0, first.stderr
+    result = invoke(["-c", "next"])
+    assert result.exit_code == 0, result.stderr
+    continued = echo_output(result.stdout)["messages"]
+    # What the same conversation, kept alive in Python, sends.
+    echo = llm.get_model("echo")
+    conversation = echo.conversation()
+    chain = conversation.chain(call, tools=[llm_version_tool()], system="Be brief.")
+    chain.text()
+    live = echo_output(conversation.prompt("next").text())["messages"]
+    assert continued == live
+    assert [m["role"] for m in continued] == [
+        "system",
+        "user",
+        "assistant",
+        "tool",
+        "assistant",
+        "user",
+    ]
+    assert continued[3]["parts"] == [
+        {
+            "type": "tool_result",
+            "name": "llm_version",
+            "output": llm_version(),
+            "tool_call_id": "a",
+        }
+    ]
+
+
+def llm_version_tool() -> llm.Tool:
+    from llm.registry import get_tools
+
+    return get_tools()["llm_version"]
 
 
 def test_continue_reuses_tools(invoke):

@@ -156,34 +156,50 @@ class _AsyncOnlyToolbox(llm.Toolbox):
         self.add_tool(ping)
 
 
-def test_async_prompt_prepares_toolboxes_the_async_way_when_run():
+def _ping_call(toolbox_name: str) -> str:
+    call = {"name": f"{toolbox_name}_ping", "arguments": {}, "id": "c1"}
+    return json.dumps({"tool_calls": [call]})
+
+
+def test_async_toolboxes_are_prepared_the_async_way_right_before_their_tool_runs():
     model = llm.get_async_model("echo")
 
     async def main():
-        toolbox = _DualToolbox()
-        response = model.prompt("x", tools=[toolbox])
-        assert toolbox.calls == []  # nothing runs until the response is consumed
-        await response.text()
-        assert toolbox.calls == ["async"]
-        assert [t.name for t in response.prompt.tools] == ["_DualToolbox_ping"]
+        offered = _DualToolbox()
+        await model.prompt("x", tools=[offered]).text()
+        # Offering the tools is not using them: no prepare, and the tool
+        # prepare() would add is not listed yet.
+        assert offered.calls == []
+        used = _DualToolbox()
+        chain = model.chain(_ping_call("_DualToolbox"), tools=[used])
+        dual = [r async for r in chain.responses()]
         only = _AsyncOnlyToolbox()
-        call = {"name": "_AsyncOnlyToolbox_ping", "arguments": {}, "id": "c1"}
-        chain = model.chain(json.dumps({"tool_calls": [call]}), tools=[only])
-        responses = [r async for r in chain.responses()]
-        return responses
+        chain = model.chain(_ping_call("_AsyncOnlyToolbox"), tools=[only])
+        return used, dual, [r async for r in chain.responses()]
 
-    responses = run(main())
-    assert len(responses) == 2
-    [result] = responses[1].prompt.tool_results
+    used, dual, only = run(main())
+    assert used.calls == ["async"]  # prepare_async() alone, once
+    [result] = dual[1].prompt.tool_results
+    assert (result.name, result.output) == ("_DualToolbox_ping", "pong-async")
+    [result] = only[1].prompt.tool_results
     assert (result.name, result.output) == ("_AsyncOnlyToolbox_ping", "pong")
 
 
-def test_sync_prompt_prepares_toolboxes_only_when_run():
-    toolbox = _DualToolbox()
-    response = llm.get_model("echo").prompt("x", tools=[toolbox])
-    assert toolbox.calls == []
+def test_sync_toolboxes_are_prepared_only_when_one_of_their_tools_runs():
+    echo = llm.get_model("echo")
+    offered = _DualToolbox()
+    response = echo.prompt("x", tools=[offered])
     response.text()
-    assert toolbox.calls == ["sync"]
+    assert offered.calls == []
+    assert json.loads(response.text())["tools"] == []
+    used = _DualToolbox()
+    chain = echo.chain(_ping_call("_DualToolbox"), tools=[used])
+    responses = list(chain.responses())
+    assert used.calls == ["sync"]
+    [result] = responses[1].prompt.tool_results
+    assert result.output == "pong-sync"
+    # Later turns offer what prepare() added.
+    assert json.loads(responses[1].text())["tools"] == ["_DualToolbox_ping"]
 
 
 def test_async_reply_runs_pending_calls_with_the_tools_it_is_given(async_mock_model):
@@ -218,7 +234,7 @@ def test_sync_prompting_does_not_import_asyncio():
 
 
 def test_async_tool_calls_still_run_concurrently():
-    from llm.tool_execution import execute_tool_calls_async
+    from llm.tool_execution import ToolLookup, execute_tool_calls_async
     from llm.tools import Tool, ToolCall
 
     async def slow(n: int) -> int:
@@ -227,5 +243,5 @@ def test_async_tool_calls_still_run_concurrently():
 
     tool = Tool.function(slow)
     calls = [ToolCall(name="slow", arguments={"n": i}) for i in range(3)]
-    results = asyncio.run(execute_tool_calls_async(calls, {"slow": tool}))
+    results = asyncio.run(execute_tool_calls_async(calls, ToolLookup([tool])))
     assert [r.output for r in results] == ["0", "2", "4"]

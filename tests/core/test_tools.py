@@ -6,7 +6,7 @@ import json
 import pytest
 
 import llm
-from llm.parts import ToolResultPart
+from llm.parts import AttachmentPart, ToolResultPart
 
 
 def upper(text: str) -> str:
@@ -191,10 +191,14 @@ def test_chain_limit():
             )
             return []
 
-    chain = Loop().chain("go", tools=[upper], chain_limit=3)
-    with pytest.raises(llm.ChainLimitExceeded, match="Chain limit of 3 exceeded"):
-        chain.text()
-    assert len(chain._responses) == 4  # the first response plus three follow-ups
+    for limit in (1, 3):
+        chain = Loop().chain("go", tools=[upper], chain_limit=limit)
+        with pytest.raises(ValueError, match=f"^Chain limit of {limit} exceeded.$"):
+            chain.text()
+        # chain_limit counts model calls, the first one included.
+        assert len(list(chain.responses())) == limit
+    with pytest.raises(llm.ChainLimitExceeded):
+        Loop().chain("go", tools=[upper], chain_limit=2).text()
 
 
 def test_llm_tool_call_parameter_is_injected_and_hidden():
@@ -259,16 +263,20 @@ def test_tool_output_attachments_reach_next_prompt(mock_model):
     )
     mock_model.enqueue("nice")
     mock_model.chain("draw a cat", tools=[draw]).text()
-    (result_part,) = mock_model.prompts[-1].messages[-1].parts
-    assert isinstance(result_part, ToolResultPart)
-    assert result_part.output == "drawn"
-    assert result_part.attachments[0].content_bytes() == png
-    # Plugins that read prompt.attachments see the file as an attachment of the
-    # next prompt; prompt.messages carries it once, in the tool result.
     follow_up = mock_model.prompts[-1]
+    # The tool result is text; the file follows it as a user message of
+    # attachments in the same turn, as the original sends it.
+    *_, results, files = follow_up.messages
+    assert (results.role, files.role) == ("tool", "user")
+    (result_part,) = results.parts
+    assert isinstance(result_part, ToolResultPart)
+    assert (result_part.output, result_part.attachments) == ("drawn", [])
+    (file_part,) = files.parts
+    assert isinstance(file_part, AttachmentPart)
+    assert file_part.attachment.content_bytes() == png
+    # Plugins that read prompt.attachments see it as an attachment of the next prompt.
     assert [a.content_bytes() for a in follow_up.attachments] == [png]
     assert follow_up.own_attachments == []
-    assert [m.role for m in follow_up.messages][-1] == "tool"
 
 
 class Memory(llm.Toolbox):

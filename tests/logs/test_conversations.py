@@ -281,3 +281,28 @@ def test_a_failed_tool_round_keeps_its_tool_results_in_history(logs_db, mock_mod
     # The tool call is answered by its results, then the new question follows.
     assert roles == live_roles == ["user", "assistant", "tool", "user"]
     assert live == "42, sorry for the wait"
+
+
+def test_prompt_text_given_with_messages_is_continued_once(logs_db, mock_model):
+    conversation = mock_model.conversation()
+    history = [llm.user("earlier"), llm.assistant("ok")]
+    mock_model.enqueue("first answer")
+    conversation.prompt("now", messages=history).text()
+    conversation.responses[-1].log_to_db(logs_db)
+    only_messages = mock_model.conversation()
+    mock_model.enqueue("second answer")
+    only_messages.prompt(messages=[*history, llm.user("now")]).text()
+    only_messages.responses[-1].log_to_db(logs_db)
+    for live in (conversation, only_messages):
+        mock_model.enqueue("live")
+        live.prompt("again").text()
+        expected = [(m.role, m.text) for m in mock_model.prompts[-1].messages]
+        mock_model.enqueue("reloaded")
+        load_conversation(logs_db, live.id).prompt("again").text()
+        reloaded = [(m.role, m.text) for m in mock_model.prompts[-1].messages]
+        assert reloaded == expected
+        assert expected[:3] == [
+            ("user", "earlier"),
+            ("assistant", "ok"),
+            ("user", "now"),
+        ]

@@ -10,11 +10,12 @@ from .parts import Message, StreamEvent
 from .response import BaseResponse, Response
 from .retries import timeout_scope
 from .tool_execution import execute_tool_call_async, execute_tool_calls_async
-from .tools import Toolbox, ToolCall, ToolResult
+from .tools import ToolCall, ToolResult
 from .usage import Usage
 
 if TYPE_CHECKING:
     from .pricing import Cost
+    from .serialization import ResponseDict
 
 
 class _AsyncItems:
@@ -54,15 +55,6 @@ class AsyncResponse(BaseResponse):
 
     _items: _AsyncItems | None = None
 
-    async def _prepare_toolboxes(self) -> None:
-        prepared = False
-        for item in [*self.prompt._raw_tools, *self._offered_tools]:
-            if isinstance(item, Toolbox):
-                await item.ensure_prepared_async()
-                prepared = True
-        if prepared:
-            self.prompt._tools = None  # expand again, with what prepare_async added
-
     async def _advance(self) -> bool:
         if self._done:
             return False
@@ -85,7 +77,7 @@ class AsyncResponse(BaseResponse):
                     self._started = False  # nothing ran: fix the cause and retry
                 raise failure.error
             if item is not END:
-                self._record(item)
+                self._take(item)
                 return True
             self._complete()
             await self._run_callbacks()
@@ -100,7 +92,7 @@ class AsyncResponse(BaseResponse):
         except BaseException as ex:
             self._abort(ex)
             raise
-        self._record(item)
+        self._take(item)
         return True
 
     async def _run_callbacks(self) -> None:
@@ -158,6 +150,18 @@ class AsyncResponse(BaseResponse):
         await self._force()
         return self._compute_cost()
 
+    def to_dict(self) -> ResponseDict:
+        """A JSON-safe dict of what was sent and what came back (see ``from_dict``).
+
+        Raises ValueError until the response has been awaited: a partial
+        response would not continue correctly.
+        """
+        if not self._done:
+            raise ValueError(
+                "Response not yet awaited - call `await response` before to_dict()"
+            )
+        return self._to_dict()
+
     async def messages(self) -> list[Message]:
         """The assistant message(s) this response produced."""
         await self._force()
@@ -213,17 +217,10 @@ class AsyncResponse(BaseResponse):
         ``tools=`` also serve the pending calls (see Response.reply).
         """
         self._offer_tools(kwargs.get("tools"))
-        if tool_results is None and await self.tool_calls():
-            await self._prepare_toolboxes()
-            tool_results = await self.execute_tool_calls()
-        conversation = self.conversation
-        if conversation is None:
-            conversation = self.model.conversation()
-            conversation.responses.append(self)
-            self.conversation = conversation
-        kwargs.setdefault("tools", self.prompt._raw_tools or None)
-        kwargs.setdefault("key", self._key)
-        return conversation.prompt(prompt, tool_results=tool_results, **kwargs)
+        if tool_results is None:
+            pending = await self.tool_calls() and self._tools_index()
+            tool_results = await self.execute_tool_calls() if pending else []
+        return self._continue(prompt, tool_results, kwargs)
 
     async def to_sync_response(self) -> Response:
         """A completed sync Response with the same data, running this one first if needed."""

@@ -155,25 +155,34 @@ class Attachment:
         return f"<{len(self.content or b'')} bytes>"
 
     def to_dict(self, include_content: bool = True) -> dict[str, Any]:
-        """JSON-safe form; bytes are base64 encoded."""
-        data: dict[str, Any] = {"type": self.type}
+        """JSON-safe form: ``type``, ``path``, ``url`` when known, the bytes base64 under ``content``.
+
+        A file's bytes are included too (when readable), so a saved
+        conversation does not depend on the file staying where it was.
+        """
+        data: dict[str, Any] = {}
+        if self.type:
+            data["type"] = self.type
         if self.path:
             data["path"] = self.path
         if self.url:
             data["url"] = self.url
         if include_content and self.content is not None:
-            data["content_base64"] = base64.b64encode(self.content).decode("ascii")
+            data["content"] = base64.b64encode(self.content).decode("ascii")
         elif include_content and self.path and not self.url:
             try:
-                data["content_base64"] = self.base64_content()
+                data["content"] = self.base64_content()
             except AttachmentError:
                 pass
         return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Attachment:
-        """Rebuild an attachment from ``to_dict()`` output."""
-        content = data.get("content_base64")
+        """Rebuild an attachment from ``to_dict()`` output (``content_base64``, as
+        earlier versions wrote it, is read too)."""
+        content = data.get("content")
+        if content is None:
+            content = data.get("content_base64")
         return cls(
             type=data.get("type"),
             path=data.get("path"),

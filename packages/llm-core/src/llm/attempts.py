@@ -112,7 +112,6 @@ class _Attempt:
         self.response._reset_for_retry()
         self.started = False
         with timeout_scope(self.timeout):
-            await self.response._prepare_toolboxes()
             args, kwargs = execute_arguments(self.response)
             items = items_class(self.model.execute(*args, **kwargs))
             self.started = True

@@ -8,30 +8,28 @@ from typing import TYPE_CHECKING, Any
 from .errors import ChainLimitExceeded
 from .parts import StreamEvent
 from .tool_execution import (
+    ToolLookup,
     execute_tool_calls,
     execute_tool_calls_async,
     pending_tool_calls,
-    tools_by_name,
 )
-from .tools import ServerSideTool, expand_tools
+from .tools import ServerSideTool
 
 if TYPE_CHECKING:
     from .async_response import AsyncResponse
     from .conversation import AsyncConversation, Conversation
+    from .prompt import Prompt
     from .response import Response
 
 DEFAULT_CHAIN_LIMIT = 10
-# Settings that carry over from the first prompt of a chain to each follow-up.
-_CARRIED = (
-    "tools",
-    "options",
-    "key",
-    "schema",
-    "hide_reasoning",
-    "stream",
-    "retries",
-    "timeout",
-    "fallbacks",
+# What belongs to the first prompt of a chain only; everything else given to
+# chain() (system prompt, tools, options, key...) applies to every turn.
+_FIRST_TURN_ONLY = (
+    "fragments",
+    "attachments",
+    "messages",
+    "tool_results",
+    "prompt_json",
 )
 
 
@@ -41,7 +39,7 @@ def _has_local_tools(response: Any) -> bool:
     Some plugins implement features with tool calls of their own (structured
     output, for example); without tools given, those end the chain.
     """
-    return any(not isinstance(t, ServerSideTool) for t in response.prompt.tools)
+    return any(not isinstance(t, ServerSideTool) for t in response.prompt._raw_tools)
 
 
 class _BaseChain:
@@ -66,27 +64,39 @@ class _BaseChain:
         self.chain_limit = DEFAULT_CHAIN_LIMIT if chain_limit is None else chain_limit
         self._responses: list[Any] = []
         self._generator: Any = None
+        # Made (and checked) now, as model.prompt() would; it runs when iterated.
+        self._first = conversation.prompt(prompt, **prompt_kwargs)
 
-    def _follow_up_kwargs(self) -> dict[str, Any]:
-        kwargs = {k: self.prompt_kwargs[k] for k in _CARRIED if k in self.prompt_kwargs}
+    @property
+    def prompt(self) -> Prompt:
+        """The chain's first prompt (each follow-up has its own)."""
+        return self._first.prompt
+
+    def _follow_up(self, results: list[Any]) -> Any:
+        kwargs = {
+            k: v for k, v in self.prompt_kwargs.items() if k not in _FIRST_TURN_ONLY
+        }
         if kwargs.get("tools") is None and self.conversation.tools:
             kwargs["tools"] = self.conversation.tools
-        return kwargs
+        return self.conversation.prompt(None, tool_results=results, **kwargs)
 
-    def _check_limit(self, follow_ups: int) -> None:
-        if self.chain_limit and follow_ups >= self.chain_limit:
+    def _check_limit(self) -> None:
+        """Refuse another model call once ``chain_limit`` calls have been made."""
+        if self.chain_limit and len(self._responses) >= self.chain_limit:
             raise ChainLimitExceeded(f"Chain limit of {self.chain_limit} exceeded.")
 
-    def _resume_state(self) -> tuple[list[Any], dict[str, Any]]:
-        """Pending calls at the end of ``messages=`` and the tools to run them with."""
-        messages = self.prompt_kwargs.get("messages") or []
-        pending = pending_tool_calls(messages)
-        tools = tools_by_name(
-            expand_tools(
-                self.prompt_kwargs.get("tools") or self.conversation.tools or []
-            )
+    def _resume_state(self) -> tuple[list[Any], ToolLookup]:
+        """Pending calls at the end of ``messages=`` and the tools to run them with.
+
+        Without tools there is nothing to run them with: they stay unanswered
+        rather than getting made-up results.
+        """
+        tools = ToolLookup(
+            self.prompt_kwargs.get("tools") or self.conversation.tools or []
         )
-        return pending, tools
+        if not tools:
+            return [], tools
+        return pending_tool_calls(self.prompt_kwargs.get("messages") or []), tools
 
     def _set_hooks(self, response: Any) -> None:
         response.before_call = self.before_call
@@ -104,27 +114,22 @@ class ChainResponse(_BaseChain):
     conversation: Conversation
 
     def _generate(self) -> Iterator[Response]:
-        kwargs = dict(self.prompt_kwargs)
+        response = self._first
         pending, tools = self._resume_state()
         if pending:
             results = execute_tool_calls(
                 pending, tools, self.before_call, self.after_call
             )
-            kwargs["tool_results"] = list(kwargs.get("tool_results") or []) + results
-        response = self.conversation.prompt(self.prompt_text, **kwargs)
-        follow_ups = 0
+            response.prompt.tool_results.extend(results)
         while True:
             self._set_hooks(response)
             yield response
             calls = response.tool_calls()
             if not calls or not _has_local_tools(response):
                 return
-            self._check_limit(follow_ups)
+            self._check_limit()
             results = response.execute_tool_calls()
-            response = self.conversation.prompt(
-                None, tool_results=results, **self._follow_up_kwargs()
-            )
-            follow_ups += 1
+            response = self._follow_up(results)
 
     def responses(self) -> Iterator[Response]:
         """Each response in the chain, as it is created."""
@@ -165,27 +170,22 @@ class AsyncChainResponse(_BaseChain):
     conversation: AsyncConversation
 
     async def _generate(self) -> AsyncIterator[AsyncResponse]:
-        kwargs = dict(self.prompt_kwargs)
+        response = self._first
         pending, tools = self._resume_state()
         if pending:
             results = await execute_tool_calls_async(
                 pending, tools, self.before_call, self.after_call
             )
-            kwargs["tool_results"] = list(kwargs.get("tool_results") or []) + results
-        response = self.conversation.prompt(self.prompt_text, **kwargs)
-        follow_ups = 0
+            response.prompt.tool_results.extend(results)
         while True:
             self._set_hooks(response)
             yield response
             calls = await response.tool_calls()
             if not calls or not _has_local_tools(response):
                 return
-            self._check_limit(follow_ups)
+            self._check_limit()
             results = await response.execute_tool_calls()
-            response = self.conversation.prompt(
-                None, tool_results=results, **self._follow_up_kwargs()
-            )
-            follow_ups += 1
+            response = self._follow_up(results)
 
     async def responses(self) -> AsyncIterator[AsyncResponse]:
         """Each response in the chain, as it is created."""

@@ -127,8 +127,11 @@ class PauseChain(Exception):
         self.tool_results: list[ToolResult] = []
 
 
-class ChainLimitExceeded(ModelError):
-    """A chain asked for more tool rounds than its chain_limit allows."""
+class ChainLimitExceeded(ModelError, ValueError):
+    """A chain needed more model calls than its chain_limit allows.
+
+    A ValueError too, which is what the original raised.
+    """
 
 
 class DatabaseError(ValueError):

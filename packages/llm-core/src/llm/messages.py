@@ -43,22 +43,31 @@ def _to_parts(content: Iterable[Any]) -> list[Part]:
     return parts
 
 
-def user(*content: Any) -> Message:
+def user(*content: Any, provider_metadata: dict[str, Any] | None = None) -> Message:
     """A user message from strings, Attachments and Parts."""
-    return Message(role="user", parts=_to_parts(content))
+    return Message("user", _to_parts(content), provider_metadata)
 
 
-def assistant(*content: Any) -> Message:
-    """An assistant message from strings, Attachments and Parts."""
-    return Message(role="assistant", parts=_to_parts(content))
+def assistant(
+    *content: Any, provider_metadata: dict[str, Any] | None = None
+) -> Message:
+    """An assistant message from strings, Attachments and Parts.
+
+    ``provider_metadata`` carries opaque provider data for the whole message
+    (echoed back on later requests, kept by ``to_dict()``).
+    """
+    return Message("assistant", _to_parts(content), provider_metadata)
 
 
-def system(*content: Any) -> Message:
+def system(*content: Any, provider_metadata: dict[str, Any] | None = None) -> Message:
     """A system message."""
-    return Message(role="system", parts=_to_parts(content))
+    return Message("system", _to_parts(content), provider_metadata)
 
 
-def tool_message(*results: ToolResult | ToolResultPart | Iterable[Any]) -> Message:
+def tool_message(
+    *results: ToolResult | ToolResultPart | Iterable[Any],
+    provider_metadata: dict[str, Any] | None = None,
+) -> Message:
     """A tool-role message carrying tool results."""
     parts: list[Part] = []
     for item in results:
@@ -68,7 +77,7 @@ def tool_message(*results: ToolResult | ToolResultPart | Iterable[Any]) -> Messa
             parts.append(item)
         else:
             parts.append(tool_result_part(item))  # type: ignore[arg-type]
-    return Message(role="tool", parts=parts)
+    return Message("tool", parts, provider_metadata)
 
 
 def tool_result_part(result: ToolResult) -> ToolResultPart:
@@ -78,5 +87,10 @@ def tool_result_part(result: ToolResult) -> ToolResultPart:
         output=result.output,
         tool_call_id=result.tool_call_id,
         attachments=list(result.attachments or []),
-        exception=str(result.exception) if result.exception else None,
+        exception=_describe(result.exception) if result.exception else None,
     )
+
+
+def _describe(exception: BaseException) -> str:
+    """``"KeyError: 'tool "x" does not exist'"``: the class, then the message."""
+    return f"{type(exception).__name__}: {exception}"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
@@ -25,17 +26,18 @@ EVENT_TYPES = ("text", "reasoning", "tool_call_name", "tool_call_args", "tool_re
 class StreamEvent:
     """One piece of streamed model output."""
 
+    # Field order matches the original, for plugins that pass them positionally.
     type: EventType
     chunk: str = ""
+    part_index: int | None = None
     tool_call_id: str | None = None
     server_executed: bool = False
     tool_name: str | None = None
-    part_index: int | None = None
-    provider_metadata: dict[str, Any] | None = None
     redacted: bool = False  # reasoning the provider withheld (kept only as metadata)
-    # Which output message the event belongs to, for plugins that number them
-    # (llm-mistral passes it); informational, grouping uses the other fields.
-    message_index: int | None = None
+    provider_metadata: dict[str, Any] | None = None
+    # Which assistant message of the output the event belongs to: parts with
+    # different indexes end up in separate messages of ``response.messages()``.
+    message_index: int = 0
 
     def __post_init__(self) -> None:
         if self.type not in EVENT_TYPES:
@@ -136,7 +138,7 @@ class ReasoningPart(Part):
 class ToolCallPart(Part):
     """A request from the model to run a tool."""
 
-    name: str
+    name: str = ""
     arguments: dict[str, Any] = field(default_factory=dict)
     tool_call_id: str | None = None
     server_executed: bool = False
@@ -144,11 +146,9 @@ class ToolCallPart(Part):
     type_name: ClassVar[str] = "tool_call"
 
     def _fields_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "name": self.name,
-            "arguments": self.arguments,
-            "tool_call_id": self.tool_call_id,
-        }
+        data: dict[str, Any] = {"name": self.name, "arguments": self.arguments}
+        if self.tool_call_id is not None:
+            data["tool_call_id"] = self.tool_call_id
         if self.server_executed:
             data["server_executed"] = True
         return data
@@ -178,11 +178,9 @@ class ToolResultPart(Part):
     type_name: ClassVar[str] = "tool_result"
 
     def _fields_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "name": self.name,
-            "output": self.output,
-            "tool_call_id": self.tool_call_id,
-        }
+        data: dict[str, Any] = {"name": self.name, "output": self.output}
+        if self.tool_call_id is not None:
+            data["tool_call_id"] = self.tool_call_id
         if self.server_executed:
             data["server_executed"] = True
         if self.attachments:
@@ -217,7 +215,7 @@ class AttachmentPart(Part):
     type_name: ClassVar[str] = "attachment"
 
     def _fields_dict(self) -> dict[str, Any]:
-        return {"attachment": self.attachment.to_dict() if self.attachment else None}
+        return {"attachment": self.attachment.to_dict()} if self.attachment else {}
 
     @classmethod
     def _from_fields(cls, data: dict[str, Any]) -> AttachmentPart:
@@ -257,6 +255,7 @@ class _Building:
         self.tool_call_id = event.tool_call_id
         self.server_executed = event.server_executed
         self.tool_name = event.tool_name
+        self.message_index = event.message_index
         self.redacted = False
         self.provider_metadata: dict[str, Any] | None = None
 
@@ -315,9 +314,8 @@ class PartAssembler:
     def __init__(self) -> None:
         self._parts: dict[int, _Building] = {}
         self._by_tool_call_id: dict[str, int] = {}
-        self._last_auto: tuple[str, int] | None = (
-            None  # (family, index) of previous event
-        )
+        # (family, message_index, part index) of the previous event
+        self._last_auto: tuple[str, int, int] | None = None
         self._last_tool_call: int | None = None
         self._next = 0
 
@@ -338,20 +336,27 @@ class PartAssembler:
         if building is None:
             building = _Building(family, event)
             self._parts[index] = building
+        elif building.kind != family:
+            raise ValueError(
+                f"StreamEvent type {event.type!r} is incompatible with prior type "
+                f"at part_index={index}. Allocate a new part_index for a different "
+                "content type."
+            )
         building.add(event)
         if family == "tool_call":
             self._last_tool_call = index
             if event.tool_call_id:
                 self._by_tool_call_id.setdefault(event.tool_call_id, index)
-        self._last_auto = (family, index)
+        self._last_auto = (family, event.message_index, index)
         if event.part_index != index:
             event = replace(event, part_index=index)
         return event
 
     def _choose_index(self, event: StreamEvent, family: str) -> int:
         if family in ("text", "reasoning"):
-            if self._last_auto and self._last_auto[0] == family:
-                return self._last_auto[1]
+            last = self._last_auto
+            if last and last[:2] == (family, event.message_index):
+                return last[2]
             return self._new_index()
         if family == "tool_call":
             if event.tool_call_id:
@@ -366,7 +371,14 @@ class PartAssembler:
 
     def parts(self) -> list[Part]:
         """The assembled Parts, ordered by index."""
-        return [self._parts[i].build() for i in sorted(self._parts)]
+        return [part for _, part in self.indexed_parts()]
+
+    def indexed_parts(self) -> list[tuple[int, Part]]:
+        """``(message_index, part)`` for each assembled Part, ordered by part index."""
+        return [
+            (self._parts[i].message_index, self._parts[i].build())
+            for i in sorted(self._parts)
+        ]
 
 
 Role = Literal["system", "user", "assistant", "tool"]
@@ -432,3 +444,26 @@ class Message:
             parts=[Part.from_dict(p) for p in data.get("parts", [])],
             provider_metadata=data.get("provider_metadata"),
         )
+
+
+def assistant_messages(indexed_parts: Iterable[tuple[int, Part]]) -> list[Message]:
+    """A model's output as assistant Messages: one per ``message_index``.
+
+    Messages come in the order their first part arrived; no parts, no message.
+    Within a message, redacted reasoning comes first: it stands for thinking
+    the provider withheld, which preceded what the model went on to say.
+    """
+    groups: dict[int, list[Part]] = {}
+    for message_index, part in indexed_parts:
+        groups.setdefault(message_index, []).append(part)
+    return [
+        Message(
+            role="assistant",
+            parts=sorted(parts, key=lambda p: not _is_redacted(p)),
+        )
+        for parts in groups.values()
+    ]
+
+
+def _is_redacted(part: Part) -> bool:
+    return isinstance(part, ReasoningPart) and part.redacted

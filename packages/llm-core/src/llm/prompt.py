@@ -7,12 +7,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from .attachments import Attachment
 from .errors import AttachmentError, UnsupportedFeatureError
-from .messages import tool_message
-from .parts import AttachmentPart, Message, TextPart
+from .messages import tool_result_part
+from .parts import AttachmentPart, Message, Part, TextPart
 from .schemas import resolve_schema
 from .tools import ServerSideTool, Tool, ToolResult, check_tool_items, expand_tools
 
@@ -99,12 +100,11 @@ class Prompt:
     def attachments(self) -> list[Attachment]:
         """This prompt's attachments, then any that its tool results returned.
 
-        Tools can return files (``llm.ToolOutput``); plugins that read
-        ``prompt.attachments`` rather than ``prompt.messages`` get them here, as
-        attachments of the next prompt in the chain. ``prompt.messages`` carries
-        them once, inside the tool results; ``own_attachments`` are just the
-        ones passed to this prompt (add to that list, not to this one, which is
-        a copy when tools returned files).
+        Tools can return files (``llm.ToolOutput``); they are attachments of
+        the next prompt in the chain, here and in ``prompt.messages`` (a user
+        message of them follows the tool results). ``own_attachments`` are just
+        the ones passed to this prompt (add to that list, not to this one, which
+        is a copy when tools returned files).
         """
         returned = [a for r in self.tool_results for a in (r.attachments or [])]
         if not returned:
@@ -138,7 +138,7 @@ class Prompt:
             messages.append(Message(role="system", parts=[TextPart(text=system)]))
         messages.extend(explicit)
         if self.tool_results:
-            messages.append(tool_message(*self.tool_results))
+            messages.extend(tool_result_messages(self.tool_results))
         text = self.prompt
         if text or self.own_attachments:
             parts: list[Any] = []
@@ -155,6 +155,23 @@ class Prompt:
 
     def __repr__(self) -> str:
         return f"<Prompt {self.prompt!r}>"
+
+
+def tool_result_messages(results: list[ToolResult]) -> list[Message]:
+    """The tool message answering the model's calls, then the files the tools returned.
+
+    Tool results carry text only; files a tool returned travel as a user
+    message of attachments right after them, as the original LLM sends them.
+    """
+    answers: list[Part] = [
+        replace(tool_result_part(result), attachments=[]) for result in results
+    ]
+    messages = [Message(role="tool", parts=answers)]
+    files = [a for result in results for a in (result.attachments or [])]
+    if files:
+        parts: list[Part] = [AttachmentPart(attachment=a) for a in files]
+        messages.append(Message(role="user", parts=parts))
+    return messages
 
 
 def merge_history(history: list[Message], turn: list[Message]) -> list[Message]:
@@ -190,7 +207,15 @@ def build_prompt(model: Any, prompt: str | None, **kwargs: Any) -> Prompt:
     """Validate arguments against what ``model`` supports and build the Prompt."""
     options = dict(kwargs.pop("options", None) or {})
     prompt_kwargs = {k: kwargs.pop(k) for k in list(kwargs) if k in _PROMPT_ARGUMENTS}
-    options.update(kwargs)  # remaining keyword arguments are model options
+    # Remaining keyword arguments are model options; one given both ways is
+    # a mistake, not something to settle silently.
+    both = sorted(set(options) & set(kwargs))
+    if both:
+        raise TypeError(
+            "Got values for these options both in options= and as keyword "
+            f"arguments: {both}"
+        )
+    options.update(kwargs)
     built = Prompt(prompt, model, options=options, **prompt_kwargs)
     validate_prompt(model, built)
     return built

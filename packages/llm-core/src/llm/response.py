@@ -15,11 +15,18 @@ from typing import TYPE_CHECKING, Any
 from .errors import ModelError
 from .execution import to_event
 from .ids import monotonic_ulid, new_tool_call_id
-from .parts import Message, Part, PartAssembler, StreamEvent, ToolCallPart
+from .parts import (
+    Message,
+    Part,
+    PartAssembler,
+    StreamEvent,
+    ToolCallPart,
+    assistant_messages,
+)
 from .response_record import ResponseRecord, options_dict
 from .retries import timeout_scope
-from .tool_execution import execute_tool_call, execute_tool_calls, tools_by_name
-from .tools import ToolCall, ToolResult, expand_tools
+from .tool_execution import ToolLookup, execute_tool_call, execute_tool_calls
+from .tools import ToolCall, ToolResult
 from .usage import Usage
 
 if TYPE_CHECKING:
@@ -29,6 +36,7 @@ if TYPE_CHECKING:
     from .fallbacks import FailedModel
     from .pricing import Cost
     from .prompt import Prompt
+    from .serialization import ResponseDict
 
 
 def merge_tool_calls(parts: list[Part], tool_calls: list[ToolCall]) -> list[Part]:
@@ -64,6 +72,38 @@ def merge_tool_calls(parts: list[Part], tool_calls: list[ToolCall]) -> list[Part
         if call.tool_call_id:
             known.add(call.tool_call_id)
     return parts
+
+
+def output_messages(
+    indexed_parts: list[tuple[int, Part]], tool_calls: list[ToolCall]
+) -> list[Message]:
+    """The assistant messages of a finished response, registered tool calls included.
+
+    A call registered with ``add_tool_call()`` but never streamed joins the
+    first message.
+    """
+    parts = merge_tool_calls([part for _, part in indexed_parts], tool_calls)
+    first = indexed_parts[0][0] if indexed_parts else 0
+    added = [(first, part) for part in parts[len(indexed_parts) :]]
+    return assistant_messages([*indexed_parts, *added])
+
+
+def _with_tool_calls(
+    output: list[Message], tool_calls: list[ToolCall]
+) -> list[Message]:
+    """Restored output messages, plus a part for each tool call they do not show."""
+    messages = [message for message in output if message.parts]
+    flat = [part for message in messages for part in message.parts]
+    added = merge_tool_calls(flat, tool_calls)[len(flat) :]
+    if not added:
+        return messages
+    if not messages:
+        return [Message(role="assistant", parts=added)]
+    last = messages[-1]
+    return [
+        *messages[:-1],
+        Message(last.role, [*last.parts, *added], last.provider_metadata),
+    ]
 
 
 class BaseResponse:
@@ -108,7 +148,7 @@ class BaseResponse:
         self._chunks: list[str] = []
         self._events: list[StreamEvent] = []
         self._assembler = PartAssembler()
-        self._parts: list[Part] | None = None
+        self._output: list[Message] | None = None  # set once done
         self._tool_calls: list[ToolCall] = []
         self._offered_tools: list[Any] = []  # from reply(tools=...)
         self._done = False
@@ -152,10 +192,20 @@ class BaseResponse:
             self._chunks.append(event.chunk)
         return event
 
+    def _take(self, item: Any) -> None:
+        """Record an item from ``execute()``; one that cannot be assembled ends the response."""
+        try:
+            self._record(item)
+        except ValueError as ex:  # a StreamEvent at odds with its part_index
+            self._abort(ex)
+            raise
+
     def _complete(self) -> None:
         self._end = time.monotonic()
         self._done = True
-        self._parts = merge_tool_calls(self._assembler.parts(), self._tool_calls)
+        self._output = output_messages(
+            self._assembler.indexed_parts(), self._tool_calls
+        )
         conversation = self.conversation
         if conversation is not None and self not in conversation.responses:
             # A finished turn joins the history; a call that failed before any
@@ -228,7 +278,7 @@ class BaseResponse:
         """A frozen snapshot of what was sent and what came back so far (see ResponseRecord)."""
         prompt = self.prompt
         conversation = self.conversation
-        parts = self._parts if self._parts is not None else self._assembler.parts()
+        output = self._messages()
         return ResponseRecord(
             id=self.id,
             model_id=self.model.model_id,
@@ -261,7 +311,8 @@ class BaseResponse:
             prompt_json=prompt.prompt_json,
             text=self._text(),
             reasoning=self.reasoning,
-            parts=tuple(parts),
+            parts=tuple(part for message in output for part in message.parts),
+            output=tuple(output),
             tool_calls=tuple(self._tool_calls),
             usage=self._usage(),
             response_json=self.response_json,
@@ -277,8 +328,9 @@ class BaseResponse:
         return "".join(self._chunks)
 
     def _messages(self) -> list[Message]:
-        parts = self._parts if self._parts is not None else self._assembler.parts()
-        return [Message(role="assistant", parts=list(parts))]
+        if self._output is not None:
+            return list(self._output)
+        return assistant_messages(self._assembler.indexed_parts())  # so far
 
     def _usage(self) -> Usage:
         return Usage(
@@ -364,6 +416,7 @@ class BaseResponse:
         *,
         text: str = "",
         parts: list[Part] | None = None,
+        output: list[Message] | None = None,
         tool_calls: list[ToolCall] | None = None,
         id: str | None = None,
         conversation: Any = None,
@@ -379,16 +432,19 @@ class BaseResponse:
     ) -> Any:
         """A completed response rebuilt from stored data (logs, serialized dicts).
 
-        ``parts`` (the assistant output) defaults to one TextPart holding ``text``.
-        ``cost`` is the cost recorded at the time; without one, ``cost()``
-        prices the usage at today's prices.
+        The assistant output is ``output`` (its messages), else one message of
+        ``parts``, else one TextPart holding ``text``. ``cost`` is the cost
+        recorded at the time; without one, ``cost()`` prices the usage at
+        today's prices.
         """
         from .parts import ReasoningPart, StreamEvent, TextPart
 
         response = cls(prompt, model, stream, conversation=conversation)
         if id:
             response.id = id
-        if parts is None:
+        if output is not None:
+            parts = [part for message in output for part in message.parts]
+        elif parts is None:
             parts = [TextPart(text=text)] if text else []
         for part in parts:
             if isinstance(part, TextPart):
@@ -406,19 +462,26 @@ class BaseResponse:
         if datetime_utc:
             try:
                 moment = datetime.datetime.fromisoformat(datetime_utc)
-                response._start_utcnow = moment.replace(tzinfo=datetime.timezone.utc)
             except ValueError:
                 pass
+            else:
+                utc = datetime.timezone.utc
+                response._start_utcnow = (
+                    moment.astimezone(utc)
+                    if moment.tzinfo
+                    else moment.replace(tzinfo=utc)
+                )
         response._complete()
-        response._parts = merge_tool_calls(list(parts), response._tool_calls)
+        if output is None:
+            output = [Message(role="assistant", parts=list(parts))]
+        response._output = _with_tool_calls(output, response._tool_calls)
         if duration_ms is not None and response._end is not None:
             response._start = response._end - duration_ms / 1000
         if cost is not None:
             response._cost, response._cost_known = cost, True
         return response
 
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-safe dict of the input chain, output and metadata (see from_dict)."""
+    def _to_dict(self) -> ResponseDict:
         from .serialization import record_to_dict
 
         return record_to_dict(self.record())
@@ -462,12 +525,22 @@ class BaseResponse:
         fake._complete()
         return fake
 
-    def _tools_index(self) -> dict[str, Any]:
-        index = tools_by_name(self.prompt.tools)
-        if self._offered_tools:
-            offered = tools_by_name(expand_tools(self._offered_tools))
-            index.update({k: v for k, v in offered.items() if k not in index})
-        return index
+    def _continue(
+        self, prompt: str | None, tool_results: list[ToolResult], kwargs: dict[str, Any]
+    ) -> Any:
+        """The next turn after this one, in its conversation (a new one if it had none)."""
+        conversation = self.conversation
+        if conversation is None:
+            conversation = self.model.conversation()
+            conversation.responses.append(self)
+            self.conversation = conversation
+        kwargs.setdefault("tools", self.prompt._raw_tools or None)
+        kwargs.setdefault("key", self._key)
+        return conversation.prompt(prompt, tool_results=tool_results, **kwargs)
+
+    def _tools_index(self) -> ToolLookup:
+        """The tools pending calls can use: the prompt's, then any given to ``reply()``."""
+        return ToolLookup([*self.prompt._raw_tools, *self._offered_tools])
 
     def _offer_tools(self, tools: list[Any] | None) -> None:
         """Let pending calls also use ``tools`` (given to ``reply()``).
@@ -514,7 +587,7 @@ class Response(BaseResponse):
                     self._started = False  # nothing ran: fix the cause and retry
                 raise failure.error
             if item is not END:
-                self._record(item)
+                self._take(item)
                 return True
             self._complete()
             self._run_callbacks()
@@ -529,7 +602,7 @@ class Response(BaseResponse):
         except BaseException as ex:
             self._abort(ex)
             raise
-        self._record(item)
+        self._take(item)
         return True
 
     def _run_callbacks(self) -> None:
@@ -597,6 +670,14 @@ class Response(BaseResponse):
         self._force()
         return self._messages()
 
+    def to_dict(self) -> ResponseDict:
+        """A JSON-safe dict of what was sent and what came back (see ``from_dict``).
+
+        Runs the response first if it has not run yet.
+        """
+        self._force()
+        return self._to_dict()
+
     def on_done(self, callback: Callable[[Response], Any]) -> None:
         """Call ``callback(response)`` once the response completes (now if it has)."""
         if self._done:
@@ -641,16 +722,11 @@ class Response(BaseResponse):
         """Continue the conversation; pending tool calls run first unless results are given.
 
         ``tools=`` also serve the pending calls, which is how a response rebuilt
-        with ``from_dict()`` (whose tools could not be saved) is resumed.
+        with ``from_dict()`` (whose tools could not be saved) is resumed. With
+        no tools at all, pending calls stay unanswered: no results are made up.
         """
         self._offer_tools(kwargs.get("tools"))
         if tool_results is None:
-            tool_results = self.execute_tool_calls() if self.tool_calls() else []
-        conversation = self.conversation
-        if conversation is None:
-            conversation = self.model.conversation()
-            conversation.responses.append(self)
-            self.conversation = conversation
-        kwargs.setdefault("tools", self.prompt._raw_tools or None)
-        kwargs.setdefault("key", self._key)
-        return conversation.prompt(prompt, tool_results=tool_results, **kwargs)
+            pending = self.tool_calls() and self._tools_index()
+            tool_results = self.execute_tool_calls() if pending else []
+        return self._continue(prompt, tool_results, kwargs)

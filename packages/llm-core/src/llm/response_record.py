@@ -83,6 +83,8 @@ class ResponseRecord:
     failed_models: tuple[FailedModel, ...] = ()
     #: What it cost, from its usage and the model's price; None when unknown.
     cost: Cost | None = None
+    #: The assistant messages (``response.messages()``); ``parts`` is their parts in order.
+    output: tuple[Message, ...] = ()
 
     @property
     def status(self) -> str:
@@ -104,10 +106,12 @@ class ResponseRecord:
         return join_fragments(self.system_fragments, self.system)
 
     def output_messages(self) -> list[Message]:
-        """The assistant message this response produced (as ``response.messages()``)."""
+        """The assistant messages this response produced (as ``response.messages()``)."""
+        if self.output:
+            return list(self.output)
         from .parts import Message
 
-        return [Message(role="assistant", parts=list(self.parts))]
+        return [Message(role="assistant", parts=list(self.parts))] if self.parts else []
 
 
 def options_dict(options: Any) -> dict[str, Any]:

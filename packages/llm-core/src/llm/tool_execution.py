@@ -11,9 +11,11 @@ from .ids import new_tool_call_id
 from .tools import (
     ServerSideTool,
     Tool,
+    Toolbox,
     ToolCall,
     ToolResult,
     call_arguments,
+    expand_tools,
     output_to_string,
 )
 
@@ -22,12 +24,59 @@ AfterCall = Callable[[Tool, ToolCall, ToolResult], Any]
 
 
 def tools_by_name(tools: Sequence[Any]) -> dict[str, Tool]:
-    """Index local (non server-side) tools by name."""
-    return {
-        t.name: t
-        for t in tools
-        if isinstance(t, Tool) and not isinstance(t, ServerSideTool)
-    }
+    """Index local (non server-side) tools by name; the first of a name wins."""
+    index: dict[str, Tool] = {}
+    for tool in tools:
+        if isinstance(tool, Tool) and not isinstance(tool, ServerSideTool):
+            index.setdefault(tool.name, tool)
+    return index
+
+
+class ToolLookup:
+    """The local tools a response may run, found by name when a call needs one.
+
+    A toolbox is prepared (``prepare()`` / ``prepare_async()``, once) right
+    before the first of its tools runs, not when a prompt merely offers it. A
+    call naming a tool that only ``prepare()`` adds is matched to the toolbox
+    by its name prefix (``Toolbox_tool``).
+    """
+
+    def __init__(self, items: Sequence[Any] = ()) -> None:
+        self._items = list(items)  # as given to tools=: functions, Tools, Toolboxes
+        self._index: dict[str, Tool] | None = None
+
+    def __bool__(self) -> bool:
+        return any(not isinstance(item, ServerSideTool) for item in self._items)
+
+    def _tools(self) -> dict[str, Tool]:
+        if self._index is None:
+            self._index = tools_by_name(expand_tools(self._items))
+        return self._index
+
+    def _owner(self, name: str) -> tuple[Tool | None, Toolbox | None]:
+        tool = self._tools().get(name)
+        if tool is not None:
+            return tool, tool.toolbox
+        for item in self._items:
+            if isinstance(item, Toolbox) and name.startswith(item.toolbox_name() + "_"):
+                return None, item
+        return None, None
+
+    def find(self, name: str) -> Tool | None:
+        """The tool called ``name``, its toolbox prepared first (None if there is none)."""
+        tool, toolbox = self._owner(name)
+        if toolbox is not None and toolbox.ensure_prepared():
+            self._index = None  # prepare() may have added or replaced tools
+            tool = self._tools().get(name)
+        return tool
+
+    async def find_async(self, name: str) -> Tool | None:
+        """``find()`` for async code: the toolbox is prepared with ``prepare_async()``."""
+        tool, toolbox = self._owner(name)
+        if toolbox is not None and await toolbox.ensure_prepared_async():
+            self._index = None
+            tool = self._tools().get(name)
+        return tool
 
 
 def _run_coroutine_sync(coroutine: Any) -> Any:
@@ -73,14 +122,14 @@ def _finish(tool_call: ToolCall, tool: Tool, value: Any) -> ToolResult:
 
 def execute_tool_call(
     tool_call: ToolCall,
-    tools: dict[str, Tool],
+    tools: ToolLookup,
     before_call: BeforeCall | None = None,
     after_call: AfterCall | None = None,
 ) -> ToolResult:
     """Run one call synchronously. Tool errors become "Error: ..." results; PauseChain propagates."""
     if not tool_call.tool_call_id:
         tool_call.tool_call_id = new_tool_call_id()
-    tool = tools.get(tool_call.name)
+    tool = tools.find(tool_call.name)
     if before_call is not None:
         try:
             outcome = before_call(tool, tool_call)
@@ -90,8 +139,6 @@ def execute_tool_call(
             return _error_result(tool_call, tool, f"Cancelled: {ex}", ex)
     if tool is None or tool.implementation is None:
         return _missing_tool(tool_call)
-    if tool.toolbox is not None:
-        tool.toolbox.ensure_prepared()
     try:
         value = tool.implementation(**call_arguments(tool, tool_call))
         if inspect.isawaitable(value):
@@ -110,7 +157,7 @@ def execute_tool_call(
 
 def execute_tool_calls(
     tool_calls: Sequence[ToolCall],
-    tools: dict[str, Tool],
+    tools: ToolLookup,
     before_call: BeforeCall | None = None,
     after_call: AfterCall | None = None,
 ) -> list[ToolResult]:
@@ -134,14 +181,14 @@ async def _maybe_await(value: Any) -> Any:
 
 async def execute_tool_call_async(
     tool_call: ToolCall,
-    tools: dict[str, Tool],
+    tools: ToolLookup,
     before_call: BeforeCall | None = None,
     after_call: AfterCall | None = None,
 ) -> ToolResult:
     """Async version of execute_tool_call; hooks and tools may be sync or async."""
     if not tool_call.tool_call_id:
         tool_call.tool_call_id = new_tool_call_id()
-    tool = tools.get(tool_call.name)
+    tool = await tools.find_async(tool_call.name)
     if before_call is not None:
         try:
             await _maybe_await(before_call(tool, tool_call))
@@ -149,8 +196,6 @@ async def execute_tool_call_async(
             return _error_result(tool_call, tool, f"Cancelled: {ex}", ex)
     if tool is None or tool.implementation is None:
         return _missing_tool(tool_call)
-    if tool.toolbox is not None:
-        await tool.toolbox.ensure_prepared_async()
     try:
         value = await _maybe_await(
             tool.implementation(**call_arguments(tool, tool_call))
@@ -167,7 +212,7 @@ async def execute_tool_call_async(
 
 async def execute_tool_calls_async(
     tool_calls: Sequence[ToolCall],
-    tools: dict[str, Tool],
+    tools: ToolLookup,
     before_call: BeforeCall | None = None,
     after_call: AfterCall | None = None,
 ) -> list[ToolResult]:

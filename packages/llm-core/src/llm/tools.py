@@ -293,21 +293,27 @@ class Toolbox:
             tools.append(extra)
         return tools
 
-    def ensure_prepared(self) -> None:
-        """Run prepare() once (sync contexts)."""
-        if not self._prepared:
-            self._prepared = True
-            self.prepare()
+    def ensure_prepared(self) -> bool:
+        """Run prepare() once (sync contexts); True if it ran just now."""
+        if self._prepared:
+            return False
+        self._prepared = True
+        self.prepare()
+        return True
 
-    async def ensure_prepared_async(self) -> None:
-        """Run prepare_async() once (async contexts); falls back to prepare() if not overridden."""
+    async def ensure_prepared_async(self) -> bool:
+        """Run prepare_async() once (async contexts); True if it ran just now.
+
+        Falls back to prepare() when prepare_async() is not overridden.
+        """
         if type(self).prepare_async is Toolbox.prepare_async:
-            self.ensure_prepared()
-            return
-        if not self._async_prepared:
-            self._async_prepared = True
-            self._prepared = True  # prepare_async stands in for prepare here
-            await self.prepare_async()
+            return self.ensure_prepared()
+        if self._async_prepared:
+            return False
+        self._async_prepared = True
+        self._prepared = True  # prepare_async stands in for prepare here
+        await self.prepare_async()
+        return True
 
     def config(self) -> dict[str, Any]:
         """The constructor arguments this instance was configured with."""
@@ -375,22 +381,32 @@ def check_tool_items(items: list[Any] | None) -> None:
             raise TypeError(f"Cannot use {item!r} as a tool")
 
 
-def expand_tools(
-    items: list[Any] | None, prepare: bool = True
-) -> list[Tool | ServerSideTool]:
-    """Normalise ``tools=``: functions become Tools, Toolbox instances expand to theirs."""
+def expand_tools(items: list[Any] | None) -> list[Tool | ServerSideTool]:
+    """Normalise ``tools=``: functions become Tools, Toolbox instances expand to theirs.
+
+    Toolboxes are not prepared here: that waits until one of their tools is
+    about to run (``llm.tool_execution.ToolLookup``). A dynamic toolbox that
+    cannot list its tools before ``prepare()`` offers none until then.
+    """
     check_tool_items(items)
     tools: list[Tool | ServerSideTool] = []
     for item in items or []:
         if isinstance(item, (Tool, ServerSideTool)):
             tools.append(item)
         elif isinstance(item, Toolbox):
-            if prepare:
-                item.ensure_prepared()
-            tools.extend(item.tools())
+            tools.extend(_toolbox_tools(item))
         else:
             tools.append(Tool.function(item))
     return tools
+
+
+def _toolbox_tools(toolbox: Toolbox) -> list[Tool]:
+    if toolbox._prepared or not toolbox.is_dynamic():
+        return toolbox.tools()
+    try:
+        return toolbox.tools()
+    except Exception:  # its tool list needs prepare() first
+        return []
 
 
 def output_to_string(value: Any) -> tuple[str, list[Attachment]]:

@@ -18,6 +18,7 @@ from llm.sqlite import dict_rows
 from .db import ensure_ready
 from .legacy_log import legacy_records
 from .message_store import MessageStore, has_message_store, thread_turns, to_message
+from .records import last_text
 
 
 def _newest(
@@ -204,10 +205,17 @@ def _restore_response(
             messages = [Message.from_dict(m) for m in json.loads(row["input_messages"])]
         except (ValueError, TypeError, KeyError):
             messages = None
+    text, system = row["prompt"], row["system"]
+    if messages:
+        # Text the row only shows for display (see last_text) was not sent twice.
+        if text == last_text(messages, "user"):
+            text = None
+        if system == last_text(messages, "system"):
+            system = None
     prompt = Prompt(
-        None if messages else row["prompt"],
+        text,
         model,
-        system=None if messages else row["system"],
+        system=system,
         fragments=_fragments(conn, "prompt_fragments", response_id),
         system_fragments=_fragments(conn, "system_fragments", response_id),
         attachments=_attachments(

@@ -173,3 +173,13 @@ def order_record(row: dict[str, Any]) -> dict[str, Any]:
     if row.get("fallbacks"):
         record["fallbacks"] = row["fallbacks"]
     return record
+
+
+def last_text(messages: Any, role: str) -> str | None:
+    """The text of the last message with ``role`` and some text, if any.
+
+    With ``messages=`` and no prompt (or system), the ``responses`` row shows
+    this in its prompt (or system) column.
+    """
+    texts = [m.text for m in messages if m.role == role and m.text]
+    return texts[-1] if texts else None

@@ -22,6 +22,7 @@ from llm.tools import ServerSideTool, Tool, Toolbox
 from llm.utils import truncate_string
 
 from .db import ensure_ready
+from .records import last_text
 
 CONVERSATION_NAME_LENGTH = 50
 
@@ -140,13 +141,9 @@ def _prompt_text(record: ResponseRecord) -> tuple[str | None, str | None]:
     text, system = record.prompt, record.system
     explicit = record.messages or ()
     if text is None:
-        users = [m for m in explicit if m.role == "user" and m.text]
-        if users:
-            text = users[-1].text
+        text = last_text(explicit, "user")
     if system is None:
-        systems = [m for m in explicit if m.role == "system" and m.text]
-        if systems:
-            system = systems[-1].text
+        system = last_text(explicit, "system")
     return text, system
 
 
