@@ -369,6 +369,55 @@ def test_streaming_redraws_match_one_render(name):
         assert screen_lines(data, rows, cols) == rendered(text, cols), (rows, cols)
 
 
+def test_no_frame_shows_a_line_twice():
+    """Printing finished blocks above the live region never redraws them below too.
+
+    Every write is replayed on its own: a frame where a line of the answer is
+    on the screen more often than in the finished answer is a visible flicker.
+    """
+    from collections import Counter
+
+    import pyte
+    from rich.console import Console
+
+    from llm.cli.markdown_stream import MarkdownStream
+
+    rows, cols = 12, 60
+    text = DOCUMENT
+    screen = pyte.HistoryScreen(cols, rows, history=100_000)
+    feed = pyte.ByteStream(screen).feed
+    expected = rendered(text, cols)
+    counts = {line: expected.count(line) for line in expected if line.strip()}
+    repeated: set[str] = set()
+
+    class Terminal(io.StringIO):
+        def write(self, data: str) -> int:
+            feed(data.replace("\n", "\r\n").encode())
+            shown = [
+                "".join(line[x].data for x in range(cols)).rstrip()
+                for line in screen.history.top
+            ] + [line.rstrip() for line in screen.display]
+            seen = Counter(shown)
+            repeated.update(line for line, n in counts.items() if seen[line] > n)
+            return len(data)
+
+    console = Console(
+        file=Terminal(),
+        width=cols,
+        height=rows,
+        force_terminal=True,
+        force_interactive=True,
+        color_system="256",
+        legacy_windows=False,
+    )
+    stream = MarkdownStream(console)
+    for chunk in chunks(text):
+        stream.text += chunk
+        stream.update()
+    stream.close()
+    assert repeated == set()
+
+
 def test_headings_and_code_are_styled():
     import pyte
 

@@ -83,6 +83,23 @@ def block_starts(text: str) -> list[int]:
     return offsets
 
 
+class _LiveLines:
+    """The live region's lines, read whenever rich draws it.
+
+    rich keeps the renderable it last drew and draws it again under anything
+    printed above the live region; a renderable that always shows the current
+    lines keeps that redraw from repeating lines just printed for good.
+    """
+
+    def __init__(self) -> None:
+        self.lines: list[list[Any]] = []
+
+    def __rich_console__(self, console: Any, options: Any) -> Any:
+        from rich.segment import SegmentLines
+
+        yield SegmentLines(self.lines, new_lines=True)
+
+
 class MarkdownStream:
     """Markdown text arriving in chunks, shown rendered as it grows.
 
@@ -102,6 +119,7 @@ class MarkdownStream:
         self.base = 0  # lines the anchor takes (printed already)
         self.printed = 0  # lines after the anchor printed for good (overflow)
         self.live: Any = None
+        self.view = _LiveLines()
         self.interval = MIN_INTERVAL
         self.last_update = 0.0
 
@@ -200,10 +218,13 @@ class MarkdownStream:
             from rich.live import Live
 
             self.live = Live(
-                console=self.console, auto_refresh=False, redirect_stdout=False
+                self.view,
+                console=self.console,
+                auto_refresh=False,
+                redirect_stdout=False,
             )
             self.live.start()
-        self.live.update(SegmentLines(live_lines, new_lines=True))
+        self.view.lines = live_lines
         if done:
             # Printing above a Live draws the new live part in the same write.
             self.console.print(SegmentLines(done, new_lines=True))
