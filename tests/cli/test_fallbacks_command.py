@@ -18,6 +18,8 @@ def test_set_list_clear(invoke, user_path):
         "mock": ["echo", "legacy"]
     }
     assert invoke(["models", "fallbacks", "list"]).stdout == "mock: echo, legacy\n"
+    bare = invoke(["models", "fallbacks"])  # list is the default, as for llm aliases
+    assert (bare.exit_code, bare.stdout) == (0, "mock: echo, legacy\n")
     assert invoke(["models", "fallbacks", "clear", "mock"]).exit_code == 0
     assert invoke(["models", "fallbacks", "clear"]).stderr == "No fallbacks set\n"
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import click
-from click_default_group import DefaultGroup
 
 from ..errors import handle_errors
+from ..groups import DefaultGroup
 
 
 @click.group(cls=DefaultGroup, default="list", name="fallbacks")
