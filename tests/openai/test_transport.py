@@ -42,6 +42,8 @@ def test_prompt_and_embed_never_import_the_sdk(server, subprocess_env):
         loaded = {name.split(".")[0] for name in json.loads(modules)}
         assert "openai" not in loaded, args
         assert "httpx" in loaded
+        # httpx's own command line, and the rich it loads, are not needed.
+        assert not {"rich", "pygments"} & loaded, args
     assert [r.path for r in server.requests] == [
         "/v1/chat/completions",
         "/v1/embeddings",

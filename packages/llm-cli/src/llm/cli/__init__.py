@@ -21,6 +21,11 @@ def main() -> None:
 
         sys.stdout.write(version_text() + "\n")
         return
+    # httpx loads its own command line (rich, pygments: a third of its import
+    # time) whenever those happen to be installed, as they are for rendering.
+    # This process never runs httpx's command, so every model that talks HTTP
+    # starts faster without it.
+    sys.modules.setdefault("httpx._main", None)  # type: ignore[assignment]
     from .root import cli
 
     try:
