@@ -198,9 +198,11 @@ def _keyring():  # type: ignore[no-untyped-def]
     try:
         import keyring
     except ImportError:
+        # llm install puts it next to llm however llm was installed (pip, uv
+        # tool, pipx); a bare pip may be another environment's.
         raise KeySourceError(
             "Keys in the system keychain need the keyring package: "
-            "pip install 'llm[keyring]'"
+            "run 'llm install keyring' (or install the llm[keyring] extra)"
         ) from None
     try:
         backend = keyring.get_keyring()
