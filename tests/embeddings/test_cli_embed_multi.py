@@ -399,33 +399,44 @@ def test_no_progress_bar_when_stderr_is_not_a_terminal(run):
 SCRIPT = """
 import sys
 import click
+import llm
 from llm.embeddings.plugin import register_commands
+
+
+class Busy(llm.EmbeddingModel):
+    # Rate limited once, on its second batch.
+    model_id = "busy"
+    calls = 0
+
+    def embed_batch(self, items):
+        type(self).calls += 1
+        if type(self).calls == 2:
+            raise llm.TransientError("slow down", status_code=429, retry_after=0)
+        return [[1.0, float(len(item))] for item in items]
+
+
+class Plugin:
+    @llm.hookimpl
+    def register_embedding_models(self, register):
+        register(Busy())
+
+
+llm.pm.register(Plugin())
 group = click.Group()
 register_commands(group)
 group(sys.argv[1:])
 """
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
-def test_progress_bar_on_a_terminal(tmp_path, subprocess_env, user_path):
+def embed_multi_on_a_terminal(env, *args: str) -> tuple[int, bytes, str]:
+    """Run ``embed-multi`` with a terminal as stderr: (status, stdout, terminal)."""
     import pty
 
-    data = tmp_path / "data.csv"
-    data.write_text("id,content\n" + "".join(f"{i},text {i}\n" for i in range(30)))
     leader, follower = pty.openpty()
     try:
         completed = subprocess.run(
-            [
-                sys.executable,
-                "-c",
-                SCRIPT,
-                "embed-multi",
-                "items",
-                str(data),
-                "-m",
-                "demo",
-            ],
-            env=subprocess_env,
+            [sys.executable, "-c", SCRIPT, "embed-multi", *args],
+            env=env,
             stdout=subprocess.PIPE,
             stderr=follower,
             timeout=60,
@@ -445,11 +456,39 @@ def test_progress_bar_on_a_terminal(tmp_path, subprocess_env, user_path):
         if follower is not None:
             os.close(follower)
         os.close(leader)
-    assert completed.returncode == 0
-    assert completed.stdout == b""
-    terminal = b"".join(chunks).decode()
+    return completed.returncode, completed.stdout, b"".join(chunks).decode()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
+def test_progress_bar_on_a_terminal(tmp_path, subprocess_env, user_path):
+    data = tmp_path / "data.csv"
+    data.write_text("id,content\n" + "".join(f"{i},text {i}\n" for i in range(30)))
+    status, stdout, terminal = embed_multi_on_a_terminal(
+        subprocess_env, "items", str(data), "-m", "demo"
+    )
+    assert status == 0
+    assert stdout == b""
     assert "Embedding" in terminal and "100%" in terminal
     assert stored(user_path / "embeddings.db") != []
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
+def test_retry_notice_gets_its_own_line_above_the_progress_bar(
+    tmp_path, subprocess_env, user_path
+):
+    pyte = pytest.importorskip("pyte")
+    data = tmp_path / "data.csv"
+    data.write_text("id,content\n" + "".join(f"{i},text {i}\n" for i in range(30)))
+    status, _, terminal = embed_multi_on_a_terminal(
+        subprocess_env, "items", str(data), "-m", "busy", "--batch-size", "10"
+    )
+    assert status == 0, terminal
+    screen = pyte.Screen(80, 10)
+    pyte.Stream(screen).feed(terminal.replace("\n", "\r\n"))
+    lines = [line.rstrip() for line in screen.display if line.strip()]
+    assert lines[0] == "rate limited by busy, retrying in 0.0 s (1/3)"
+    assert lines[1:] == ["Embedding  [####################################]  100%"]
+    assert len(stored(user_path / "embeddings.db")) == 30
 
 
 def test_help_matches_the_documented_options(run):

@@ -322,17 +322,23 @@ async def _asyncio_sleep(seconds: float) -> None:
 
 
 @contextmanager
-def notices_on_stderr() -> Iterator[None]:
+def notices_on_stderr(write: Callable[[str], Any] | None = None) -> Iterator[None]:
     """Inside the block, each wait before a retry prints one dim line on a terminal's stderr.
 
     Nothing is printed when stderr is not a terminal (a pipe, a log file).
+    ``write``, if given, prints the finished line instead: a command drawing a
+    progress bar on stderr uses it to keep the bar below the notices.
     """
     import sys
 
     def show(notice: RetryNotice) -> None:
         stream = sys.stderr
         if stream.isatty():
-            stream.write(f"\x1b[2m{notice.message()}\x1b[0m\n")
+            line = f"\x1b[2m{notice.message()}\x1b[0m\n"
+            if write is not None:
+                write(line)
+                return
+            stream.write(line)
             stream.flush()
 
     add_retry_listener(show)

@@ -10,9 +10,9 @@ import contextlib
 import os
 import sqlite3
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -134,11 +134,18 @@ def collection_for_writing(
 
 
 @contextlib.contextmanager
-def reliability(retries: int | None, timeout: float | None) -> Iterator[None]:
-    """``--retries`` and ``--timeout`` for every embedding call in the block; waits shown on stderr."""
+def reliability(
+    retries: int | None,
+    timeout: float | None,
+    write: Callable[[str], Any] | None = None,
+) -> Iterator[None]:
+    """``--retries`` and ``--timeout`` for every embedding call in the block; waits shown on stderr.
+
+    ``write`` prints each wait's line (see ``llm.retries.notices_on_stderr``).
+    """
     from llm.retries import notices_on_stderr, retry_settings
 
-    with retry_settings(retries, timeout), notices_on_stderr():
+    with retry_settings(retries, timeout), notices_on_stderr(write):
         yield
 
 

@@ -149,24 +149,45 @@ def _read_input(input_path: str) -> bytes:
         return fp.read()
 
 
-def _with_progress(
-    records: Iterable[tuple[str, str | bytes, Any]], total: int | None
-) -> Iterator[tuple[str, str | bytes, Any]]:
-    """Pass records through, showing a progress bar on stderr when it is a terminal."""
-    import sys
+class Progress:
+    """The progress bar on stderr (when it is a terminal), with retry notices printed above it."""
 
-    if not progress_enabled() or not total:
-        yield from records
-        return
-    with click.progressbar(length=total, label="Embedding", file=sys.stderr) as bar:
-        done = 0
-        for record in records:
-            yield record
-            done += 1
-            if done == 100:  # redrawing per item would cost more than embedding
+    def __init__(self) -> None:
+        self.bar: Any = None
+
+    def records(
+        self, records: Iterable[tuple[str, str | bytes, Any]], total: int | None
+    ) -> Iterator[tuple[str, str | bytes, Any]]:
+        """Pass records through, advancing the bar."""
+        import sys
+
+        if not progress_enabled() or not total:
+            yield from records
+            return
+        with click.progressbar(length=total, label="Embedding", file=sys.stderr) as bar:
+            self.bar = bar
+            done = 0
+            try:
+                for record in records:
+                    yield record
+                    done += 1
+                    if done == 100:  # redrawing per item would cost more than embedding
+                        bar.update(done)
+                        done = 0
                 bar.update(done)
-                done = 0
-        bar.update(done)
+            finally:
+                self.bar = None
+
+    def write_above(self, line: str) -> None:
+        """Print ``line`` where the bar is, and draw the bar again under it."""
+        import sys
+
+        if self.bar is None:
+            sys.stderr.write(line)
+        else:
+            sys.stderr.write("\r\x1b[2K" + line)
+            self.bar.render_progress()
+        sys.stderr.flush()
 
 
 @click.command(name="embed-multi")
@@ -271,7 +292,8 @@ def embed_multi(
          llm embed-multi texts --files texts '*.txt' --encoding utf-8 --encoding latin-1
     """
     _check_options(input_path, files, sql, attach, binary, prepend, encodings)
-    with command_errors(database), reliability(retries, timeout):
+    progress = Progress()
+    with command_errors(database), reliability(retries, timeout, progress.write_above):
         records, total = _read_records(input_path, format_, files, binary, encodings)
         vector_store = open_database(database, create=True)
         assert vector_store is not None
@@ -290,7 +312,7 @@ def embed_multi(
             for item_id, value in records
         )
         target.embed_multi_with_metadata(
-            _with_progress(items, total),
+            progress.records(items, total),
             store=store,
             batch_size=batch_size or 100,
         )
