@@ -70,12 +70,16 @@ def test_aliases_set_remove_path(invoke, user_path, mock_model):
 def test_aliases_set_with_query(invoke, user_path):
     result = invoke(["aliases", "set", "e", "-q", "ech"])
     assert result.exit_code == 0
+    assert result.stderr == "Alias 'e' set to model 'echo'\n"
     assert json.loads((user_path / "aliases.json").read_text()) == {"e": "echo"}
-    result = invoke(["aliases", "set", "x", "-q", "zzz"])
+    result = invoke(["aliases", "set", "x", "-q", "zzz", "-q", "yyy"])
     assert result.exit_code == 1
-    assert "No model found matching 'zzz'" in result.stderr
+    assert result.stderr == "Error: No model found matching query: zzz, yyy\n"
     result = invoke(["aliases", "set", "x"])
     assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: You must provide a model_id or at least one -q option\n"
+    )
 
 
 def test_aliases_for_embedding_models(invoke, user_path):
@@ -85,11 +89,14 @@ def test_aliases_for_embedding_models(invoke, user_path):
     ]
 
 
-def test_aliases_unknown_model(invoke, user_path):
+def test_aliases_set_to_a_model_not_installed_yet(invoke, user_path):
+    # aliases.md: the alias is kept and works once a plugin provides the model.
     result = invoke(["aliases", "set", "x", "no-such-model"])
-    assert result.exit_code == 1
-    assert result.stderr == "Error: Unknown model: no-such-model\n"
-    assert not (user_path / "aliases.json").exists()
+    assert result.exit_code == 0
+    assert result.output == ""
+    assert json.loads((user_path / "aliases.json").read_text()) == {
+        "x": "no-such-model"
+    }
 
 
 def test_corrupt_aliases_file_is_not_replaced(invoke, user_path):

@@ -72,7 +72,7 @@ def test_option_descriptions_once_per_class(invoke):
 
 def test_async_schemas_tools_filters(invoke):
     async_names = invoke(["models", "--async"]).stdout
-    assert "AsyncMockModel: mock" in async_names
+    assert "AsyncMockModel (async): mock (aliases: scripted)" in async_names
     assert "legacy" not in async_names
     schemas = invoke(["models", "--schemas"]).stdout
     assert "mock" in schemas and "legacy" not in schemas
@@ -83,15 +83,16 @@ def test_async_schemas_tools_filters(invoke):
 
 def test_models_json(invoke):
     records = json.loads(invoke(["models", "--json", "-m", "mock"]).stdout)
+    # The original's keys, in its order, then a few of our own.
     assert records == [
         {
-            "id": "mock",
-            "name": "MockModel: mock",
+            "model_id": "mock",
             "aliases": ["scripted"],
             "can_stream": True,
             "supports_schema": True,
             "supports_tools": True,
-            "async": True,
+            "supports_conversation": True,
+            "supports_async": True,
             "attachment_types": [
                 "application/pdf",
                 "audio/wav",
@@ -99,14 +100,38 @@ def test_models_json(invoke):
                 "image/png",
             ],
             "server_side_tools": [],
+            "name": "MockModel: mock",
             "needs_key": None,
             "key_env_var": None,
         }
     ]
+    legacy = json.loads(invoke(["models", "--json", "-m", "legacy"]).stdout)[0]
+    assert legacy["supports_async"] is False
     with_options = json.loads(
         invoke(["models", "--json", "-m", "mock", "--options"]).stdout
     )
-    assert "temperature" in with_options[0]["options"]["properties"]
+    # Each option's JSON schema, by name.
+    assert with_options[0]["options"]["temperature"] == {
+        "anyOf": [{"maximum": 2, "minimum": 0, "type": "number"}, {"type": "null"}],
+        "default": None,
+        "description": "Sampling temperature, 0 to 2",
+        "title": "Temperature",
+    }
+
+
+def test_async_models_marked(invoke):
+    assert "AsyncMockModel (async): mock (aliases: scripted)" in (
+        invoke(["models", "--async"]).stdout.splitlines()
+    )
+    # llm --options names the async feature, for the sync and the async model.
+    for args in (["-m", "mock"], ["-m", "mock", "--async"]):
+        output = invoke([*args, "--options"]).stdout
+        assert output.endswith(
+            "  Features:\n  - streaming\n  - schemas\n  - tools\n  - async\n"
+        )
+    assert invoke(["-m", "mock", "--async", "--options"]).stdout.startswith(
+        "AsyncMockModel (async): mock (aliases: scripted)\n"
+    )
 
 
 def test_model_options_commands(invoke, user_path):
@@ -120,8 +145,9 @@ def test_model_options_commands(invoke, user_path):
     )
     stored = json.loads((user_path / "model_options.json").read_text())
     assert stored == {"mock": {"temperature": "0.5"}, "echo": {"max_tokens": "20"}}
+    # In the file's order, as the original lists them.
     assert invoke(["models", "options", "list"]).stdout == (
-        "echo:\n  max_tokens: 20\nmock:\n  temperature: 0.5\n"
+        "mock:\n  temperature: 0.5\necho:\n  max_tokens: 20\n"
     )
     assert invoke(["models", "options", "show", "mock"]).stdout == "temperature: 0.5\n"
     invoke(["models", "options", "clear", "mock", "temperature"])

@@ -32,8 +32,10 @@ def test_template_missing_param(invoke, user_path):
     write_template(user_path, "needs", "prompt: 'Hello $name'\nmodel: echo\n")
     result = invoke(["-t", "needs"])
     assert result.exit_code == 1
-    assert result.stderr.startswith("Error: Template 'needs' is missing a value")
-    assert "name" in result.stderr
+    assert result.stderr == (
+        "Error: Missing variables: name (pass -p name VALUE, or set defaults: "
+        "in the template)\n"
+    )
 
 
 def test_template_system_with_stdin_input(invoke, user_path):
@@ -137,6 +139,20 @@ def test_save_stores_the_model_id_not_the_alias(invoke, user_path):
         assert saved["model"] == "mock"
     shown = invoke(["templates", "show", "aliased"])
     assert "model: mock" in shown.stdout
+
+
+def test_save_without_model_types_options_by_the_default_model(invoke, user_path):
+    invoke(["models", "default", "echo"])
+    result = invoke(
+        ["x", "-o", "temperature", "0.5", "-o", "max_tokens", "10", "--save", "typed"]
+    )
+    assert result.exit_code == 0, result.stderr
+    text = (user_path / "templates" / "typed.yaml").read_text()
+    assert yaml.safe_load(text) == {
+        "prompt": "x",
+        "options": {"temperature": 0.5, "max_tokens": 10},
+    }
+    assert "'0.5'" not in text
 
 
 def test_save_validates(invoke, user_path):

@@ -139,12 +139,21 @@ def test_schemas_list_and_show(invoke, tmp_path):
     assert all("schema" in item for item in full)
     records = json.loads(invoke(["schemas", "--json"]).stdout)
     assert {r["id"] for r in records} == {item["id"] for item in listed}
+    # The original's fields: id, content, recently_used, times_used.
+    (record,) = [r for r in records if r["id"] == schema_id]
+    assert list(record) == ["id", "content", "recently_used", "times_used"]
+    assert record["content"] == llm.schema_dsl("name, age int")
+    assert record["times_used"] == 2
+    assert summaries["{name, age}"]["usage"] == (
+        f"2 times, most recently {record['recently_used']}\n"
+    )
     lines = invoke(["schemas", "--nl"]).stdout.splitlines()
-    assert len(lines) == 2 and all(json.loads(line)["id"] for line in lines)
+    assert [json.loads(line) for line in lines] == records
     queried = yaml.safe_load(invoke(["schemas", "-q", "title"]).stdout)
     assert [item["summary"].strip() for item in queried] == ["[{title}]"]
     other = tmp_path / "other.db"
-    assert invoke(["schemas", "-d", str(other)]).stderr == "No schemas found\n"
+    assert invoke(["schemas", "-d", str(other)]).output == ""
+    assert invoke(["schemas", "-d", str(other), "--json"]).output == "[]\n"
 
 
 def test_schemas_show_missing(invoke):
@@ -170,11 +179,31 @@ def test_fragments_set_show_list_remove(invoke, tmp_path):
     assert data[0]["hash"] == digest and data[0]["content"] == doc.read_text()
     assert invoke(["fragments", "--aliases"]).stdout.count("hash:") == 1
     assert yaml.safe_load(invoke(["fragments", "-q", "documentation"]).stdout)
-    assert invoke(["fragments", "-q", "absent-word"]).stderr == "No fragments found\n"
+    nothing = invoke(["fragments", "-q", "absent-word"])
+    assert (nothing.exit_code, nothing.output) == (0, "")
+    assert invoke(["fragments", "-q", "absent-word", "--json"]).output == "[]\n"
     assert invoke(["fragments", "remove", "docs"]).exit_code == 0
-    assert invoke(["fragments", "--aliases"]).stderr == "No fragments found\n"
+    assert invoke(["fragments", "--aliases"]).output == ""
     # The fragment itself stays.
     assert invoke(["fragments", "show", digest]).exit_code == 0
+
+
+def test_fragments_listed_by_date(invoke, logs_path):
+    import sqlite3
+
+    for name in ("newer", "older"):
+        invoke(["fragments", "set", name, "-"], input=f"{name} text")
+    conn = sqlite3.connect(logs_path)
+    with conn:
+        conn.execute(
+            "update fragments set datetime_utc = '2024-01-01 00:00:00' "
+            "where content = 'older text'"
+        )
+    conn.close()
+    listed = yaml.safe_load(invoke(["fragments"]).stdout)
+    assert [item["aliases"] for item in listed] == [["older"], ["newer"]]
+    data = json.loads(invoke(["fragments", "--json"]).stdout)
+    assert [item["content"] for item in data] == ["older text", "newer text"]
 
 
 def test_fragments_set_from_stdin(invoke):

@@ -30,7 +30,7 @@ def test_binary_output_formats(run, format_):
     assert result.exit_code == 0
     blob = llm.encode(demo_vector("hello"))
     if format_ == "blob":
-        assert result.stdout_bytes == blob
+        assert result.stdout_bytes == blob + b"\n"  # ends with a newline, as base64
     elif format_ == "base64":
         assert result.stdout == base64.b64encode(blob).decode() + "\n"
     else:
@@ -174,20 +174,50 @@ def test_collection_whose_model_is_not_installed(run, db_path):
             ["-c", "x", "-m", "demo", "--metadata", "{}"],
             "--metadata needs a collection",
         ),
-        (
-            ["c", "i", "-c", "x", "-m", "demo", "--metadata", "{bad"],
-            "must be valid JSON",
-        ),
-        (
-            ["c", "i", "-c", "x", "-m", "demo", "--metadata", "[1]"],
-            "must be a JSON object",
-        ),
         (["-c", "", "-m", "demo"], "No content provided"),
         (["-c", "x", "-m", "vectors", "--binary"], "does not support binary content"),
     ],
 )
 def test_usage_errors(run, args, message):
     assert_error(run("embed", *args), message)
+
+
+@pytest.mark.parametrize(
+    "metadata,message",
+    [
+        ("{bad", "Error: Invalid value for '--metadata': must be valid JSON: "),
+        ("[1]", "Error: Invalid value for '--metadata': must be a JSON object\n"),
+    ],
+)
+def test_malformed_metadata_is_a_usage_error(run, db_path, metadata, message):
+    result = run("embed", "c", "i", "-c", "x", "-m", "demo", "--metadata", metadata)
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert result.stderr.startswith("Usage: ")
+    assert not db_path.exists()
+
+
+class IntegerVectors(llm.EmbeddingModel):
+    model_id = "integer-vectors"
+
+    def embed_batch(self, items):
+        return ([len(item), 2, 3] for item in items)
+
+
+class IntegerVectorsPlugin:
+    @llm.hookimpl
+    def register_embedding_models(self, register):
+        register(IntegerVectors())
+
+
+def test_json_vector_as_the_model_returned_it(run):
+    pm.register(IntegerVectorsPlugin(), name="integer-vectors")
+    try:
+        result = run("embed", "-c", "hello", "-m", "integer-vectors")
+    finally:
+        pm.unregister(name="integer-vectors")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "[5, 2, 3]\n"
 
 
 def test_empty_stdin(run):

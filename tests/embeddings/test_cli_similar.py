@@ -51,9 +51,14 @@ def test_similar_by_content(run, points):
 
 
 def test_number_and_plain(run, points):
+    # Each result: ID (score), a blank line, the content and metadata indented.
     result = run("similar", "points", "-c", "1 0 0", "-n", "2", "-p")
     assert result.exit_code == 0
-    assert result.stdout == "east (1.0)\nnorth-east (0.7071067811865475)\n"
+    assert result.stdout == (
+        "east (1.0)\n\n  1 0 0 \n\nnorth-east (0.7071067811865475)\n\n  1 1 0\n\n"
+    )
+    result = run("similar", "points", "-c", "0 0 1", "-n", "1", "--plain")
+    assert result.stdout == 'up (1.0)\n\n  0 0 1\n  {"axis": "z"}\n\n'
 
 
 def test_similar_by_id_leaves_the_item_out(run, points):

@@ -24,7 +24,10 @@ def test_saved_template_by_name(templates_dir):
 def test_unknown_name_is_a_clear_error(templates_dir):
     with pytest.raises(TemplateError) as info:
         load_template("nope")
-    assert "No template named 'nope'" in str(info.value)
+    assert str(info.value) == (
+        f"Invalid template: nope (no template named 'nope' in {templates_dir}; "
+        "run 'llm templates list' to see saved templates)"
+    )
     assert str(templates_dir) in str(info.value)
 
 

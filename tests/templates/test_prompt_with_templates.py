@@ -73,8 +73,9 @@ def test_model_option_overrides_template_model(runner, templates_dir):
 
 def test_prompt_without_input_variable_gets_input_appended(runner, templates_dir):
     (templates_dir / "sum.yaml").write_text("model: echo\nprompt: 'Summarize: '\n")
+    # On a line of its own, as the original sends it.
     assert echoed(run(runner, ["-t", "sum", "the text"]))["prompt"] == (
-        "Summarize: the text"
+        "Summarize: \nthe text"
     )
 
 
@@ -94,8 +95,9 @@ def test_missing_parameter_is_an_error(runner, templates_dir):
     )
     result = run(runner, ["-t", "recipe", "-p", "ingredients", "eggs"])
     assert result.exit_code == 1
-    assert "Error: Template 'recipe' is missing a value for parameter: country" in (
-        result.output
+    assert result.output == (
+        "Error: Missing variables: country (pass -p country VALUE, or set "
+        "defaults: in the template)\n"
     )
     data = echoed(
         run(
@@ -109,7 +111,7 @@ def test_missing_parameter_is_an_error(runner, templates_dir):
 @pytest.mark.parametrize(
     "spec, message",
     [
-        ("nope", "Error: No template named 'nope'"),
+        ("nope", "Error: Invalid template: nope ("),
         ("zz:thing", "Error: Unknown template loader prefix 'zz'"),
         ("missing/file.yaml", "Error: Template file not found: missing/file.yaml"),
     ],
@@ -362,4 +364,4 @@ def test_chat_with_loader_template_ignores_its_functions(runner, loader_plugin):
 def test_chat_with_unknown_template(runner, templates_dir):
     result = runner.invoke(cli, ["chat", "-t", "nope"], input="quit\n")
     assert result.exit_code == 1
-    assert "Error: No template named 'nope'" in result.output
+    assert "Error: Invalid template: nope (" in result.output

@@ -34,12 +34,23 @@ def test_list_is_the_default_and_aligned(runner, templates_dir):
         assert result.output == expected
 
 
-def test_list_truncates_to_terminal_width(runner, templates_dir, monkeypatch):
-    monkeypatch.setenv("COLUMNS", "40")
-    _write(templates_dir, "long", "prompt: " + "word " * 40)
+@pytest.mark.parametrize("columns", ["80", "40"])
+def test_list_truncates_to_terminal_width(runner, templates_dir, monkeypatch, columns):
+    # Each line fills the width exactly, as the original's does.
+    monkeypatch.setenv("COLUMNS", columns)
+    digits = "0123456789" * 10
+    _write(templates_dir, "n", f"prompt: {digits}")
+    _write(templates_dir, "nb", f"system: {digits}\nprompt: {digits}")
+    _write(templates_dir, "nc", f"prompt: {digits[:45]}")
     result = runner.invoke(templates, ["list"])
-    line = result.output.rstrip("\n")
-    assert len(line) <= 40 and line.startswith("long : word word") and "..." in line
+    width = int(columns)
+    assert result.output.splitlines() == [
+        ("n  : " + digits)[: width - 3] + "...",
+        ("nb : system: " + digits)[: width - 3] + "...",
+        "nc : " + digits[:45]
+        if width > 50
+        else ("nc : " + digits)[: width - 3] + "...",
+    ]
 
 
 def test_list_with_no_templates_prints_nothing(runner, templates_dir):
@@ -81,7 +92,7 @@ def test_show_loader_template(runner, loader_plugin):
 def test_show_errors(runner, templates_dir):
     result = runner.invoke(templates, ["show", "missing"])
     assert result.exit_code == 1
-    assert result.output.startswith("Error: No template named 'missing'")
+    assert result.output.startswith("Error: Invalid template: missing (")
     _write(templates_dir, "typo", "promt: hi")
     result = runner.invoke(templates, ["show", "typo"])
     assert result.exit_code == 1

@@ -93,7 +93,7 @@ class _BaseModel(KeyedMixin):
         return f"{type(self).__name__}: {self.model_id}"
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__} '{self.model_id}'>"
+        return f"<{self}>"
 
 
 class _SyncModel(_BaseModel):
@@ -155,6 +155,10 @@ class KeyModel(_SyncModel):
 
 
 class _AsyncModel(_BaseModel):
+    def __str__(self) -> str:
+        # ``llm models --async`` lists these; the marker tells them apart.
+        return f"{type(self).__name__} (async): {self.model_id}"
+
     def conversation(
         self,
         tools: list[Any] | None = None,

@@ -93,7 +93,7 @@ class Session:
         """(prompt, system) for this input, applying the template if there is one."""
         if self.template is None:
             return text, self.system
-        prompt, template_system = self.template.evaluate(text, self.params)
+        prompt, template_system = self.template.prompt_with_input(text, self.params)
         return prompt, self.system if self.system is not None else template_system
 
     def prompt_kwargs(

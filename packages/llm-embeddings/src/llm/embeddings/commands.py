@@ -63,27 +63,43 @@ def read_content(
 
 
 def _parse_metadata(metadata: str | None) -> dict[str, Any] | None:
+    """The ``--metadata`` JSON object; anything else is a usage error (exit 2)."""
     if metadata is None:
         return None
     try:
         value = json.loads(metadata)
     except json.JSONDecodeError as ex:
-        raise click.ClickException(f"--metadata must be valid JSON: {ex}") from ex
+        raise click.BadParameter(
+            f"must be valid JSON: {ex}", param_hint="'--metadata'"
+        ) from ex
     if not isinstance(value, dict):
-        raise click.ClickException("--metadata must be a JSON object")
+        raise click.BadParameter("must be a JSON object", param_hint="'--metadata'")
     return value
+
+
+def _json_number(value: Any) -> int | float:
+    """A vector value as JSON prints it: integers stay integers (numpy's too)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
+    item = getattr(value, "item", None)  # a numpy scalar's Python value
+    if callable(item):
+        value = item()
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return value
+    return float(value)
 
 
 def _output_vector(vector: Any, format_: str) -> None:
     from llm.encoding import encode
 
     if format_ == "json":
-        click.echo(json.dumps([float(value) for value in vector]))
+        # The values as the model returned them: [5, 2, 3] stays integers.
+        click.echo(json.dumps([_json_number(value) for value in vector]))
         return
     blob = encode([float(value) for value in vector])
     if format_ == "blob":
         with click.open_file("-", "wb") as stream:
-            stream.write(blob)
+            stream.write(blob + b"\n")
             stream.flush()
     elif format_ == "base64":
         click.echo(base64.b64encode(blob).decode("ascii"))
@@ -214,7 +230,7 @@ def similar(
             results = target.similar(value, number=number, prefix=prefix)
         for entry in results:
             if plain:
-                click.echo(f"{entry.id} ({entry.score})")
+                click.echo(_plain_result(entry))
             else:
                 click.echo(
                     json.dumps(
@@ -226,6 +242,17 @@ def similar(
                         }
                     )
                 )
+
+
+def _plain_result(entry: Any) -> str:
+    """``ID (score)``, a blank line, then the stored content and metadata indented."""
+    lines = [f"{entry.id} ({entry.score})", ""]
+    if entry.content:
+        lines.extend("  " + line for line in str(entry.content).splitlines())
+    if entry.metadata is not None:
+        lines.append("  " + json.dumps(entry.metadata))
+    lines.append("")
+    return "\n".join(lines)
 
 
 @click.group(name="embed-models", cls=DefaultGroup, default="list")

@@ -223,7 +223,7 @@ def list_fragments(
     sql = "select f.id, f.hash, f.content, f.datetime_utc, f.source from fragments f"
     if where:
         sql += " where " + " and ".join(where)
-    sql += " order by f.id"
+    sql += " order by f.datetime_utc, f.id"
     return [_fragment_dict(conn, row) for row in conn.execute(sql, params)]
 
 

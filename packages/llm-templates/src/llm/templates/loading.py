@@ -62,9 +62,10 @@ def _load_local_or_plugin(spec: str) -> Template:
         )
     if Path(spec).suffix.lower() in (".yaml", ".yml") or "/" in spec or "\\" in spec:
         raise TemplateError(f"Template file not found: {spec}")
+    # Starts as the original's message does, then says where we looked.
     raise TemplateError(
-        f"No template named {spec!r} in {templates_path()} "
-        "(run 'llm templates list' to see saved templates)"
+        f"Invalid template: {spec} (no template named {spec!r} in "
+        f"{templates_path()}; run 'llm templates list' to see saved templates)"
     )
 
 

@@ -107,10 +107,11 @@ class Template(BaseModel):
     ) -> tuple[str | None, str | None]:
         """Fill in the template; returns ``(prompt, system)``.
 
-        ``params`` override ``defaults``. A template with no prompt uses the
-        input as the prompt. When neither prompt nor system mentions ``$input``
-        the input is added to the end of the prompt. A variable with no value
-        raises TemplateError naming it.
+        ``params`` override ``defaults``; ``$input`` is ``input``. A template
+        with no prompt uses the input as the prompt. Nothing else is added: the
+        ``llm`` command appends input the template does not use itself (see
+        :meth:`prompt_with_input`). A variable with no value raises
+        TemplateError (``Template.MissingVariables``) naming it.
         """
         values = {key: _as_text(value) for key, value in (self.defaults or {}).items()}
         values.update({key: _as_text(value) for key, value in (params or {}).items()})
@@ -119,10 +120,16 @@ class Template(BaseModel):
         system = self._fill(self.system, values, "system") if self.system else None
         if not self.prompt:
             return input, system
-        prompt = self._fill(self.prompt, values, "prompt")
-        if input and "input" not in self.vars():
-            separator = "" if not prompt or prompt[-1].isspace() else "\n"
-            prompt = f"{prompt}{separator}{input}"
+        return self._fill(self.prompt, values, "prompt"), system
+
+    def prompt_with_input(
+        self, input: str | None, params: Mapping[str, Any] | None = None
+    ) -> tuple[str | None, str | None]:
+        """``evaluate()``, then the input on a line of its own after a prompt
+        that does not use ``$input`` - what ``llm -t NAME INPUT`` sends."""
+        prompt, system = self.evaluate(input, params)
+        if input and self.prompt and "input" not in self.vars():
+            prompt = f"{prompt}\n{input}"
         return prompt, system
 
     def _label(self) -> str:
@@ -138,11 +145,10 @@ class Template(BaseModel):
                 if name not in values and name not in missing:
                     missing.append(name)
         if missing:
-            listed = ", ".join(missing)
             usage = " ".join(f"-p {name} VALUE" for name in missing)
-            noun = "parameter" if len(missing) == 1 else "parameters"
+            # The original's wording first; scripts may look for it.
             raise TemplateError(
-                f"{self._label()} is missing a value for {noun}: {listed} "
+                f"Missing variables: {', '.join(missing)} "
                 f"(pass {usage}, or set defaults: in the template)"
             )
 

@@ -65,7 +65,8 @@ def _find_model_id(model_id: str | None, queries: tuple[str, ...]) -> str:
         for embedding in llm.get_embedding_models_with_aliases():
             if model_id == embedding.model.model_id or model_id in embedding.aliases:
                 return embedding.model.model_id
-        raise llm.UnknownModelError(f"Unknown model: {model_id}", model_id)
+        # Not installed (yet): the alias works once a plugin provides the model.
+        return model_id
     for entry in llm.get_models_with_aliases():
         if matches_all(entry, queries):
             return entry.model_id
@@ -73,9 +74,7 @@ def _find_model_id(model_id: str | None, queries: tuple[str, ...]) -> str:
         names = [str(embedding.model), embedding.model.model_id, *embedding.aliases]
         if all(any(q.lower() in n.lower() for n in names) for q in queries):
             return embedding.model.model_id
-    raise llm.UnknownModelError(
-        "No model found matching " + ", ".join(repr(q) for q in queries)
-    )
+    raise llm.UnknownModelError("No model found matching query: " + ", ".join(queries))
 
 
 @aliases.command(name="set")
@@ -92,6 +91,8 @@ def set_(alias: str, model_id: str | None, queries: tuple[str, ...]) -> None:
     \b
         llm aliases set mini gpt-4o-mini
 
+    The model need not be installed yet: the alias works once it is.
+
     Instead of a model ID you can give one or more -q options: the first
     model matching all of them gets the alias.
 
@@ -102,7 +103,9 @@ def set_(alias: str, model_id: str | None, queries: tuple[str, ...]) -> None:
     from llm.jsonfiles import updating_json_object
 
     if not model_id and not queries:
-        raise click.ClickException("Give a model ID or at least one -q option")
+        raise click.ClickException(
+            "You must provide a model_id or at least one -q option"
+        )
     if model_id and queries:
         raise click.ClickException("Give a model ID or -q options, not both")
     with handle_errors():
@@ -111,7 +114,7 @@ def set_(alias: str, model_id: str | None, queries: tuple[str, ...]) -> None:
         with updating_json_object(aliases_path()) as data:
             data[alias] = target
     if queries:
-        click.echo(f"Alias '{alias}' set to model {target}", err=True)
+        click.echo(f"Alias '{alias}' set to model '{target}'", err=True)
 
 
 @aliases.command()

@@ -48,11 +48,10 @@ def list_(queries: tuple[str, ...], aliases: bool, json_: bool) -> None:
         rows = list_fragments(_db(), list(queries), aliases_only=aliases)
     if json_:
         records = [{k: v for k, v in row.items() if k != "id"} for row in rows]
-        click.echo(json.dumps(records, indent=2))
+        click.echo(json.dumps(records, indent=4))
         return
     if not rows:
-        click.echo("No fragments found", err=True)
-        return
+        return  # nothing at all, as the original prints
     items = [
         {
             "hash": row["hash"],

@@ -48,6 +48,8 @@ def _features(model: Any, entry: Any | None) -> list[str]:
         features.append("schemas")
     if getattr(model, "supports_tools", False):
         features.append("tools")
+    if entry is None:
+        entry = entry_for(model)
     if entry is not None and entry.async_model is not None:
         features.append("async")
     return features
@@ -125,33 +127,55 @@ def model_record(
     model: Any, entry: Any, show_options: bool, show_price: bool = False
 ) -> dict[str, Any]:
     """A JSON-friendly description of one model for ``llm models --json``."""
+    # The original's keys first, in its order, so scripts read the same fields.
     record: dict[str, Any] = {
-        "id": model.model_id,
-        "name": str(model),
+        "model_id": model.model_id,
         "aliases": list(entry.aliases),
         "can_stream": bool(model.can_stream),
         "supports_schema": bool(getattr(model, "supports_schema", False)),
         "supports_tools": bool(getattr(model, "supports_tools", False)),
-        "async": entry.async_model is not None,
+        "supports_conversation": True,
+        "supports_async": entry.async_model is not None,
         "attachment_types": sorted(model.attachment_types or []),
         "server_side_tools": [
-            {"name": getattr(tool, "name", tool.__name__), "class": tool.__name__}
+            {"name": tool.__name__, "plugin": _tool_plugin(tool)}
             for tool in model.supported_server_side_tools
         ],
+        "name": str(model),
         "needs_key": getattr(model, "needs_key", None),
         "key_env_var": getattr(model, "key_env_var", None),
     }
     if show_options:
+        # Each option's JSON schema by name.
         options_class = getattr(model, "Options", None)
-        record["options"] = (
-            options_class.model_json_schema() if options_class is not None else {}
-        )
+        schema = options_class.model_json_schema() if options_class else {}
+        record["options"] = schema.get("properties", {})
     if show_price:
         import llm
 
         price = llm.get_price(model.model_id, model=model)
         record["price"] = price.to_dict() if price is not None else None
     return record
+
+
+def _tool_plugin(tool: type) -> str | None:
+    """The plugin whose module defines a server-side tool class (None for built-ins)."""
+    from llm.plugins import pm
+
+    for plugin in pm.get_plugins():
+        if getattr(plugin, "__name__", None) == tool.__module__:
+            return pm.get_name(plugin)
+    return None
+
+
+def entry_for(model: Any) -> Any | None:
+    """The registry entry (sync and async models, aliases) of ``model``, if registered."""
+    import llm
+
+    for entry in llm.get_models_with_aliases():
+        if entry.model_id == model.model_id:
+            return entry
+    return None
 
 
 def _selected_entries(
@@ -295,9 +319,9 @@ def options_list() -> None:
     if not data:
         click.echo("No default options have been set", err=True)
         return
-    for model_id in sorted(data):
+    for model_id, values in data.items():  # in the file's order
         click.echo(f"{model_id}:")
-        for key, value in data[model_id].items():
+        for key, value in values.items():
             click.echo(f"  {key}: {value}")
 
 

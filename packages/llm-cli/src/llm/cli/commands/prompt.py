@@ -237,11 +237,13 @@ def save_template(name: str, request: PromptRequest) -> None:
         if model is not None:
             # The ID, not the alias given: aliases are per-user and can be changed.
             model_id = model.model_id
-    if model is not None and options:
+    # Options are typed by the model they are for - the default model when the
+    # template names none - and stored typed (0.5, not "0.5"), as the original does.
+    typing_model = model if model is not None else _default_model_or_none()
+    if typing_model is not None and options:
         from llm.options import validate_options
 
-        # Store typed values (0.5, not "0.5") so the template reads naturally.
-        typed = validate_options(model.Options, options).model_dump(mode="json")
+        typed = validate_options(typing_model.Options, options).model_dump(mode="json")
         options = {key: typed[key] for key in options}
     logs = LogsDB(request.database)
     schema = resolve_schema_options(request.schema, request.schema_multi, logs)
@@ -270,11 +272,32 @@ def save_template(name: str, request: PromptRequest) -> None:
         )
 
 
+def _default_model_or_none() -> Any | None:
+    """The default model, or None when it is not installed."""
+    from llm.errors import UnknownModelError
+
+    from ..model_selection import get_model
+
+    try:
+        return get_model(None)
+    except UnknownModelError:
+        return None
+
+
 def show_model_options(request: PromptRequest) -> None:
     """``--options``: describe the options of the model this prompt would use."""
     from ..model_selection import get_model, select_model
-    from .models import describe_model
+    from .models import describe_model, entry_for
 
     model = select_model(request.model_id, request.queries, async_=request.async_)
     model = model or get_model(None, async_=request.async_)
-    click.echo(describe_model(model, show_options=True, show_all_descriptions=True))
+    entry = entry_for(model)
+    click.echo(
+        describe_model(
+            model,
+            entry=entry,
+            aliases=list(entry.aliases) if entry is not None else [],
+            show_options=True,
+            show_all_descriptions=True,
+        )
+    )

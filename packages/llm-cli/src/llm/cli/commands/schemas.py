@@ -49,13 +49,13 @@ def list_(
     with handle_errors():
         rows = list_schemas(_open(database), list(queries))
     if json_ or nl:
+        # The original's field names, which scripts read.
         records = [
             {
                 "id": row["id"],
-                "schema": row["content"],
-                "summary": row["summary"],
-                "usage_count": row["usage_count"],
-                "last_used": row["last_used"],
+                "content": row["content"],
+                "recently_used": row["last_used"],
+                "times_used": row["usage_count"],
             }
             for row in rows
         ]
@@ -66,8 +66,7 @@ def list_(
             click.echo(json.dumps(records, indent=2))
         return
     if not rows:
-        click.echo("No schemas found", err=True)
-        return
+        return  # nothing at all, as the original prints
     items = []
     for row in rows:
         item = {"id": row["id"]}

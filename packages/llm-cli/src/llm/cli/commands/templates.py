@@ -47,7 +47,8 @@ def list_() -> None:
     columns = shutil.get_terminal_size().columns
     for name, summary in rows:
         line = f"{name:<{width}} : {summary}"
-        click.echo(truncate_string(line, max(columns - 1, width + 10)))
+        # Lines fill the terminal's width exactly (80 columns when piped).
+        click.echo(truncate_string(line, max(columns, width + 10)))
 
 
 def _summary(template: Template) -> str:
