@@ -1,7 +1,7 @@
 """Building Messages: ``user()``, ``assistant()``, ``system()`` and ``tool_message()``.
 
 ``Message`` itself (a role plus a list of Parts) is defined with the parts in
-``llm.parts``; it is importable from here too.
+``llm.parts``.
 """
 
 from __future__ import annotations
@@ -11,15 +11,6 @@ from typing import TYPE_CHECKING, Any
 
 from .attachments import Attachment
 from .parts import AttachmentPart, Message, Part, TextPart, ToolResultPart
-
-__all__ = [
-    "Message",
-    "assistant",
-    "system",
-    "tool_message",
-    "tool_result_part",
-    "user",
-]
 
 if TYPE_CHECKING:
     from .tools import ToolResult

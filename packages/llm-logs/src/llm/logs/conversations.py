@@ -194,8 +194,7 @@ def _restore_response(
     conversation: Any,
     cls: Any,
 ) -> Any:
-    from llm.messages import Message
-    from llm.parts import ReasoningPart, TextPart
+    from llm.parts import Message, ReasoningPart, TextPart
     from llm.prompt import Prompt
 
     response_id = row["id"]

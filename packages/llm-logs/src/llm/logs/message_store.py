@@ -30,7 +30,7 @@ from .records import (
 )
 
 if TYPE_CHECKING:
-    from llm.messages import Message
+    from llm.parts import Message
 
 
 STORE_TABLES = {"threads", "turns", "messages", "parts"}

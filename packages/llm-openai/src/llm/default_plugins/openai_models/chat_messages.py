@@ -13,9 +13,9 @@ from functools import partial
 from typing import Any
 
 from llm.attachments import Attachment
-from llm.messages import Message
 from llm.parts import (
     AttachmentPart,
+    Message,
     TextPart,
     ToolCallPart,
     ToolResultPart,

@@ -18,8 +18,8 @@ from functools import partial
 from typing import Any
 
 from llm.attachments import Attachment
-from llm.messages import Message
 from llm.parts import (
+    Message,
     ReasoningPart,
     TextPart,
     ToolCallPart,
