@@ -89,6 +89,33 @@ class Session:
     # None: the model's configured fallbacks (llm models fallbacks)
     fallbacks: list[str] | None = None
 
+    @classmethod
+    def for_request(
+        cls,
+        request: PromptRequest,
+        model: Any,
+        conversation: Any,
+        logs: LogsDB,
+        template: Any,
+        **settings: Any,
+    ) -> Session:
+        """A Session with the request's parameters, system prompt, key, tool-chain
+        limit, retries and timeout; ``settings`` sets other fields."""
+        return cls(
+            model=model,
+            conversation=conversation,
+            logs=logs,
+            template=template,
+            params=dict(request.params),
+            system=request.system,
+            key=request.key,
+            hide_reasoning=request.hide_reasoning,
+            chain_limit=request.chain_limit,
+            retries=request.retries,
+            timeout=request.timeout,
+            **settings,
+        )
+
     def evaluate(self, text: str | None) -> tuple[str | None, str | None]:
         """(prompt, system) for this input, applying the template if there is one."""
         if self.template is None:
@@ -280,21 +307,15 @@ def prepare_session(
     model, conversation, continued = _model_and_conversation(
         request, logs, template, spec
     )
-    session = Session(
-        model=model,
-        conversation=conversation,
-        logs=logs,
-        template=template,
-        params=dict(request.params),
-        system=request.system,
-        key=request.key,
-        hide_reasoning=request.hide_reasoning,
-        chain_limit=request.chain_limit,
+    session = Session.for_request(
+        request,
+        model,
+        conversation,
+        logs,
+        template,
         extract=request.extract,
         extract_last=request.extract_last,
         continued=continued,
-        retries=request.retries,
-        timeout=request.timeout,
         fallbacks=_check_fallbacks(request) if request.fallbacks else None,
     )
     session.options = resolve_options(model, template, dict(request.options), spec)
@@ -411,17 +432,7 @@ def session_for_model(
         request.attachments, request.attachment_types
     )
     logs = LogsDB(request.database)
-    session = Session(
-        model=model,
-        conversation=model.conversation(),
-        logs=logs,
-        template=template,
-        params=dict(request.params),
-        system=request.system,
-        key=request.key,
-        hide_reasoning=request.hide_reasoning,
-        chain_limit=request.chain_limit,
-    )
+    session = Session.for_request(request, model, model.conversation(), logs, template)
     options = dict(template.options or {}) if template is not None else {}
     options.update(dict(request.options))
     if options:
