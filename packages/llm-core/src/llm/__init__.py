@@ -89,6 +89,14 @@ _EXPORTS: dict[str, str] = {
     "ToolResult": "tools",
     "ToolOutput": "tools",
     "ServerSideTool": "tools",
+    # many prompts at once
+    "batch": "batching",
+    "abatch": "batching",
+    "Batch": "batching",
+    "BatchPrompt": "batching",
+    "BatchResult": "batching",
+    "BatchProvider": "batch_providers",
+    "BatchStatus": "batch_providers",
     # embeddings
     "EmbeddingModel": "embedding_model",
     "EmbeddingModelWithAliases": "registrations",
@@ -107,6 +115,7 @@ _EXPORTS: dict[str, str] = {
     "ConfigError": "errors",
     "UnsupportedFeatureError": "errors",
     "FragmentNotFound": "errors",
+    "InputError": "errors",
     "PluginError": "errors",
     "DatabaseError": "errors",
     "LogsDatabaseError": "errors",
@@ -169,6 +178,8 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .aliases import remove_alias
     from .async_response import AsyncResponse
     from .attachments import Attachment
+    from .batch_providers import BatchProvider, BatchStatus
+    from .batching import Batch, BatchPrompt, BatchResult, abatch, batch
     from .chain import AsyncChainResponse, ChainResponse
     from .conversation import AsyncConversation, Conversation
     from .defaults import (
@@ -186,6 +197,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         ConfigError,
         DatabaseError,
         FragmentNotFound,
+        InputError,
         LogsDatabaseError,
         ModelError,
         ModelTimeoutError,

@@ -157,5 +157,13 @@ class VectorStoreError(ValueError):
         self.location = location
 
 
+class InputError(ValueError):
+    """Input rows (CSV, TSV, JSON, lines) could not be read; ``line`` says where, when known."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
+
+
 class TemplateError(ValueError):
     """A template could not be found, parsed, validated or evaluated."""

@@ -48,3 +48,8 @@ def register_vector_stores(register: Any) -> None:
 @hookspec
 def register_prices(register: Any) -> None:
     """Declare model prices per million tokens with ``register(model_id, llm.Price(...))``."""
+
+
+@hookspec
+def register_batch_providers(register: Any) -> None:
+    """Register provider batch APIs with ``register(provider)`` (an ``llm.BatchProvider``)."""

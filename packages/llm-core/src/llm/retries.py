@@ -267,6 +267,18 @@ def is_transient(ex: BaseException) -> bool:
     return transient_wait(ex)[0]
 
 
+def is_rate_limit(ex: BaseException) -> bool:
+    """True when ``ex`` (or an error it was raised from) is an HTTP 429."""
+    current: BaseException | None = ex
+    for _ in range(5):
+        if current is None:
+            return False
+        if _status(current) == 429:
+            return True
+        current = current.__cause__
+    return False
+
+
 # --- notices and the clock -----------------------------------------------------
 
 
@@ -279,6 +291,11 @@ class RetryNotice:
     delay: float
     attempt: int  # the retry about to happen, from 1
     retries: int
+
+    @property
+    def rate_limited(self) -> bool:
+        """True when the service said to slow down (HTTP 429)."""
+        return is_rate_limit(self.error)
 
     @property
     def reason(self) -> str:
@@ -368,6 +385,16 @@ def use_clock(clock: Clock) -> Iterator[Clock]:
         yield clock
     finally:
         _clock = previous
+
+
+async def wait_async(seconds: float) -> None:
+    """Sleep on the retry clock (so tests that replace it never really wait)."""
+    await _clock.async_sleep(seconds)
+
+
+def wait(seconds: float) -> None:
+    """Sleep on the retry clock, the sync twin of ``wait_async``."""
+    _clock.sleep(seconds)
 
 
 def backoff(retry: int, retry_after: float | None) -> float:
