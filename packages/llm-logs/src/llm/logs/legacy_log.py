@@ -111,6 +111,7 @@ def legacy_rows(
         or filt.tools
         or filt.any_tools
         or filt.schema_id
+        or filt.batch_id
     ):
         return
     records = [r for table in legacy_tables(conn) for r in _table_records(conn, table)]

@@ -290,6 +290,8 @@ def turn_rows(
     limit: int | None,
 ) -> Iterator[tuple[Any, dict[str, Any]]]:
     """(sort key, record) for matching turns, in the order ``reader.iter_logs`` merges."""
+    if filt.batch_id:
+        return  # batches log to the responses table only
     tables = table_names(conn)
     where: list[str] = []
     params: list[Any] = []

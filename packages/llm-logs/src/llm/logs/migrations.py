@@ -383,6 +383,56 @@ def m012_response_costs(conn: sqlite3.Connection) -> None:
     _create_or_extend(conn, "responses", RESPONSE_COSTS)
 
 
+def m013_batches(conn: sqlite3.Connection) -> None:
+    # ``llm batch``: one row per run (or provider batch), the outcome of each
+    # input row (its output line, so ``--resume`` and ``fetch`` can write it
+    # again), and which logged responses a batch produced.
+    _create_or_extend(
+        conn,
+        "batches",
+        [
+            ("id", "TEXT PRIMARY KEY"),
+            ("model", "TEXT"),
+            ("datetime_utc", "TEXT"),
+            ("fingerprint", "TEXT"),
+            ("input", "TEXT"),
+            ("provider", "TEXT"),
+            ("provider_batch_id", "TEXT"),
+            ("status", "TEXT"),
+            ("settings_json", "TEXT"),
+        ],
+    )
+    _create_or_extend(
+        conn,
+        "batch_rows",
+        [
+            ("batch_id", 'TEXT REFERENCES "batches"("id")'),
+            ("row_key", "TEXT"),
+            ("line", "INTEGER"),
+            ("status", "TEXT"),
+            ("error", "TEXT"),
+            ("response_id", 'TEXT REFERENCES "responses"("id")'),
+            ("output_json", "TEXT"),
+            ("request_json", "TEXT"),
+        ],
+        'PRIMARY KEY ("batch_id", "row_key")',
+    )
+    _create_or_extend(
+        conn,
+        "batch_responses",
+        [
+            ("batch_id", 'TEXT REFERENCES "batches"("id")'),
+            ("response_id", 'TEXT REFERENCES "responses"("id")'),
+            ("row_key", "TEXT"),
+        ],
+        'PRIMARY KEY ("batch_id", "response_id")',
+    )
+    _index(conn, "idx_batches_fingerprint", "batches", '"fingerprint", "id"')
+    _index(conn, "idx_batches_provider_batch_id", "batches", '"provider_batch_id"')
+    _index(conn, "idx_batch_rows_line", "batch_rows", '"batch_id", "line"')
+    _index(conn, "idx_batch_responses_response_id", "batch_responses", '"response_id"')
+
+
 MIGRATIONS: list[Migration] = [
     ("m001_conversations_responses", m001_conversations_responses),
     ("m002_responses_fts", m002_responses_fts),
@@ -396,6 +446,7 @@ MIGRATIONS: list[Migration] = [
     ("m010_prompt_toolboxes_server_tools", m010_prompt_toolboxes_server_tools),
     ("m011_response_fallbacks", m011_response_fallbacks),
     ("m012_response_costs", m012_response_costs),
+    ("m013_batches", m013_batches),
 ]
 
 

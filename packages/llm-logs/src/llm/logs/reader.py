@@ -16,6 +16,7 @@ import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
+from llm.sqlite import table_names
 from llm.utils import truncate_string
 
 from .db import ensure_ready, legacy_tables
@@ -203,6 +204,14 @@ def _responses_rows(
         params.append(tool)
     if filt.any_tools:
         where.append("exists (select 1 from tool_results where response_id = r.id)")
+    if filt.batch_id:
+        if "batch_responses" not in table_names(conn):
+            return
+        where.append(
+            "exists (select 1 from batch_responses where response_id = r.id "
+            "and batch_id = ?)"
+        )
+        params.append(filt.batch_id)
     if has_turns:
         # Rows written twice by the original during its move to turns show once.
         where.append("not exists (select 1 from turns where turns.id = r.id)")

@@ -80,6 +80,8 @@ class LogFilter:
     id_gt: str | None = None
     id_gte: str | None = None
     expand_fragments: bool = False
+    # Only responses of this ``llm batch`` run.
+    batch_id: str | None = None
 
     @property
     def by_relevance(self) -> bool:
