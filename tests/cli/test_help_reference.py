@@ -15,8 +15,9 @@ EXTRA_OPTIONS = {
     "chat": {"-a", "--attachment", "--at", "--attachment-type", "--fallback"}
     | {"-u", "--usage", "--render"}
     | _RELIABILITY,
-    # The spec's own help lists -p/--path (the later reference renamed it -d).
-    "logs list": {"-p", "--path", "--render"},
+    # The spec's own help lists -p/--path (the later reference renamed it -d);
+    # --batch shows the responses of one llm batch run (issue 18).
+    "logs list": {"-p", "--path", "--render", "--batch"},
     # Retries, timeouts and fallback models (issue 15).
     "prompt": {"--fallback", "--render"} | _RELIABILITY,
     "embed": _RELIABILITY,

@@ -85,8 +85,9 @@ def attachment_options() -> Decorator:
     )
 
 
-def tool_options() -> Decorator:
-    return compose(
+def tool_options(interactive: bool = True) -> Decorator:
+    """``-T``, ``--functions``, ``--cl`` and, unless not ``interactive``, ``--td``/``--ta``."""
+    options = [
         click.option(
             "tools",
             "-T",
@@ -100,21 +101,26 @@ def tool_options() -> Decorator:
             multiple=True,
             help="Python code, or a .py file, whose functions become tools",
         ),
-        click.option(
-            "tools_debug",
-            "--td",
-            "--tools-debug",
-            is_flag=True,
-            envvar="LLM_TOOLS_DEBUG",
-            help="Print every tool call and its result",
-        ),
-        click.option(
-            "tools_approve",
-            "--ta",
-            "--tools-approve",
-            is_flag=True,
-            help="Ask for approval before each tool call",
-        ),
+    ]
+    if interactive:
+        options += [
+            click.option(
+                "tools_debug",
+                "--td",
+                "--tools-debug",
+                is_flag=True,
+                envvar="LLM_TOOLS_DEBUG",
+                help="Print every tool call and its result",
+            ),
+            click.option(
+                "tools_approve",
+                "--ta",
+                "--tools-approve",
+                is_flag=True,
+                help="Ask for approval before each tool call",
+            ),
+        ]
+    options.append(
         click.option(
             "chain_limit",
             "--cl",
@@ -123,8 +129,9 @@ def tool_options() -> Decorator:
             default=5,
             show_default=False,
             help="Most tool-call rounds to allow (default 5, 0 for no limit)",
-        ),
+        )
     )
+    return compose(*options)
 
 
 def option_option() -> Decorator:

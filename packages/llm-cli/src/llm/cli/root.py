@@ -14,6 +14,7 @@ from .groups import DefaultGroup
 BUILTIN_COMMANDS: dict[str, tuple[str, str]] = {
     "prompt": ("prompt", "prompt"),
     "aliases": ("aliases", "aliases"),
+    "batch": ("batch", "batch"),
     "chat": ("chat", "chat"),
     "fragments": ("fragments", "fragments"),
     "install": ("plugins", "install"),

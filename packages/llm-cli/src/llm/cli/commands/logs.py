@@ -296,6 +296,9 @@ def _short_yaml(records: Iterable[dict[str, Any]], usage: bool) -> Iterator[str]
     "--conversation",
     help="Show logs for this conversation ID",
 )
+@click.option(
+    "batch_id", "--batch", metavar="ID", help="Show responses of this llm batch run"
+)
 @click.option("id_gt", "--id-gt", help="Return responses with ID > this")
 @click.option("id_gte", "--id-gte", help="Return responses with ID >= this")
 @click.option(
@@ -358,6 +361,7 @@ class ListRequest:
     extract_last: bool
     current_conversation: bool
     conversation_id: str | None
+    batch_id: str | None
     id_gt: str | None
     id_gte: str | None
     json_output: bool
@@ -388,9 +392,17 @@ def _log_filter(db: Any, request: ListRequest) -> Any:
 
     from ..schema_input import schema_from_option
 
+    batch_id = None
+    if request.batch_id:
+        from llm.logs.batches import get_batch
+
+        found = get_batch(db, request.batch_id)
+        if found is None:
+            raise click.ClickException(f"No batch found with ID {request.batch_id}")
+        batch_id = found.id
     count = request.count
     if count is None:
-        count = 0 if (request.conversation_id or request.data) else 3
+        count = 0 if (request.conversation_id or request.data or batch_id) else 3
     model_id = None
     if request.model:
         from llm.registry import resolve_model_id
@@ -415,6 +427,7 @@ def _log_filter(db: Any, request: ListRequest) -> Any:
         id_gt=request.id_gt,
         id_gte=request.id_gte,
         expand_fragments=request.expand,
+        batch_id=batch_id,
     )
 
 
