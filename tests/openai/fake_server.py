@@ -8,6 +8,10 @@ fault-injection helpers (``rate_limited``, ``unavailable``, ``slow``, and
 ``drop_after`` on the reply builders) script the failures retries deal with.
 A closed port is the ``closed_port`` fixture in conftest.py.
 
+``/files`` and ``/batches`` behave like OpenAI's Batch API (see ``BatchAPI``):
+uploaded request files are kept, and a batch is answered, request by request,
+with the replies scripted (or defaulted) for its endpoint.
+
 Script content with the helpers at the bottom (``chat_reply``,
 ``responses_reply``...): they return callables that look at the request and
 answer with JSON or SSE depending on whether it asked to ``stream``.
@@ -66,6 +70,12 @@ class Reply:
 Script = Callable[[RecordedRequest], Reply]
 
 
+class _Server(ThreadingHTTPServer):
+    # Room for many connections at once (``llm batch --parallel 50``): the
+    # default backlog of 5 makes the rest wait for TCP to try again.
+    request_queue_size = 256
+
+
 class FakeOpenAIServer:
     """Start with ``start()``; point clients at ``base_url``; inspect ``requests``."""
 
@@ -74,8 +84,12 @@ class FakeOpenAIServer:
         self._queues: dict[str, deque[Reply | Script]] = defaultdict(deque)
         self._stopping = threading.Event()
         self._lock = threading.Lock()
-        self._httpd: ThreadingHTTPServer | None = None
+        self._httpd: _Server | None = None
         self._thread: threading.Thread | None = None
+        self.batch_api = BatchAPI(self)
+        # Close every connection after one reply (the default), or keep it open
+        # for the client's next request as real servers do.
+        self.keep_alive = False
 
     # --- lifecycle ---------------------------------------------------------
 
@@ -85,7 +99,7 @@ class FakeOpenAIServer:
         class Handler(_Handler):
             fake = server
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd = _Server(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(
             target=self._httpd.serve_forever,
@@ -157,8 +171,152 @@ class FakeOpenAIServer:
             queue = self._queues.get(key)
             item = queue.popleft() if queue else None
         if item is None:
+            if key.split("/", 1)[0] in ("files", "batches"):
+                return self.batch_api.handle(request)
             item = DEFAULTS.get(key, _not_found)
         return item(request) if callable(item) else item
+
+
+class BatchAPI:
+    """OpenAI's Batch API, in memory.
+
+    ``POST /files`` keeps an uploaded JSONL file; ``POST /batches`` creates a
+    batch over one; ``GET /batches/{id}`` reports it ``in_progress`` for the
+    first ``polls_before_done`` checks, then answers every request (with the
+    replies scripted for its endpoint, as if each had been sent) and reports
+    it ``completed`` (or ``final_status``), with answers to at most
+    ``answer_limit`` requests when that is set (an expired batch);
+    ``GET /files/{id}/content`` returns a file, including the output and error
+    files of a batch. ``batch_errors`` are reported as the batch's ``errors``.
+    """
+
+    def __init__(self, server: FakeOpenAIServer) -> None:
+        self.server = server
+        self.files: dict[str, bytes] = {}
+        self.batches: dict[str, dict[str, Any]] = {}
+        self.polls_before_done = 1
+        self.final_status = "completed"
+        self.answer_limit: int | None = None
+        self.batch_errors: list[dict[str, Any]] | None = None
+        self._polls: dict[str, int] = defaultdict(int)
+        self._lock = threading.Lock()
+
+    def handle(self, request: RecordedRequest) -> Reply:
+        parts = _normalise(request.path).split("/")
+        with self._lock:
+            if parts == ["files"] and request.method == "POST":
+                return self._upload(request)
+            if len(parts) == 3 and parts[0] == "files" and parts[2] == "content":
+                if parts[1] in self.files:
+                    return Reply(text=self.files[parts[1]].decode("utf-8"))
+            if parts == ["batches"] and request.method == "POST":
+                return self._create(request.body or {})
+            if len(parts) == 2 and parts[0] == "batches" and parts[1] in self.batches:
+                return Reply(json=self._advance(parts[1]))
+        return _not_found(request)
+
+    def _upload(self, request: RecordedRequest) -> Reply:
+        from email.parser import BytesParser
+
+        content_type = request.headers.get("content-type", "")
+        message = BytesParser().parsebytes(
+            f"Content-Type: {content_type}\r\n\r\n".encode() + request.raw
+        )
+        fields = {
+            part.get_param("name", header="content-disposition"): part.get_payload(
+                decode=True
+            )
+            for part in message.get_payload()
+        }
+        if fields.get("purpose") != b"batch" or "file" not in fields:
+            return error_reply(
+                400, "A batch file upload needs purpose=batch and a file"
+            )
+        file_id = f"file-{len(self.files) + 1}"
+        self.files[file_id] = fields["file"]
+        return Reply(
+            json={
+                "id": file_id,
+                "object": "file",
+                "bytes": len(fields["file"]),
+                "purpose": "batch",
+                "created_at": CREATED,
+            }
+        )
+
+    def _create(self, body: dict[str, Any]) -> Reply:
+        file_id = body.get("input_file_id")
+        if file_id not in self.files:
+            return error_reply(400, f"No such file: {file_id}")
+        batch_id = f"batch_{len(self.batches) + 1}"
+        lines = [line for line in self.files[file_id].splitlines() if line.strip()]
+        self.batches[batch_id] = {
+            "id": batch_id,
+            "object": "batch",
+            "endpoint": body.get("endpoint"),
+            "input_file_id": file_id,
+            "completion_window": body.get("completion_window"),
+            "metadata": body.get("metadata"),
+            "status": "validating",
+            "output_file_id": None,
+            "error_file_id": None,
+            "errors": None,
+            "created_at": CREATED,
+            "request_counts": {"total": len(lines), "completed": 0, "failed": 0},
+        }
+        return Reply(json=self.batches[batch_id])
+
+    def _advance(self, batch_id: str) -> dict[str, Any]:
+        batch = self.batches[batch_id]
+        if batch["status"] in ("validating", "in_progress"):
+            self._polls[batch_id] += 1
+            if self._polls[batch_id] > self.polls_before_done:
+                self._finish(batch)
+            else:
+                batch["status"] = "in_progress"
+        return batch
+
+    def _finish(self, batch: dict[str, Any]) -> None:
+        outputs: list[str] = []
+        errors: list[str] = []
+        requests = [
+            raw
+            for raw in self.files[batch["input_file_id"]].splitlines()
+            if raw.strip()
+        ]
+        if self.answer_limit is not None:
+            requests = requests[: self.answer_limit]
+        for number, raw in enumerate(requests):
+            line = json.loads(raw)
+            inner = RecordedRequest("POST", line["url"], {}, line["body"])
+            self.server.requests.append(inner)
+            reply = self.server._next_reply(inner)
+            if reply.events is not None:
+                raise AssertionError("batch requests are never streamed")
+            result = {
+                "id": f"batch_req_{number + 1}",
+                "custom_id": line["custom_id"],
+                "response": {
+                    "status_code": reply.status,
+                    "request_id": f"req_{number + 1}",
+                    "body": reply.json,
+                },
+                "error": None,
+            }
+            (outputs if reply.status == 200 else errors).append(json.dumps(result))
+        for name, lines in (("output_file_id", outputs), ("error_file_id", errors)):
+            if lines:
+                file_id = f"file-{len(self.files) + 1}"
+                self.files[file_id] = ("\n".join(lines) + "\n").encode("utf-8")
+                batch[name] = file_id
+        batch["status"] = self.final_status
+        if self.batch_errors:
+            batch["errors"] = {"object": "list", "data": self.batch_errors}
+        batch["request_counts"] = {
+            "total": len(outputs) + len(errors),
+            "completed": len(outputs),
+            "failed": len(errors),
+        }
 
 
 def _normalise(path: str) -> str:
@@ -201,7 +359,7 @@ class _Handler(BaseHTTPRequestHandler):
         reply = self.fake._next_reply(request)
         if reply.delay and self.fake._stopping.wait(reply.delay):
             return
-        self.close_connection = True
+        self.close_connection = not self.fake.keep_alive or reply.drop_after is not None
         try:
             if reply.events is not None:
                 self._send_events(reply)
@@ -213,7 +371,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _start(self, reply: Reply, content_type: str) -> None:
         self.send_response(reply.status)
         self.send_header("Content-Type", content_type)
-        self.send_header("Connection", "close")
+        self.send_header(
+            "Connection", "close" if self.close_connection else "keep-alive"
+        )
         for name, value in reply.headers.items():
             self.send_header(name, value)
 

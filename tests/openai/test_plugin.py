@@ -27,6 +27,7 @@ def test_plugin_registered_as_default_plugin():
     names = {p["name"]: p for p in llm.get_plugins(all=True)}
     hooks = names["llm.default_plugins.openai_models"]["hooks"]
     assert hooks == [
+        "register_batch_providers",
         "register_commands",
         "register_embedding_models",
         "register_models",

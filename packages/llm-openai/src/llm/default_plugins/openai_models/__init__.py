@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from llm.lazy import lazy_exports
 
 from .plugin import (
+    register_batch_providers,
     register_commands,
     register_embedding_models,
     register_models,
@@ -44,6 +45,7 @@ _LAZY: dict[str, str] = {
 __all__ = sorted(
     [n for n in _LAZY if not n.startswith("_")]
     + [
+        "register_batch_providers",
         "register_commands",
         "register_embedding_models",
         "register_models",

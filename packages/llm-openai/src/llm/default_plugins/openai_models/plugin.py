@@ -1,4 +1,4 @@
-"""The pluggy hooks that register OpenAI models, embedding models and the ``llm openai`` commands."""
+"""The pluggy hooks that register OpenAI models, embedding models, the Batch API and the ``llm openai`` commands."""
 
 from __future__ import annotations
 
@@ -35,3 +35,10 @@ def register_prices(register: Any) -> None:
     from .prices import register_builtin_prices
 
     register_builtin_prices(register)
+
+
+@hookimpl
+def register_batch_providers(register: Any) -> None:
+    from .batch_api import OpenAIBatchProvider
+
+    register(OpenAIBatchProvider())

@@ -13,6 +13,8 @@ through its SDK client instead, its replies turned into the same plain dicts.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any, Protocol
@@ -54,6 +56,24 @@ class ApiCall:
         return self.endpoint.replace(".", "/")
 
 
+# A whole reply that answers the next call instead of the API (see ``replaying``).
+_replay: ContextVar[Any] = ContextVar("llm_openai_replay", default=None)
+
+
+@contextmanager
+def replaying(payload: dict[str, Any]) -> Iterator[None]:
+    """Answer calls made inside the block with ``payload`` instead of sending them.
+
+    A result of the Batch API is the reply a live call would have had; running
+    the prompt against it records the response exactly as a live call does.
+    """
+    token = _replay.set(payload)
+    try:
+        yield
+    finally:
+        _replay.reset(token)
+
+
 def _parse(call: ApiCall, kind: str, payload: Any) -> list[StreamEvent]:
     if kind == "chunk":
         return call.parser.feed(payload)
@@ -66,8 +86,11 @@ def run_call(
     """Send ``call`` with a sync client, yielding events as they arrive."""
     from . import transport
 
-    endpoint = model.lean_endpoint(key)
-    if endpoint is None:
+    replayed = _replay.get()
+    replies: Iterable[tuple[str, Any]]
+    if replayed is not None:
+        replies = [("whole", replayed)]
+    elif (endpoint := model.lean_endpoint(key)) is None:
         replies = _sdk_replies(model, call, key)
     else:
         replies = transport.send(endpoint, call.path, call.request, stream=call.stream)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -101,7 +101,7 @@ def _timeout(endpoint: Endpoint, override: Any = None) -> Any:
 
 
 def _client_kwargs(endpoint: Endpoint, async_: bool) -> dict[str, Any]:
-    kwargs: dict[str, Any] = {"headers": endpoint.headers}
+    kwargs: dict[str, Any] = {}
     if debug.enabled():
         kwargs["event_hooks"] = debug.event_hooks(async_)
     if endpoint.base_url.startswith("http://"):
@@ -112,6 +112,55 @@ def _client_kwargs(endpoint: Endpoint, async_: bool) -> dict[str, Any]:
     return kwargs
 
 
+def _shared_key(kwargs: dict[str, Any], async_: bool) -> tuple[Any, ...]:
+    return ("llm-openai", async_, kwargs.get("verify", True), "event_hooks" in kwargs)
+
+
+@contextmanager
+def _client(endpoint: Endpoint) -> Iterator[Any]:
+    """An httpx client: the one shared by a batch (``llm.http``), else a new one."""
+    import httpx
+
+    from llm.http import shared_client
+
+    kwargs = _client_kwargs(endpoint, False)
+    shared = shared_client(_shared_key(kwargs, False), lambda: httpx.Client(**kwargs))
+    if shared is not None:
+        yield shared
+        return
+    with httpx.Client(**kwargs) as client:
+        yield client
+
+
+@asynccontextmanager
+async def _async_client(endpoint: Endpoint) -> AsyncIterator[Any]:
+    """The asyncio twin of ``_client``."""
+    import httpx
+
+    from llm.http import shared_client
+
+    kwargs = _client_kwargs(endpoint, True)
+    shared = shared_client(
+        _shared_key(kwargs, True), lambda: httpx.AsyncClient(**kwargs)
+    )
+    if shared is not None:
+        yield shared
+        return
+    async with httpx.AsyncClient(**kwargs) as client:
+        yield client
+
+
+# SDK call options that subclasses put in ``build_kwargs()``; not body fields.
+_CALL_OPTIONS = ("extra_body", "extra_headers", "extra_query", "timeout")
+
+
+def request_body(body: dict[str, Any]) -> dict[str, Any]:
+    """The JSON actually sent for ``body``: SDK call options removed, ``extra_body`` merged."""
+    sent = {key: value for key, value in body.items() if key not in _CALL_OPTIONS}
+    sent.update(body.get("extra_body") or {})
+    return sent
+
+
 def _request_options(endpoint: Endpoint, body: dict[str, Any]) -> dict[str, Any]:
     """httpx request options for ``body``.
 
@@ -119,18 +168,12 @@ def _request_options(endpoint: Endpoint, body: dict[str, Any]) -> dict[str, Any]
     call options, not body fields; third-party subclasses put them in
     ``build_kwargs()``, so they are applied here as the SDK would.
     """
-    body = dict(body)
-    extra_body = body.pop("extra_body", None) or {}
-    extra_headers = body.pop("extra_headers", None) or {}
-    extra_query = body.pop("extra_query", None) or None
-    timeout = body.pop("timeout", None)
-    body.update(extra_body)
+    extra_query = body.get("extra_query") or None
     options: dict[str, Any] = {
-        "json": body,
-        "timeout": _timeout(endpoint, timeout),
+        "json": request_body(body),
+        "timeout": _timeout(endpoint, body.get("timeout")),
+        "headers": {**endpoint.headers, **(body.get("extra_headers") or {})},
     }
-    if extra_headers:
-        options["headers"] = extra_headers
     if extra_query:
         options["params"] = extra_query
     return options
@@ -190,12 +233,10 @@ def send(
     endpoint: Endpoint, path: str, body: dict[str, Any], *, stream: bool
 ) -> Iterator[tuple[str, Any]]:
     """POST ``body`` to ``path``, yielding the streamed events or the whole reply."""
-    import httpx
-
     options = _request_options(endpoint, body)
     url = endpoint.url(path)
     with _translated(endpoint, options["timeout"]):
-        with httpx.Client(**_client_kwargs(endpoint, False)) as client:
+        with _client(endpoint) as client:
             with client.stream("POST", url, **options) as response:
                 if response.status_code >= 400:
                     response.read()
@@ -216,12 +257,10 @@ async def send_async(
     endpoint: Endpoint, path: str, body: dict[str, Any], *, stream: bool
 ) -> AsyncIterator[tuple[str, Any]]:
     """The asyncio twin of ``send``."""
-    import httpx
-
     options = _request_options(endpoint, body)
     url = endpoint.url(path)
     with _translated(endpoint, options["timeout"]):
-        async with httpx.AsyncClient(**_client_kwargs(endpoint, True)) as client:
+        async with _async_client(endpoint) as client:
             async with client.stream("POST", url, **options) as response:
                 if response.status_code >= 400:
                     await response.aread()
@@ -238,18 +277,61 @@ async def send_async(
                     yield "whole", _whole(response)
 
 
-def get_json(endpoint: Endpoint, path: str) -> Any:
-    """GET ``path`` and return its JSON reply (``/models``, say)."""
-    import httpx
-
+def request_json(
+    endpoint: Endpoint,
+    method: str,
+    path: str,
+    *,
+    json_body: Any = None,
+    files: Any = None,
+    data: Any = None,
+) -> Any:
+    """Send one request (JSON or a multipart upload) and return its JSON reply."""
     url = endpoint.url(path)
     timeout = _timeout(endpoint)
     with _translated(endpoint, timeout):
-        with httpx.Client(**_client_kwargs(endpoint, False)) as client:
-            response = client.get(url, timeout=timeout)
+        with _client(endpoint) as client:
+            response = client.request(
+                method,
+                url,
+                json=json_body,
+                files=files,
+                data=data,
+                timeout=timeout,
+                headers=endpoint.headers,
+            )
             if response.status_code >= 400:
                 raise response_error(response)
             return _whole(response)
 
 
-__all__ = ["Endpoint", "endpoint", "get_json", "send", "send_async"]
+def get_json(endpoint: Endpoint, path: str) -> Any:
+    """GET ``path`` and return its JSON reply (``/models``, say)."""
+    return request_json(endpoint, "GET", path)
+
+
+def get_lines(endpoint: Endpoint, path: str) -> Iterator[str]:
+    """GET ``path`` and yield the lines of its reply as they arrive (a results file)."""
+    url = endpoint.url(path)
+    timeout = _timeout(endpoint)
+    with _translated(endpoint, timeout):
+        with _client(endpoint) as client:
+            with client.stream(
+                "GET", url, timeout=timeout, headers=endpoint.headers
+            ) as response:
+                if response.status_code >= 400:
+                    response.read()
+                    raise response_error(response)
+                yield from response.iter_lines()
+
+
+__all__ = [
+    "Endpoint",
+    "endpoint",
+    "get_json",
+    "get_lines",
+    "request_body",
+    "request_json",
+    "send",
+    "send_async",
+]
