@@ -48,9 +48,13 @@ def test_plain_lines_in_order_with_a_summary(invoke, write, logs_path):
         "third",
     ]
     assert found[0]["usage"] == {"input": 1, "output": 36}
+    assert found[0]["cost"] is None  # the echo model has no price
     assert found[0]["error"] is None
     assert result.stderr.startswith("Batch ")
-    assert ": 3 done, 0 failed, 6 input and 114 output tokens" in result.stderr
+    assert (
+        ": 3 done, 0 failed, 6 input and 114 output tokens, "
+        "cost unknown: no price known for echo, " in result.stderr
+    )
     logged = rows(logs_path, "select prompt from responses order by id")
     assert sorted(r["prompt"] for r in logged) == sorted(
         ["first", "second, with a comma", "third"]
@@ -84,6 +88,7 @@ def test_csv_rows_with_id_system_and_a_bad_row(invoke, write):
         "id": "b",
         "response": None,
         "usage": None,
+        "cost": None,
         "error": "CSV line 3: the prompt is empty",
     }
     assert "Error: CSV line 3: the prompt is empty" in result.stderr

@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 import llm
+from llm.pricing import format_dollars
 
 from .fake_server import chat_reply, error_reply, rate_limited, responses_reply
 
@@ -58,6 +59,13 @@ def test_local_batch_sends_one_request_per_row(server, rows_file, user_path):
     assert all(body["messages"][0]["content"] == "Be brief" for body in bodies.values())
     assert sorted(o["response"] for o in found) == [f"answer {n}" for n in range(6)]
     assert found[0]["usage"] == {"input": 10, "output": 5}
+    # gpt-4o-mini has a shipped price: each row and the summary say what it cost.
+    assert all(o["cost"] > 0 for o in found)
+    total = sum(o["cost"] for o in found)
+    assert (
+        f"6 done, 0 failed, 60 input and 30 output tokens, {format_dollars(total)}, "
+        in result.stderr
+    )
     assert logged(user_path, "select count(*) from batch_responses") == [(6,)]
 
 

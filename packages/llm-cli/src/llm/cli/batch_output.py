@@ -1,7 +1,7 @@
 """What ``llm batch`` writes: one JSON line per input row, a progress bar and a summary.
 
 Each output line is ``{"id", "response" (or "data" with a schema), "usage",
-"error"}``, in input order. The progress bar is drawn on stderr only when it
+"cost", "error"}``, in input order; ``cost`` is in US dollars, null when unknown. The progress bar is drawn on stderr only when it
 is a terminal; the summary line always goes to stderr.
 """
 
@@ -56,6 +56,8 @@ def row_output(
     else:
         output["response"] = text
     output["usage"] = _usage(records)
+    costs = [record.cost.total for record in records if record.cost is not None]
+    output["cost"] = round(sum(costs), 9) if costs else None
     output["error"] = message
     return output
 
@@ -81,6 +83,9 @@ class Tally:
     input_tokens: int = 0
     output_tokens: int = 0
     has_tokens: bool = False
+    cost: float = 0.0
+    priced: int = 0  # rows whose cost is known
+    unpriced: int = 0  # rows that ran but whose cost is not
 
     def add(self, output: dict[str, Any], skipped: bool = False) -> None:
         if output.get("error"):
@@ -89,18 +94,46 @@ class Tally:
             self.done += 1
             if skipped:
                 self.skipped += 1
+        if skipped:  # its tokens and cost were counted by the run that made them
+            return
         usage = output.get("usage")
-        if usage and not skipped:
+        if usage:
             self.has_tokens = True
             self.input_tokens += usage.get("input") or 0
             self.output_tokens += usage.get("output") or 0
+        if output.get("cost") is not None:
+            self.cost += output["cost"]
+            self.priced += 1
+        elif usage or output.get("response") is not None or output.get("data"):
+            self.unpriced += 1
+
+    def cost_text(self, model_id: str | None) -> str | None:
+        """``$0.0123``, ``at least $0.01 (9 of 10 rows priced)`` or why it is unknown."""
+        from llm.pricing import format_dollars, unknown_cost_reason
+
+        if self.priced and not self.unpriced:
+            return format_dollars(self.cost)
+        if self.priced:
+            counted = self.priced + self.unpriced
+            return (
+                f"at least {format_dollars(self.cost)} "
+                f"({self.priced:,} of {counted:,} rows priced)"
+            )
+        if self.unpriced:
+            return f"cost unknown: {unknown_cost_reason(model_id, self.has_tokens)}"
+        return None
 
     @property
     def rows(self) -> int:
         return self.done + self.failed
 
-    def summary(self, batch_id: str | None, seconds: float | None = None) -> str:
-        """``Batch 01j...: 998 done, 2 failed, 12,345 input and 678 output tokens, 4.2 s``."""
+    def summary(
+        self,
+        batch_id: str | None,
+        seconds: float | None = None,
+        model_id: str | None = None,
+    ) -> str:
+        """``Batch 01j...: 998 done, 2 failed, 12,345 input and 678 output tokens, $0.0042, 4.2 s``."""
         parts = [f"{self.done:,} done"]
         if self.skipped:
             parts[0] += f" ({self.skipped:,} from an earlier run)"
@@ -109,6 +142,9 @@ class Tally:
             parts.append(
                 f"{self.input_tokens:,} input and {self.output_tokens:,} output tokens"
             )
+        cost = self.cost_text(model_id)
+        if cost:
+            parts.append(cost)
         if seconds is not None:
             parts.append(f"{seconds:.1f} s")
         label = f"Batch {batch_id}" if batch_id else "Batch"

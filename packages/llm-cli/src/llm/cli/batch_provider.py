@@ -312,6 +312,6 @@ def fetch_batch(
         out.flush()
         if output not in (None, "-"):
             out.close()
-    click.echo(tally.summary(info.id), err=True)
+    click.echo(tally.summary(info.id, model_id=info.model), err=True)
     if tally.failed:
         raise SystemExit(1)

@@ -320,7 +320,11 @@ def run_local_batch(request: PromptRequest, options: BatchOptions) -> None:
     ending = run.run()
     if db is not None and batch is not None:
         update_batch(db, batch.id, status=ending)
-    summary = run.tally.summary(batch.id if batch else None, time.monotonic() - started)
+    summary = run.tally.summary(
+        batch.id if batch else None,
+        time.monotonic() - started,
+        session.model.model_id,
+    )
     if ending == "interrupted":
         summary += " (interrupted: run again with --resume to finish)"
     click.echo(summary, err=True)
