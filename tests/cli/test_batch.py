@@ -161,7 +161,7 @@ def test_prompt_options_apply_to_every_row(invoke, write, tmp_path):
 
 def test_a_reply_that_is_not_json_fails_with_a_schema(invoke, write, mock_model):
     mock_model.enqueue("not json at all")
-    result = invoke(["batch", write("r.txt", "x\n"), "-m", "mock", "--schema", "a"])
+    result = invoke(["batch", write("r.txt", "x\n"), "-m", "mock", "--schema", "a,"])
     assert result.exit_code == 1
     (output,) = lines(result.stdout)
     assert output["error"] == "The model's reply is not valid JSON"

@@ -184,7 +184,7 @@ def test_provider_batch_with_a_schema_and_the_responses_api(server, rows_file):
         )
     )
     path = rows_file({"prompt": "Who?"})
-    result = run(["batch", path, "-m", "o3", "--provider-batch", "--schema", "name"])
+    result = run(["batch", path, "-m", "o3", "--provider-batch", "--schema", "name,"])
     assert result.exit_code == 0, result.output
     (created,) = server.requests_to("batches")
     assert created.body["endpoint"] == "/v1/responses"
