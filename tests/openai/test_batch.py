@@ -265,3 +265,25 @@ def test_the_openai_provider_supports_only_plain_openai_models():
 
     assert not provider.supports(Custom("custom"))
     assert not provider.supports(llm.get_model("echo"))
+
+
+def test_provider_batch_keeps_fragments_and_attachments(server, rows_file, tmp_path):
+    server.batch_api.polls_before_done = 0
+    context = tmp_path / "context.txt"
+    context.write_text("Background facts")
+    image = tmp_path / "dot.png"
+    image.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 16)
+    path = rows_file({"id": "a", "prompt": "Describe", "attachments": [str(image)]})
+    result, batch_id = submit(path, "-f", str(context))
+    assert result.exit_code == 0, result.output
+    (created,) = server.requests_to("batches")
+    (line,) = server.batch_api.files[created.body["input_file_id"]].splitlines()
+    content = json.loads(line)["body"]["messages"][0]["content"]
+    assert content[0] == {"type": "text", "text": "Background facts\nDescribe"}
+    assert content[1]["image_url"]["url"].startswith("data:image/png;base64,")
+    fetched = run(["batch", "fetch", batch_id])
+    assert fetched.exit_code == 0, fetched.output
+    (record,) = json.loads(run(["logs", "--batch", batch_id, "--json"]).stdout)
+    assert record["prompt"] == "Describe"
+    assert [f["content"] for f in record["prompt_fragments"]] == ["Background facts"]
+    assert record["attachments"][0]["type"] == "image/png"

@@ -28,8 +28,33 @@ from .prompting import PromptRequest
 
 # Finished batches whose results have been fetched and logged.
 FETCHED = "fetched"
-# Chain-only arguments of a row's prompt; a provider batch sends single prompts.
-_CHAIN_ARGUMENTS = ("before_call", "after_call", "chain_limit", "tools")
+# The prompt arguments a provider batch keeps for each row, as they are.
+_STORED = ("system", "options", "schema", "hide_reasoning")
+
+
+def stored_request(identifier: Any, text: str | None, kwargs: dict[str, Any]) -> dict:
+    """A row's prompt as JSON, kept until its answer is fetched (see ``prompt_from``)."""
+    data: dict[str, Any] = {"id": identifier, "prompt": text}
+    data.update({name: kwargs[name] for name in _STORED if kwargs.get(name)})
+    data["attachments"] = [a.to_dict() for a in kwargs.get("attachments") or []]
+    for name in ("fragments", "system_fragments"):
+        data[name] = [
+            [str(fragment), getattr(fragment, "source", "")]
+            for fragment in kwargs.get(name) or []
+        ]
+    return data
+
+
+def prompt_from(model: Any, stored: dict[str, Any], key: str | None) -> Any:
+    """An unexecuted response for a stored row: the request sent, and the one logged."""
+    from llm.attachments import Attachment
+    from llm.fragments import Fragment
+
+    kwargs: dict[str, Any] = {name: stored[name] for name in _STORED if name in stored}
+    kwargs["attachments"] = [Attachment.from_dict(a) for a in stored["attachments"]]
+    for name in ("fragments", "system_fragments"):
+        kwargs[name] = [Fragment(text, source) for text, source in stored[name]]
+    return model.prompt(stored.get("prompt"), stream=False, key=key, **kwargs)
 
 
 def submit_provider_batch(request: PromptRequest, options: BatchOptions) -> None:
@@ -84,11 +109,9 @@ def submit_provider_batch(request: PromptRequest, options: BatchOptions) -> None
         for row, info in read_input_rows(options, prompts, template):
             item = prompts(row, info)
             if item.error is None:
-                kwargs = {
-                    k: v for k, v in item.kwargs.items() if k not in _CHAIN_ARGUMENTS
-                }
+                request = stored_request(info.id, item.prompt, item.kwargs)
                 try:
-                    response = model.prompt(item.prompt, **kwargs)
+                    response = prompt_from(model, request, session.key)
                 except Exception as ex:
                     item.error = ex
             if item.error is not None:
@@ -100,11 +123,8 @@ def submit_provider_batch(request: PromptRequest, options: BatchOptions) -> None
                 report_failure(info, output, progress)
                 counts["bad"] += 1
                 continue
-            request_data = {"id": info.id, "response": response.to_dict()}
             record_row(
-                db,
-                batch.id,
-                BatchRow(info.key, info.line, SUBMITTED, request=request_data),
+                db, batch.id, BatchRow(info.key, info.line, SUBMITTED, request=request)
             )
             counts["sent"] += 1
             yield info.key, response
@@ -193,14 +213,6 @@ def _wait_until_finished(
     return status
 
 
-def _rebuild(model: Any, request: dict[str, Any], key: str | None) -> Any:
-    """A fresh, unexecuted response for a stored request."""
-    from llm.response import Response
-
-    prompt = Response.from_dict(request["response"], model).prompt
-    return Response(prompt, model, False, key=key)
-
-
 def _collect(db: Any, info: Any, key: str | None, log: bool, status: Any) -> None:
     """Fetch the provider's results, log each response and store each row's output."""
     from llm.logs.batches import DONE, ERROR, SUBMITTED, BatchRow, batch_rows, get_row
@@ -227,7 +239,7 @@ def _collect(db: Any, info: Any, key: str | None, log: bool, status: Any) -> Non
         stored = get_row(db, info.id, custom_id)
         if stored is None or stored.request is None:
             raise KeyError(f"The provider answered an unknown request {custom_id!r}")
-        return _rebuild(model, stored.request, key)
+        return prompt_from(model, stored.request, key)
 
     try:
         for custom_id, outcome in provider.results(
