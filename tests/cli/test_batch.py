@@ -188,8 +188,7 @@ def test_templates_take_values_from_each_row(invoke, write, user_path):
     missing = invoke(["batch", path, "-m", "echo", "-t", "greet"])
     assert missing.exit_code == 1
     assert all(
-        o["error"].startswith("CSV line ")
-        and "missing a value for parameter: tone" in o["error"]
+        o["error"].startswith("CSV line ") and "Missing variables: tone" in o["error"]
         for o in lines(missing.stdout)
     )
 

@@ -96,11 +96,9 @@ class RowPrompts:
         system = values.get("system")
         system = _text(system) if system not in (None, "") else None
         if session.template is not None:
-            text, template_system = self._from_template(row, values)
+            text, session_system = self._from_template(row, values)
             if system is None:
-                system = (
-                    session.system if session.system is not None else template_system
-                )
+                system = session_system
         else:
             text = self._prompt_text(row, values)
             if system is None:
@@ -126,7 +124,6 @@ class RowPrompts:
     def _from_template(
         self, row: Row, values: dict[str, Any]
     ) -> tuple[str | None, str | None]:
-        session = self.session
         if row.keys is None:
             given: Any = row.values[0]
             params: dict[str, Any] = {}
@@ -141,7 +138,7 @@ class RowPrompts:
                 if key not in RESERVED and key != name
             }
         text = None if given is None else _text(given)
-        return session.template.evaluate(text, {**session.params, **params})
+        return self.session.evaluate(text, params)
 
 
 def _attachments(values: dict[str, Any]) -> list[Any]:

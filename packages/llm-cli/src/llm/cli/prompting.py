@@ -116,11 +116,17 @@ class Session:
             **settings,
         )
 
-    def evaluate(self, text: str | None) -> tuple[str | None, str | None]:
-        """(prompt, system) for this input, applying the template if there is one."""
+    def evaluate(
+        self, text: str | None, params: dict[str, Any] | None = None
+    ) -> tuple[str | None, str | None]:
+        """(prompt, system) for this input, applying the template if there is one.
+
+        ``params`` add to (and override) the ``-p`` values: a batch row's fields.
+        """
         if self.template is None:
             return text, self.system
-        prompt, template_system = self.template.prompt_with_input(text, self.params)
+        values = {**self.params, **params} if params else self.params
+        prompt, template_system = self.template.prompt_with_input(text, values)
         return prompt, self.system if self.system is not None else template_system
 
     def prompt_kwargs(
