@@ -22,6 +22,7 @@ from .errors import (
 )
 from .execution import execute_arguments
 from .fallbacks import FailedModel, fallback_model, prompt_for, should_fall_back
+from .redaction import scrub_exception
 from .retries import (
     call_with_retries,
     call_with_retries_async,
@@ -46,6 +47,8 @@ class StartFailed(Exception):
     """Carries the final failure and whether ``execute()`` had been called at all."""
 
     def __init__(self, error: BaseException, started: bool) -> None:
+        # The message may quote a key the server echoed: masked before anyone sees it.
+        error = scrub_exception(error)
         super().__init__(str(error))
         self.error = error
         self.started = started

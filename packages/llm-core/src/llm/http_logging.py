@@ -1,7 +1,8 @@
 """Echo HTTP traffic to stderr: what ``LLM_OPENAI_SHOW_RESPONSES`` prints.
 
 ``logging_event_hooks()`` gives httpx event hooks that print each request
-(headers with keys redacted, JSON bodies indented) and each response, whose
+(credential headers and every known key redacted, see ``llm.redaction``;
+JSON bodies indented) and each response, whose
 body is printed as it streams so SSE output stays incremental.
 ``logging_client()`` is an httpx client with those hooks, for plugins
 (``llm.utils.logging_client``). httpx is imported only when a client is made.
@@ -13,17 +14,18 @@ import json
 import sys
 from typing import Any
 
-_SECRET_HEADERS = ("authorization", "api-key", "x-api-key")
+from .redaction import is_secret_header_name, known_secrets, scrub_secrets
 
 
 def _print(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
-def _redact_headers(headers: Any) -> list[str]:
+def _redact_headers(headers: Any, secrets: set[str]) -> list[str]:
+    """Header lines; a credential header, or one holding a known key, shows ``[redacted]``."""
     lines = []
     for name, value in headers.items():
-        if name.lower() in _SECRET_HEADERS:
+        if is_secret_header_name(name) or any(s in value for s in secrets):
             value = "[redacted]"
         lines.append(f"  {name}: {value}")
     return lines
@@ -31,9 +33,10 @@ def _redact_headers(headers: Any) -> list[str]:
 
 def describe_request(request: Any) -> str:
     """The request line, headers (secrets redacted) and body, for display."""
+    secrets = known_secrets()
     lines = [
-        f"Request: {request.method} {request.url}",
-        *_redact_headers(request.headers),
+        f"Request: {request.method} {scrub_secrets(str(request.url), secrets)}",
+        *_redact_headers(request.headers, secrets),
     ]
     body = request.content
     if body:
@@ -51,7 +54,7 @@ def describe_response(response: Any) -> str:
     return "\n".join(
         [
             f"Response: status_code={response.status_code}",
-            *_redact_headers(response.headers),
+            *_redact_headers(response.headers, known_secrets()),
         ]
     )
 
@@ -62,14 +65,20 @@ def _stream_classes(response: Any) -> tuple[type, type]:
     return module.SyncByteStream, module.AsyncByteStream
 
 
+def _echo(chunk: bytes, secrets: set[str]) -> None:
+    # A server may repeat the key in its reply (a 401 message, say).
+    sys.stderr.write(scrub_secrets(chunk.decode("utf-8", errors="replace"), secrets))
+
+
 def _tee_sync(response: Any) -> None:
     sync_base, _ = _stream_classes(response)
     inner = response.stream
+    secrets = known_secrets()
 
     class Tee(sync_base):  # type: ignore[misc, valid-type]
         def __iter__(self) -> Any:
             for chunk in inner:
-                sys.stderr.write(chunk.decode("utf-8", errors="replace"))
+                _echo(chunk, secrets)
                 sys.stderr.flush()
                 yield chunk
             sys.stderr.write("\n")
@@ -83,11 +92,12 @@ def _tee_sync(response: Any) -> None:
 def _tee_async(response: Any) -> None:
     _, async_base = _stream_classes(response)
     inner = response.stream
+    secrets = known_secrets()
 
     class Tee(async_base):  # type: ignore[misc, valid-type]
         async def __aiter__(self) -> Any:
             async for chunk in inner:
-                sys.stderr.write(chunk.decode("utf-8", errors="replace"))
+                _echo(chunk, secrets)
                 sys.stderr.flush()
                 yield chunk
             sys.stderr.write("\n")

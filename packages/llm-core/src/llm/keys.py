@@ -8,20 +8,15 @@ A name can also point at the system keychain or a command (see
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from .errors import NeedsKeyException
 from .files import PRIVATE_MODE
 from .jsonfiles import read_json_object, updating_json_object
-from .paths import user_dir
+from .paths import keys_path
+from .redaction import remember_secret
 
 KEYS_NOTE_KEY = "// Note"
 KEYS_NOTE = "This file stores secret API credentials. Do not share!"
-
-
-def keys_path() -> Path:
-    """Path of keys.json; ``LLM_USER_PATH`` applies as for everything else."""
-    return user_dir() / "keys.json"
 
 
 def load_keys() -> dict[str, str]:
@@ -93,6 +88,13 @@ def get_key(
     input = input if input is not None else explicit_key
     alias = alias if alias is not None else key_alias
     env = env if env is not None else env_var
+    key = _resolve(input, alias, env)
+    # A key in use is masked wherever an error message could echo it.
+    remember_secret(key)
+    return key
+
+
+def _resolve(input: str | None, alias: str | None, env: str | None) -> str | None:
     if input:
         found = stored_key(input)
         return input if found is None else found
@@ -116,6 +118,7 @@ class KeyedMixin:
     def get_key(self, explicit_key: str | None = None) -> str | None:
         """The key to use: explicit, ``model.key``, stored under ``needs_key``, or env var."""
         if self.needs_key is None:
+            remember_secret(explicit_key or self.key)
             return explicit_key or self.key
         key = get_key(
             input=explicit_key or self.key, alias=self.needs_key, env=self.key_env_var

@@ -31,6 +31,11 @@ def user_dir() -> Path:
     return path
 
 
+def keys_path() -> Path:
+    """Path of keys.json, where API keys are stored (``LLM_USER_PATH`` applies)."""
+    return user_dir() / "keys.json"
+
+
 def existing_path(value: str | os.PathLike[str]) -> Path | None:
     """``value`` as a Path (``~`` expanded) if something exists there, else None.
 

@@ -23,6 +23,7 @@ from .parts import (
     ToolCallPart,
     assistant_messages,
 )
+from .redaction import scrub_exception
 from .response_record import ResponseRecord, options_dict
 from .retries import timeout_scope
 from .tool_execution import ToolLookup, execute_tool_call, execute_tool_calls
@@ -216,11 +217,15 @@ class BaseResponse:
                 conversation.responses.append(self)
 
     def _abort(self, ex: BaseException) -> None:
-        """Keep what arrived when execution fails or is interrupted midway."""
+        """Keep what arrived when execution fails or is interrupted midway.
+
+        An error's message is scrubbed of API keys (some servers echo the
+        key back) before anything can show or store it.
+        """
         if isinstance(ex, (KeyboardInterrupt, GeneratorExit)):
             self.interrupted = True
         else:
-            self.error = ex
+            self.error = scrub_exception(ex)
         self._complete()
 
     def cancel(self) -> None:

@@ -487,7 +487,9 @@ async def call_with_retries_async(
 
 def describe_failure(ex: BaseException) -> str:
     """A one-line account of why a call failed, for logs and fallback notes."""
+    from .redaction import scrub_secrets
+
     text = str(ex) or type(ex).__name__
     if not isinstance(ex, ModelError) and str(ex):
         text = f"{type(ex).__name__}: {text}"
-    return " ".join(text.split())
+    return scrub_secrets(" ".join(text.split()))

@@ -20,7 +20,13 @@ def raise_errors() -> bool:
 
 
 def error_message(ex: BaseException) -> str:
-    """The user-facing text for an exception (KeyError without its quotes)."""
+    """The user-facing text for an exception (KeyError without its quotes), API keys masked."""
+    from llm.redaction import scrub_secrets
+
+    return scrub_secrets(_message(ex))
+
+
+def _message(ex: BaseException) -> str:
     if isinstance(ex, KeyError) and type(ex).__str__ is KeyError.__str__:
         return str(ex.args[0]) if ex.args else "Not found"
     if isinstance(ex, OSError) and ex.strerror:

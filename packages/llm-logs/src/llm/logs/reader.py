@@ -16,6 +16,7 @@ import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
+from llm.redaction import scrub_secrets
 from llm.sqlite import table_names
 from llm.utils import truncate_string
 
@@ -248,9 +249,13 @@ def _finish_record(row: dict[str, Any], expand: bool) -> dict[str, Any]:
     if status:
         row["status"] = status
         if error:
-            row["error"] = error
+            # Rows logged before keys were masked may still hold one.
+            row["error"] = scrub_secrets(error)
     if fallbacks and fallbacks != "[]":
-        row["fallbacks"] = json.loads(fallbacks)
+        row["fallbacks"] = [
+            {**failed, "error": failed["error"] and scrub_secrets(failed["error"])}
+            for failed in json.loads(fallbacks)
+        ]
     return row
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from llm.fragments import fragment_hash
 from llm.parts import Part, ReasoningPart, TextPart, ToolCallPart
+from llm.redaction import scrub_secrets
 from llm.response_record import ResponseRecord
 from llm.schemas import make_schema_id
 from llm.sqlite import write_transaction
@@ -182,7 +183,7 @@ def _status(record: ResponseRecord) -> tuple[str | None, str | None]:
     """(status, error) for ``response_extras``; a response that finished has neither."""
     if record.status == "error":
         error = record.error
-        return "error", str(error) or type(error).__name__
+        return "error", scrub_secrets(str(error)) or type(error).__name__
     if record.status == "interrupted":
         return "interrupted", None
     return None, None

@@ -73,6 +73,22 @@ def client_settings() -> dict[str, Any]:
     return settings
 
 
+def remember_credentials(api_key: str, headers: dict[str, str] | None) -> None:
+    """Treat the key, and configured headers that carry credentials, as secrets from now on.
+
+    Headers from ``extra-openai-models.yaml`` or ``OPENAI_CUSTOM_HEADERS`` named
+    like credentials (``x-api-key``, ``Helicone-Auth``...) hold keys; llm-core
+    masks them in errors, logs and debug output.
+    """
+    from llm.redaction import is_secret_header_name, remember_secret
+
+    if api_key != NO_KEY_PLACEHOLDER:
+        remember_secret(api_key)
+    for name, value in (headers or {}).items():
+        if is_secret_header_name(name):
+            remember_secret(value)
+
+
 def make_client(
     *,
     api_key: str,
@@ -86,6 +102,7 @@ def make_client(
     """An ``openai.OpenAI`` (or async / Azure) client configured for one model."""
     import openai
 
+    remember_credentials(api_key, headers)
     kwargs: dict[str, Any] = {"api_key": api_key, **client_settings()}
     if headers:
         kwargs["default_headers"] = dict(headers)

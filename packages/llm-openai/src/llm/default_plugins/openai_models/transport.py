@@ -29,7 +29,7 @@ from typing import Any
 from llm.errors import ModelError
 
 from . import debug
-from .client import env_number
+from .client import env_number, remember_credentials
 from .errors import response_error, transport_error
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
@@ -73,6 +73,8 @@ def endpoint(
         value = os.environ.get(variable)
         if value:
             merged[name] = value
+    configured = {**_custom_headers(), **(headers or {})}
+    remember_credentials(api_key, configured)
     merged.update(_custom_headers())
     merged["Authorization"] = f"Bearer {api_key}"
     merged.update(headers or {})
