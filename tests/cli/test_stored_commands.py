@@ -124,6 +124,8 @@ def test_schemas_dsl(invoke):
 
 
 def test_schemas_list_and_show(invoke, tmp_path):
+    from llm.logs import open_logs_db
+
     invoke(["-m", "echo", "a", "--schema", "name, age int"])
     invoke(["-m", "echo", "b", "--schema", "name, age int"])
     invoke(["-m", "echo", "c", "--schema-multi", "title,"])
@@ -152,8 +154,14 @@ def test_schemas_list_and_show(invoke, tmp_path):
     queried = yaml.safe_load(invoke(["schemas", "-q", "title"]).stdout)
     assert [item["summary"].strip() for item in queried] == ["[{title}]"]
     other = tmp_path / "other.db"
+    open_logs_db(other).close()
     assert invoke(["schemas", "-d", str(other)]).output == ""
     assert invoke(["schemas", "-d", str(other), "--json"]).output == "[]\n"
+    # Reading never creates a database: a -d path that does not exist is named.
+    missing = invoke(["schemas", "-d", str(tmp_path / "missing.db")])
+    assert missing.exit_code == 1
+    assert "No database found at" in missing.stderr
+    assert not (tmp_path / "missing.db").exists()
 
 
 def test_schemas_show_missing(invoke):

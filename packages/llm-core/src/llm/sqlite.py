@@ -25,8 +25,10 @@ from llm.files import create_private_file
 if TYPE_CHECKING:
     import sqlite_utils
 
-# How long a writer waits for another process to finish its transaction.
+# How long a writer waits for another process to finish its transaction,
+# unless LLM_BUSY_TIMEOUT (seconds) says otherwise.
 BUSY_TIMEOUT_SECONDS = 60.0
+BUSY_TIMEOUT_ENV_VAR = "LLM_BUSY_TIMEOUT"
 SQLITE_HEADER = b"SQLite format 3\x00"
 
 Migration = tuple[str, Callable[[sqlite3.Connection], None]]
@@ -87,6 +89,22 @@ class Database:
         return f"<Database {self.path}>"
 
 
+def busy_timeout_seconds() -> float:
+    """How long to wait for another process's write lock: ``LLM_BUSY_TIMEOUT`` or 60 s."""
+    raw = os.environ.get(BUSY_TIMEOUT_ENV_VAR)
+    if raw:
+        try:
+            value = float(raw)
+        except ValueError:
+            value = -1.0
+        if value < 0:
+            raise DatabaseError(
+                f"{BUSY_TIMEOUT_ENV_VAR} should be a number of seconds, not {raw!r}"
+            )
+        return value
+    return BUSY_TIMEOUT_SECONDS
+
+
 def dict_rows(cursor: sqlite3.Cursor) -> Iterator[dict[str, Any]]:
     """The rows of an executed query as dicts keyed by column name, streamed."""
     names = [d[0] for d in cursor.description]
@@ -132,10 +150,17 @@ def check_database_file(
             )
         return
     check_sqlite_header(path, label=label)
-    # No write bit at all means read-only by intent, even for a root user
-    # whom the operating system would let write anyway.
-    if writable and (not os.access(path, os.W_OK) or not path.stat().st_mode & 0o222):
+    if writable and not is_writable_file(path):
         raise DatabaseError(_read_only_message(path, label), path)
+
+
+def is_writable_file(path: Path) -> bool:
+    """True if ``path`` may be written: it has a write bit and the system allows it.
+
+    No write bit at all means read-only by intent, even for a root user whom
+    the operating system would let write anyway.
+    """
+    return os.access(path, os.W_OK) and bool(path.stat().st_mode & 0o222)
 
 
 def check_sqlite_header(path: Path, *, label: str = "database") -> None:
@@ -187,13 +212,49 @@ def connect(
             # Prompts and responses are private: a new database (and so its
             # -wal and -shm files) is readable by its owner only.
             create_private_file(path)
-        return sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_SECONDS)
+        return sqlite3.connect(str(path), timeout=busy_timeout_seconds())
     except sqlite3.Error as ex:
         raise database_error(ex, path, label=label) from ex
     except OSError as ex:
         raise DatabaseError(
             f"Cannot create {label} {path}: {ex.strerror or ex}", path
         ) from ex
+
+
+def connect_read_only(path: Path, *, label: str = "database") -> sqlite3.Connection:
+    """Open an existing database only to read it; failures raise DatabaseError.
+
+    A file others may be writing is opened read-only and sees their commits.
+    A file nobody may write (``chmod 444 logs.db``) whose changes are all in
+    the main file is opened as immutable, so not even the ``-shm`` and
+    ``-wal`` files a WAL reader needs are created beside it; the same is the
+    fallback when SQLite cannot make them (a read-only directory).
+    """
+    check_database_file(path, create=False, writable=False, label=label)
+    uri = path.resolve().as_uri()
+    wal = path.with_name(path.name + "-wal")
+    settled = not is_writable_file(path) and not (wal.exists() and wal.stat().st_size)
+    if not settled:
+        try:
+            return _read_only(f"{uri}?mode=ro")
+        except sqlite3.Error as ex:
+            message = str(ex).lower()
+            if "unable to open" not in message and "readonly" not in message:
+                raise database_error(ex, path, label=label) from ex
+    try:
+        return _read_only(f"{uri}?immutable=1")
+    except sqlite3.Error as ex:
+        raise database_error(ex, path, label=label) from ex
+
+
+def _read_only(uri: str) -> sqlite3.Connection:
+    conn = sqlite3.connect(uri, uri=True, timeout=busy_timeout_seconds())
+    try:
+        conn.execute("select count(*) from sqlite_master").fetchone()
+    except BaseException:
+        conn.close()
+        raise
+    return conn
 
 
 def open_database(
@@ -232,13 +293,13 @@ def is_file_database(conn: sqlite3.Connection) -> bool:
 
 
 def configure(conn: sqlite3.Connection) -> None:
-    """A busy timeout of at least BUSY_TIMEOUT_SECONDS; WAL journal and NORMAL sync for a file.
+    """A busy timeout of at least ``busy_timeout_seconds()``; WAL journal and NORMAL sync for a file.
 
     WAL lets readers and a writer share the file; in WAL mode NORMAL sync is
     safe against application crashes and avoids an fsync per transaction. A
     read-only file keeps the journal mode it has.
     """
-    timeout_ms = int(BUSY_TIMEOUT_SECONDS * 1000)
+    timeout_ms = int(busy_timeout_seconds() * 1000)
     if conn.execute("PRAGMA busy_timeout").fetchone()[0] < timeout_ms:
         conn.execute(f"PRAGMA busy_timeout = {timeout_ms}")
     if not is_file_database(conn) or conn.in_transaction:
@@ -375,6 +436,17 @@ def apply_migrations(
             )
             ran.append(name)
     return ran
+
+
+def pending_migrations(
+    conn: sqlite3.Connection,
+    migrations: Sequence[Migration],
+    *,
+    table: str,
+    migration_set: str | None = None,
+) -> list[str]:
+    """Names of the migrations not yet recorded in ``table``, read without writing anything."""
+    return [name for name, _ in _pending(conn, migrations, table, migration_set)]
 
 
 def _pending(

@@ -110,6 +110,21 @@ def open_command_logs_db(path: str | None = None, **kwargs: Any) -> Any:
     return close_when_done(open_logs_db(path, **kwargs))
 
 
+def open_reading_logs_db(path: str | None = None) -> Any:
+    """The logs database for a command that only reads it, closed when the command finishes.
+
+    Nothing is created or changed on disk: with no logs.db yet (and no ``-d``)
+    an empty database in memory stands in, so listings are simply empty; a
+    read-only file is opened read-only. A ``-d`` path that does not exist is
+    an error naming it.
+    """
+    from llm.logs import logs_db_path, memory_logs_db
+
+    if path is None and not logs_db_path().exists():
+        return close_when_done(memory_logs_db())
+    return open_command_logs_db(path, for_reading=True, logs_only=True)
+
+
 class LogsDB:
     """Opens the logs database on first use (``-d`` path or the default one).
 

@@ -14,6 +14,7 @@ _EXPORTS: dict[str, str] = {
     "logs_on": "state",
     "set_logs_on": "state",
     "open_logs_db": "db",
+    "memory_logs_db": "db",
     "log_response": "writer",
     "migrate": "migrations",
     "load_conversation": "conversations",
@@ -30,7 +31,7 @@ __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 if TYPE_CHECKING:  # pragma: no cover
     from .conversations import latest_conversation_id, load_conversation
-    from .db import open_logs_db
+    from .db import memory_logs_db, open_logs_db
     from .migrations import migrate
     from .reader import iter_logs
     from .records import LogFilter

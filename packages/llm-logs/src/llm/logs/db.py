@@ -18,7 +18,10 @@ from llm.sqlite import (
     Database,
     column_names,
     configure,
+    connect_read_only,
     connection_of,
+    database_error,
+    is_writable_file,
     open_database,
     table_names,
 )
@@ -37,6 +40,7 @@ def open_logs_db(
     create: bool = True,
     migrate: bool = True,
     logs_only: bool = False,
+    for_reading: bool = False,
 ) -> Database:
     """Open (creating if allowed) a logs database, in WAL mode and migrated.
 
@@ -49,8 +53,17 @@ def open_logs_db(
     ``logs_only=True`` also refuses a database that holds tables but no logs
     (see ``check_is_logs_database``), so reading commands pointed at some other
     SQLite file never turn it into a logs database.
+
+    ``for_reading=True`` is for code that only reads: a missing file is an
+    error, never created, and a file that cannot be written (``chmod 444``)
+    is opened read-only - if its schema is behind, a private in-memory copy
+    is brought up to date instead of the file.
     """
     path = Path(path) if path is not None else logs_db_path()
+    if for_reading:
+        create = False
+        if path.is_file() and not is_writable_file(path):
+            return _open_read_only(path, logs_only=logs_only)
 
     def setup(db: Database) -> None:
         if logs_only:
@@ -61,6 +74,33 @@ def open_logs_db(
             db.conn.execute("select count(*) from sqlite_master").fetchone()
 
     return open_database(path, create=create, setup=setup)
+
+
+def _open_read_only(path: Path, *, logs_only: bool) -> Database:
+    from .migrations import needs_migration
+
+    conn = connect_read_only(path)
+    try:
+        if logs_only:
+            check_is_logs_database(conn, path)
+        if needs_migration(conn):
+            copy = sqlite3.connect(":memory:")
+            conn.backup(copy)
+            conn.close()
+            conn = copy
+    except sqlite3.Error as ex:
+        conn.close()
+        raise database_error(ex, path) from ex
+    db = Database(conn, path)
+    ensure_ready(db)
+    return db
+
+
+def memory_logs_db() -> Database:
+    """An empty logs database in memory: where nothing should touch the disk."""
+    db = Database(sqlite3.connect(":memory:"))
+    ensure_ready(db)
+    return db
 
 
 def check_is_logs_database(conn: sqlite3.Connection, path: Path | None) -> None:

@@ -8,12 +8,7 @@ from pathlib import Path
 
 from llm.errors import DatabaseError
 from llm.files import create_private_file
-from llm.sqlite import (
-    BUSY_TIMEOUT_SECONDS,
-    check_database_file,
-    database_error,
-    table_names,
-)
+from llm.sqlite import connect_read_only, database_error, table_names
 
 
 @dataclass
@@ -30,28 +25,11 @@ class LogsStatus:
     size_bytes: int = 0
 
 
-def _readonly_connection(path: Path) -> sqlite3.Connection:
-    """Open an existing logs database read-only (DatabaseError if it is not one)."""
-    check_database_file(path, create=False, writable=False)
-    try:
-        conn = sqlite3.connect(
-            f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_SECONDS
-        )
-    except sqlite3.Error as ex:
-        raise database_error(ex, path) from ex
-    try:
-        conn.execute("select count(*) from sqlite_master").fetchone()
-    except sqlite3.Error as ex:
-        conn.close()
-        raise database_error(ex, path) from ex
-    return conn
-
-
 def logs_status(path: Path) -> LogsStatus:
     """How much a logs database holds, without changing it."""
     if not path.exists():
         return LogsStatus(path=path, exists=False)
-    conn = _readonly_connection(path)
+    conn = connect_read_only(path)
     try:
         tables = table_names(conn)
         size = path.stat().st_size
@@ -83,7 +61,7 @@ def backup_logs(source: Path, destination: Path) -> int:
 
     Refuses to overwrite an existing file.
     """
-    conn = _readonly_connection(source)
+    conn = connect_read_only(source)
     destination = destination.expanduser()
     try:
         if destination.exists():

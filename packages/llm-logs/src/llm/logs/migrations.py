@@ -20,6 +20,7 @@ from llm.sqlite import (
     apply_migrations,
     column_names,
     connection_of,
+    pending_migrations,
     table_names,
 )
 
@@ -448,6 +449,13 @@ MIGRATIONS: list[Migration] = [
     ("m012_response_costs", m012_response_costs),
     ("m013_batches", m013_batches),
 ]
+
+
+def needs_migration(db: Any) -> bool:
+    """True if the logs schema of ``db`` is behind this version (nothing is written)."""
+    return bool(
+        pending_migrations(connection_of(db), MIGRATIONS, table=MIGRATIONS_TABLE)
+    )
 
 
 def migrate(db: Any) -> None:

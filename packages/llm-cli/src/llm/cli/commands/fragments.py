@@ -27,6 +27,13 @@ def _db() -> Any:
     return open_command_logs_db()
 
 
+def _reading_db() -> Any:
+    """For listing and showing: never creates logs.db, reads a read-only one."""
+    from ..inputs import open_reading_logs_db
+
+    return open_reading_logs_db()
+
+
 @fragments.command(name="list")
 @click.option(
     "queries",
@@ -45,7 +52,7 @@ def list_(queries: tuple[str, ...], aliases: bool, json_: bool) -> None:
     from ..output import yaml_dump
 
     with handle_errors():
-        rows = list_fragments(_db(), list(queries), aliases_only=aliases)
+        rows = list_fragments(_reading_db(), list(queries), aliases_only=aliases)
     if json_:
         records = [{k: v for k, v in row.items() if k != "id"} for row in rows]
         click.echo(json.dumps(records, indent=4))
@@ -104,7 +111,7 @@ def show(alias_or_hash: str) -> None:
     from llm.logs.fragments import get_fragment
 
     with handle_errors():
-        found = get_fragment(_db(), alias_or_hash)
+        found = get_fragment(_reading_db(), alias_or_hash)
     if found is None:
         raise click.ClickException(f"No fragment found for {alias_or_hash!r}")
     click.echo(found["content"])

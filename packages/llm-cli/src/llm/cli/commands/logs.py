@@ -319,13 +319,17 @@ def list_logs(**options: Any) -> None:
     """
     from llm.logs import iter_logs, latest_conversation_id, render
 
-    from ..inputs import open_command_logs_db
+    from ..inputs import open_reading_logs_db
 
     request = ListRequest(**options)
     with handle_errors():
         request.check()
-        # Reading never creates a database: a missing one is an error, named.
-        db = open_command_logs_db(request.database, create=False, logs_only=True)
+        # Reading never creates a database: without a logs.db yet an empty one
+        # in memory stands in (a -d path that does not exist is an error).
+        db = open_reading_logs_db(request.database)
+        if db.path is None and request.plain_markdown:
+            click.echo("No logs yet", err=True)
+            return
         if request.current_conversation and not request.conversation_id:
             request.conversation_id = latest_conversation_id(db)
             if request.conversation_id is None:
@@ -371,6 +375,18 @@ class ListRequest:
     def __post_init__(self) -> None:
         self.database = self.database or self.path_option
         self.data = self.data or self.data_array or bool(self.data_key) or self.data_ids
+
+    @property
+    def plain_markdown(self) -> bool:
+        """True when the records are shown as Markdown, not as data or extracts."""
+        return not (
+            self.json_output
+            or self.data
+            or self.short
+            or self.response
+            or self.extract
+            or self.extract_last
+        )
 
     def check(self) -> None:
         """Refuse combinations of options that make no sense together."""

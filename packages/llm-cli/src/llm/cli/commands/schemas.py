@@ -17,9 +17,10 @@ def schemas() -> None:
 
 
 def _open(database: str | None) -> object:
-    from ..inputs import open_command_logs_db
+    """Schemas are only read here: logs.db is never created, a read-only one is read."""
+    from ..inputs import open_reading_logs_db
 
-    return open_command_logs_db(database)
+    return open_reading_logs_db(database)
 
 
 def _usage(row: dict) -> str:
