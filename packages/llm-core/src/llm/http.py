@@ -109,6 +109,7 @@ def fetch_url(url: str, head: bool = False) -> tuple[bytes, str | None]:
             body = b"" if head else resp.read()
             return body, resp.headers.get("Content-Type")
     except urllib.error.HTTPError as ex:
+        ex.close()  # it holds the response's connection
         raise AttachmentError(
             f"Could not fetch {url}: HTTP {ex.code} {ex.reason}"
         ) from ex

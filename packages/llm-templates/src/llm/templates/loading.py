@@ -28,7 +28,9 @@ def load_template(spec: str) -> Template:
     Saved templates and local files are trusted to carry ``functions:`` code.
     A template from a URL or a plugin loader is marked untrusted: it loads
     and works, but its ``functions`` are ignored (``function_code()`` gives
-    None and ``functions_ignored`` is True), so remote code never runs.
+    None and ``functions_ignored`` is True), so remote code never runs; and
+    it may not reach local files (``check_references()``): one whose
+    fragments or attachments name a local path raises TemplateError.
     """
     if not spec:
         raise TemplateError("No template name given")
@@ -104,6 +106,8 @@ def _load_from_loader(spec: str, prefix: str, rest: str, loader: Any) -> Templat
             f"for {spec!r}, not an llm.Template"
         )
     template._functions_trusted = False
+    template._remote_source = f"{spec!r} (from the {prefix}: template loader)"
+    template.check_references()
     return template
 
 
@@ -122,4 +126,6 @@ def _load_url(url: str) -> Template:
     stem = Path(urlparse(url).path).stem or url
     template = parse_template(text, name=stem, source=f"Template {url}")
     template._functions_trusted = False
+    template._remote_source = url
+    template.check_references()
     return template

@@ -66,6 +66,10 @@ class Template(BaseModel):
     # Only templates read from this machine (saved ones and local files) may run
     # the Python code in ``functions``; load_template() sets this.
     _functions_trusted: bool = PrivateAttr(default=False)
+    # Where a template that did not come from this machine's disk came from
+    # (its URL, or ``prefix:argument`` for a plugin loader); None otherwise.
+    # Such a template may not reach local files: see check_references().
+    _remote_source: str | None = PrivateAttr(default=None)
 
     # Older code catches Template.MissingVariables; it is the TemplateError it raises.
     MissingVariables: ClassVar[type[TemplateError]] = TemplateError
@@ -169,6 +173,52 @@ class Template(BaseModel):
             result.append(_attachment(Attachment, item.value, item.type))
         return result
 
+    @property
+    def remote_source(self) -> str | None:
+        """The URL or ``prefix:argument`` a template came from, if not from this machine's disk."""
+        return self._remote_source
+
+    def check_references(self) -> None:
+        """Refuse local files in a template that did not come from this machine's disk.
+
+        A template fetched from a URL or returned by a plugin loader may
+        reference fragments by http(s) URL or through a fragment loader
+        (``prefix:argument``), and attachments by URL; a local path, a
+        ``file:`` URL, a stored fragment alias or hash would let it read what
+        is on this machine and send it to the model, so they raise
+        TemplateError naming the template and the reference. Templates from
+        this machine (and ones built in code) may use anything.
+        """
+        if self._remote_source is None:
+            return
+        from llm.registry import get_fragment_loaders
+
+        loaders = get_fragment_loaders()
+        references = [("fragments", value, True) for value in self.fragments or []] + [
+            ("system_fragments", value, True) for value in self.system_fragments or []
+        ]
+        references += [
+            ("attachments", value, False) for value in self.attachments or []
+        ]
+        references += [
+            ("attachment_types", item.value, False)
+            for item in self.attachment_types or []
+        ]
+        for key, value, loaders_allowed in references:
+            if _remote_may_use(value, loaders if loaders_allowed else {}):
+                continue
+            allowed = (
+                "http(s) URLs and fragment loaders (prefix:argument)"
+                if loaders_allowed
+                else "http(s) URLs"
+            )
+            raise TemplateError(
+                f"Template {self._remote_source} may not use {value!r} in {key}: "
+                "a template that did not come from your own disk cannot read local "
+                f"files; it may only use {allowed}. Save a copy with "
+                "'llm templates edit' after checking it, to use it as your own"
+            )
+
     def function_code(self) -> str | None:
         """The ``functions`` code, or None if there is none or it must be ignored.
 
@@ -197,6 +247,15 @@ class Template(BaseModel):
             if value not in ("", [], {})
             and not (key in ("extract", "extract_last") and value is False)
         }
+
+
+def _remote_may_use(value: str, loaders: Mapping[str, Any]) -> bool:
+    """Whether a remote template may use this fragment or attachment reference."""
+    if is_url(value):
+        return True
+    prefix, sep, _ = value.partition(":")
+    # file: would be a loader's way back to the local disk.
+    return bool(sep) and prefix in loaders and prefix.lower() != "file"
 
 
 def _attachment(cls: type[Attachment], value: str, type_: str | None) -> Attachment:
