@@ -215,8 +215,8 @@ class Template(BaseModel):
             raise TemplateError(
                 f"Template {self._remote_source} may not use {value!r} in {key}: "
                 "a template that did not come from your own disk cannot read local "
-                f"files; it may only use {allowed}. Save a copy with "
-                "'llm templates edit' after checking it, to use it as your own"
+                f"files; it may only use {allowed}. To use it as your own, check "
+                "it and save a copy on your disk"
             )
 
     def function_code(self) -> str | None:
