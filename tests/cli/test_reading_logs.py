@@ -74,7 +74,7 @@ def test_read_only_logs_can_be_read(run_llm, user_path):
     assert [f["aliases"] for f in fragments] == [["notes"]]
     assert run_llm(["fragments", "show", "notes"]).stdout == "some notes\n"
     schemas = json.loads(run_llm(["schemas", "list", "--json"]).stdout)
-    assert [s["usage_count"] for s in schemas] == [1]
+    assert [s["times_used"] for s in schemas] == [1]
 
     # Nothing was written, and no -wal or -shm file appeared beside it.
     assert digest(logs) == before
