@@ -53,6 +53,31 @@ def test_non_json_error_body(server):
     assert str(info.value) == "Bad gateway from proxy (HTTP 502)"
 
 
+NGINX_PAGE = """<html>
+<head><title>502 Bad Gateway</title></head>
+<body>
+<center><h1>502 Bad Gateway</h1></center>
+<hr><center>nginx</center>
+</body>
+</html>
+"""
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (NGINX_PAGE, "502 Bad Gateway (HTTP 502)"),
+        ("<html><body>down</body></html>", "Bad Gateway (HTTP 502)"),
+        ("x" * 1000, "x" * 297 + "... (HTTP 502)"),
+    ],
+)
+def test_html_and_long_error_bodies_stay_one_short_line(server, body, message):
+    server.chat(Reply(status=502, text=body))
+    with pytest.raises(ModelError) as info:
+        llm.get_model("gpt-4o-mini").prompt("hi").text()
+    assert str(info.value) == message
+
+
 @pytest.mark.parametrize("stream", [True, False])
 def test_error_body_with_status_200(server, stream):
     # Some OpenAI-compatible servers answer 200 with an {"error": ...} body.

@@ -10,11 +10,15 @@ errors, timeouts and broken connections are ``llm.TransientError`` (with
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from llm.errors import ModelError, ModelTimeoutError, TransientError
+
+# Longest plain-text error body quoted in a message.
+MAX_TEXT = 300
 
 
 def _origin(request: Any) -> str:
@@ -36,7 +40,16 @@ def _body_message(body: Any) -> str | None:
         elif isinstance(error, str) and error:
             return error
     elif isinstance(body, str) and body.strip():
-        return body.strip()
+        text = body.strip()
+        if text.startswith("<"):
+            # A proxy's HTML error page (nginx, Cloudflare): its title, if any,
+            # says all the markup would.
+            title = re.search(r"<title[^>]*>(.*?)</title>", text, re.I | re.S)
+            if title is None:
+                return None
+            return " ".join(title.group(1).split()) or None
+        text = " ".join(text.split())
+        return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 3] + "..."
     return None
 
 
