@@ -97,6 +97,19 @@ def test_timeout(server, monkeypatch):
     assert info.value.url == server.base_url
 
 
+def test_api_base_without_a_scheme_fails_at_once(write_extra_models, retry_waits):
+    write_extra_models(
+        [{"model_id": "local", "model_name": "m", "api_base": "localhost:8080/v1"}]
+    )
+    with pytest.raises(ModelError) as info:
+        llm.get_model("local").prompt("hi", retries=3).text()
+    assert not isinstance(info.value, llm.TransientError)
+    assert str(info.value).startswith(
+        "Could not send a request to localhost:8080/v1: Request URL is missing"
+    )
+    assert retry_waits == []  # a mistake in the URL is not worth retrying
+
+
 def test_invalid_timeout_setting(server, monkeypatch):
     monkeypatch.setenv("LLM_OPENAI_TIMEOUT", "soon")
     with pytest.raises(ModelError, match="LLM_OPENAI_TIMEOUT must be a number"):

@@ -90,7 +90,7 @@ def _seconds(value: float) -> str:
 
 
 def transport_error(ex: BaseException, origin: str, timeout: Any = None) -> ModelError:
-    """The error for a timeout, refused connection or broken stream; all are transient.
+    """The error for a timeout, refused connection or broken stream (transient), or a bad URL.
 
     ``origin`` is the API base URL; ``timeout`` the httpx.Timeout in force, so
     a timeout names how long was waited.
@@ -111,6 +111,10 @@ def transport_error(ex: BaseException, origin: str, timeout: Any = None) -> Mode
         return ModelTimeoutError(f"No response from {origin}", url=origin)
     if name == "ConnectError":
         return TransientError(f"Could not connect to {origin}{detail}")
+    if name in ("UnsupportedProtocol", "LocalProtocolError"):
+        # Our side of the request is wrong (an API base without http://, a
+        # header that cannot be sent): trying again cannot help.
+        return ModelError(f"Could not send a request to {origin}{detail}")
     # The connection was made but broke, e.g. midway through a stream.
     return TransientError(f"Connection to {origin} failed{detail}")
 
