@@ -69,7 +69,7 @@ def test_fragment_turn_details(store_path, run_logs):
         }
     ]
     markdown = run_logs("--cid", o.FRAGMENT_THREAD).output
-    assert "## Reasoning\n\nThinking about heroes" in markdown
+    assert "<summary>Reasoning trace</summary>\n\nThinking about heroes" in markdown
     assert markdown.index("## Reasoning") < markdown.index("## Response")
     assert digest in markdown
 

@@ -146,6 +146,14 @@ class DatabaseError(ValueError):
 LogsDatabaseError = DatabaseError
 
 
+class SearchQueryError(ValueError):
+    """A ``llm logs -q`` search is not valid FTS5 query syntax; ``query`` is what was given."""
+
+    def __init__(self, message: str, query: str | None = None) -> None:
+        super().__init__(message)
+        self.query = query
+
+
 class VectorStoreError(ValueError):
     """A vector store could not be opened or used: unknown URL scheme, server or extension missing.
 

@@ -263,7 +263,12 @@ def _finish_record(row: dict[str, Any], expand: bool) -> dict[str, Any]:
 
 
 def iter_logs(db: Any, filt: LogFilter | None = None) -> Iterator[dict[str, Any]]:
-    """Matching records in display order: oldest first, or with a search most relevant last."""
+    """Matching records in display order.
+
+    Oldest first; with a search query the most relevant first (prompt matches
+    rank above response matches), or with ``latest`` the newest first - the
+    order the original shows them in.
+    """
     filt = filt or LogFilter()
     conn = ensure_ready(db)
     has_turns = has_message_store(conn)
@@ -285,6 +290,15 @@ def iter_logs(db: Any, filt: LogFilter | None = None) -> Iterator[dict[str, Any]
 
     # Best first: newest first by id, or lowest (best) bm25 rank first.
     best_reverse = not relevance
+    if filt.query:
+        merged = heapq.merge(
+            *sources(True), key=lambda pair: pair[0], reverse=best_reverse
+        )
+        for shown, (_, record) in enumerate(merged, 1):
+            yield record
+            if limit and shown >= limit:
+                return
+        return
     if limit:
         merged = heapq.merge(
             *sources(True), key=lambda pair: pair[0], reverse=best_reverse

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from llm.errors import SearchQueryError
 from llm.sqlite import dict_rows
 
 # Matches in the prompt count this many times more than matches in the response.
@@ -99,20 +100,24 @@ def decode_json(value: Any) -> Any:
 
 
 def fts_query(conn: sqlite3.Connection, table: str, query: str) -> str:
-    """``query`` if FTS5 accepts it, else the same words quoted as plain terms.
+    """``query``, checked: FTS5 must accept it.
 
-    Full FTS5 syntax works (``"pet pelican"``, ``NEAR``, ``OR``); text that
-    is not valid syntax, such as ``can't`` or ``foo-bar``, is searched literally.
+    The full FTS5 syntax works (``"pet pelican"``, ``NEAR``, ``OR``); anything
+    else - ``AND OR``, a stray quote - is an error naming the problem, as the
+    original reports it. Put text with punctuation in double quotes.
     """
     try:
         conn.execute(
             f'select count(*) from (select rowid from "{table}" where "{table}" match ? limit 1)',
             (query,),
         ).fetchone()
-        return query
-    except sqlite3.OperationalError:
-        words = query.split()
-        return " ".join('"' + word.replace('"', '""') + '"' for word in words)
+    except sqlite3.OperationalError as ex:
+        raise SearchQueryError(
+            f"Invalid search query: {ex} - see the FTS5 query syntax documentation "
+            "at https://sqlite.org/fts5.html#full_text_query_syntax",
+            query,
+        ) from ex
+    return query
 
 
 def add_column_filters(

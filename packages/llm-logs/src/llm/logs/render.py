@@ -131,7 +131,12 @@ def compact_json_array(items: Iterable[Any]) -> Iterator[str]:
 
 
 def short_record(record: dict[str, Any], usage: bool = False) -> dict[str, Any]:
-    """The ``--short`` summary of a record: model, time, conversation, truncated prompt."""
+    """The ``--short`` summary of a record, with the original's keys in its order.
+
+    Model, time, conversation, system, tool calls and results, the truncated
+    prompt, attachments, then ``prompt_fragments`` and ``system_fragments``
+    (always present, empty lists included) and, with ``usage``, the tokens.
+    """
     short: dict[str, Any] = {
         "model": record["model"],
         "datetime": (record.get("datetime_utc") or "").split(".")[0].split("+")[0],
@@ -141,27 +146,30 @@ def short_record(record: dict[str, Any], usage: bool = False) -> dict[str, Any]:
         short["system"] = truncate_string(
             record["system"], SHORT_LENGTH, normalize_whitespace=True, keep_end=True
         )
-    short["prompt"] = truncate_string(
-        record.get("prompt") or "",
-        SHORT_LENGTH,
-        normalize_whitespace=True,
-        keep_end=True,
-    )
-    for key in ("prompt_fragments", "system_fragments"):
-        if record.get(key):
-            short[key] = [f["hash"] for f in record[key]]
+    if record.get("tool_calls"):
+        short["tool_calls"] = [
+            f"{call['name']}({json.dumps(call.get('arguments') or {})})"
+            for call in record["tool_calls"]
+        ]
+    if record.get("tool_results"):
+        short["tool_results"] = [
+            f"{result['name']}: "
+            + truncate_string(
+                result.get("output") or "", SHORT_LENGTH, normalize_whitespace=True
+            )
+            for result in record["tool_results"]
+        ]
+    if record.get("prompt"):
+        short["prompt"] = truncate_string(
+            record["prompt"], SHORT_LENGTH, normalize_whitespace=True, keep_end=True
+        )
     if record.get("attachments"):
         short["attachments"] = [
             {"type": a.get("type"), "path": a.get("path") or a.get("url")}
             for a in record["attachments"]
         ]
-    if record.get("tool_calls"):
-        short["tool_calls"] = [
-            {"name": c["name"], "arguments": c["arguments"]}
-            for c in record["tool_calls"]
-        ]
-    if record.get("tool_results"):
-        short["tool_results"] = [r["name"] for r in record["tool_results"]]
+    for key in ("prompt_fragments", "system_fragments"):
+        short[key] = [f["hash"] for f in record.get(key) or []]
     if record.get("status"):
         short["status"] = record["status"]
     if record.get("fallbacks"):
@@ -202,15 +210,17 @@ def record_cost_summary(record: dict[str, Any]) -> str:
 def _fragments(
     title: str, fragments: list[dict[str, Any]], expand: bool
 ) -> Iterator[str]:
+    """Fragment hashes, or with ``expand`` each fragment's content in a ``<details>``."""
     if not fragments:
         return
     yield f"### {title}\n\n"
     if expand:
-        for fragment in fragments:
-            label = fragment["hash"]
-            if fragment.get("source"):
-                label += f" ({fragment['source']})"
-            yield f"#### {label}\n\n{fragment.get('content') or ''}\n\n"
+        yield "\n\n".join(
+            f"<details><summary>{fragment['hash']}</summary>\n"
+            f"{fragment.get('content') or ''}\n</details>"
+            for fragment in fragments
+        )
+        yield "\n\n"
     else:
         for fragment in fragments:
             yield f"- {fragment['hash']}\n"
@@ -218,16 +228,29 @@ def _fragments(
 
 
 def _indent(text: str) -> str:
-    return textwrap.indent(text, "    ")
+    return textwrap.indent(text, "    ", lambda line: True)
 
 
-def _tools(record: dict[str, Any]) -> Iterator[str]:
+def _tools(record: dict[str, Any], seen_tools: set[str]) -> Iterator[str]:
+    """The tools a prompt offered and the results it sent back.
+
+    A tool's full hash and definition are shown the first time it appears in
+    the output, its short hash after that.
+    """
     if record.get("tools"):
         yield "### Tools\n\n"
         for tool in record["tools"]:
+            digest = tool.get("hash") or ""
             line = f"- **{tool['name']}**"
-            if tool.get("description"):
-                line += f": {tool['description'].strip().splitlines()[0]}"
+            if digest in seen_tools:
+                line += f": `{digest[:7]}`"
+            else:
+                seen_tools.add(digest)
+                line += f": `{digest}`  \n"
+                if tool.get("description"):
+                    line += _indent(tool["description"].strip()) + "  \n"
+                properties = (tool.get("input_schema") or {}).get("properties", {})
+                line += f"    Arguments: `{json.dumps(properties)}`"
             instance = tool.get("instance")
             if instance:
                 line += f" (from {_instance_label(instance)})"
@@ -239,12 +262,27 @@ def _tools(record: dict[str, Any]) -> Iterator[str]:
             line = f"- **{result['name']}**: `{result.get('tool_call_id')}`"
             if result.get("instance"):
                 line += f" (from {_instance_label(result['instance'])})"
-            yield line + "\n\n"
-            yield _indent(result.get("output") or "") + "\n\n"
+            yield line + "  \n"
+            yield _indent(f"```\n{result.get('output') or ''}\n```")
             if result.get("exception"):
-                yield f"    Error: {result['exception']}\n\n"
+                yield f"  \n    **Error**: {result['exception']}"
+            yield "\n"
             for attachment in result.get("attachments") or []:
-                yield f"    Attachment: {_attachment_label(attachment)}\n\n"
+                yield f"    Attachment: {_attachment_label(attachment)}\n"
+        yield "\n"
+
+
+def _tool_calls(calls: list[dict[str, Any]]) -> Iterator[str]:
+    yield "### Tool calls\n\n"
+    for call in calls:
+        yield f"- **{call['name']}**: `{call.get('tool_call_id')}`  \n"
+        arguments = call.get("arguments")
+        if isinstance(arguments, dict) and arguments:
+            for key, value in arguments.items():
+                yield f"    {key}: `{json.dumps(value)}`\n"
+        else:
+            yield f"    Arguments: `{json.dumps(arguments or {})}`\n"
+    yield "\n"
 
 
 def _instance_label(instance: dict[str, Any]) -> str:
@@ -270,11 +308,12 @@ def markdown(
     usage: bool = False,
     truncate: bool = False,
 ) -> Iterator[str]:
-    """The default ``llm logs`` view: one string per record.
+    """The default ``llm logs`` view, laid out as the original's: one string per record.
 
     A system prompt is repeated only when it changes within a conversation.
     """
     previous_conversation = previous_system = None
+    seen_tools: set[str] = set()
     for record in records:
         if truncate:
             record = truncate_record(record)
@@ -283,13 +322,17 @@ def markdown(
             record["conversation_id"] != previous_conversation
             or system != previous_system
         )
-        yield "".join(_markdown_record(record, show_system, expand, usage))
+        yield "".join(_markdown_record(record, show_system, expand, usage, seen_tools))
         previous_conversation = record["conversation_id"]
         previous_system = system or previous_system
 
 
 def _markdown_record(
-    record: dict[str, Any], show_system: bool, expand: bool, usage: bool
+    record: dict[str, Any],
+    show_system: bool,
+    expand: bool,
+    usage: bool,
+    seen_tools: set[str],
 ) -> Iterator[str]:
     when = (record.get("datetime_utc") or "").split(".")[0].split("+")[0]
     yield (
@@ -301,32 +344,35 @@ def _markdown_record(
     yield model_line + "\n\n"
     for failed in record.get("fallbacks") or []:
         yield f"Fell back from **{failed['model']}**: {failed.get('error') or ''}\n\n"
-    options = record.get("options_json")
-    if isinstance(options, dict) and options:
-        yield "Options:\n\n"
-        for key, value in options.items():
-            yield f"- {key}: {json.dumps(value)}\n"
-        yield "\n"
-    yield f"## Prompt\n\n{record.get('prompt') or ''}\n\n"
+    yield f"## Prompt\n\n{record.get('prompt') or '-- none --'}\n\n"
     yield from _fragments(
         "Prompt fragments", record.get("prompt_fragments") or [], expand
     )
+    options = record.get("options_json")
+    if isinstance(options, dict) and options:
+        yield "## Options\n\n"
+        for key, value in options.items():
+            yield f"- {key}: {value}\n"
+        yield "\n"
     if show_system:
         yield f"## System\n\n{record['system']}\n\n"
     yield from _fragments(
         "System fragments", record.get("system_fragments") or [], expand
     )
+    if record.get("schema_json"):
+        schema = json.dumps(record["schema_json"], indent=2)
+        yield f"## Schema\n\n```json\n{schema}\n```\n\n"
+    yield from _tools(record, seen_tools)
     if record.get("attachments"):
         yield "### Attachments\n\n"
         for index, attachment in enumerate(record["attachments"], 1):
             yield f"{index}. {_attachment_label(attachment)}\n"
         yield "\n"
-    yield from _tools(record)
-    if record.get("schema_json"):
-        schema = json.dumps(record["schema_json"], indent=2)
-        yield f"### Schema\n\n```json\n{schema}\n```\n\n"
     if record.get("reasoning"):
-        yield f"## Reasoning\n\n{record['reasoning']}\n\n"
+        yield (
+            "## Reasoning\n\n<details><summary>Reasoning trace</summary>\n\n"
+            f"{record['reasoning']}\n\n</details>\n\n"
+        )
     yield "## Response\n\n"
     response = record.get("response") or ""
     if record.get("schema_json"):
@@ -335,12 +381,10 @@ def _markdown_record(
             response = "```json\n" + json.dumps(parsed, indent=2) + "\n```"
         except ValueError:
             pass
-    yield response + "\n\n"
+    if response:
+        yield response + "\n\n"
     if record.get("tool_calls"):
-        yield "### Tool calls\n\n"
-        for call in record["tool_calls"]:
-            yield f"- **{call['name']}**: `{call.get('tool_call_id')}`\n\n"
-            yield _indent(json.dumps(call.get("arguments"), indent=2)) + "\n\n"
+        yield from _tool_calls(record["tool_calls"])
     if record.get("status") == "interrupted":
         yield (
             "**Response interrupted** - only what arrived before it stopped "
@@ -349,13 +393,19 @@ def _markdown_record(
     elif record.get("status") == "error":
         yield f"**Response failed**: {record.get('error') or 'unknown error'}\n\n"
     if usage:
-        details = record.get("token_details")
-        summary = token_usage_string(
-            record.get("input_tokens"),
-            record.get("output_tokens"),
-            details if isinstance(details, dict) else None,
-        )
         yield "## Token usage\n\n"
+        summary = _usage_summary(record)
         if summary:
             yield f"{summary}\n\n"
         yield f"Cost: {record_cost_summary(record)}\n\n"
+
+
+def _usage_summary(record: dict[str, Any]) -> str:
+    """``3 input, 4 output`` and any details as inline code, as the original shows them."""
+    details = record.get("token_details")
+    summary = token_usage_string(
+        record.get("input_tokens"), record.get("output_tokens"), None
+    )
+    if isinstance(details, dict) and details:
+        summary = ", ".join(filter(None, [summary, f"`{json.dumps(details)}`"]))
+    return summary

@@ -42,13 +42,15 @@ def status() -> None:
     from llm.logs.maintenance import logs_status
     from llm.utils import human_size
 
+    # Worded as the original words it: "ON for all prompts", or just "OFF"
+    # (--log still logs one); with no database, only where it would be.
     with handle_errors():
         db_path = logs_db_path()
-        click.echo(f"Logging is {'ON' if logs_on() else 'OFF'} for all prompts")
         found = logs_status(db_path)
         if not found.exists:
             click.echo(f"No log database found at {db_path}")
             return
+        click.echo("Logging is ON for all prompts" if logs_on() else "Logging is OFF")
         click.echo(f"Found log database at {db_path}")
         figures = [
             ("Number of conversations logged:", found.conversations),
@@ -472,8 +474,10 @@ def _print_records(records: Iterator[dict[str, Any]], request: ListRequest) -> N
                     code=request.extract or last_block,
                 )
     elif request.extract or last_block:
+        # One block in total: from the first shown response that has one.
         blocks = (render.extract_code(r, last_block) for r in records)
-        _emit(_line(block) for block in blocks if block is not None)
+        block = next((b for b in blocks if b is not None), None)
+        _emit([_line(block)] if block is not None else [])
     elif request.short:
         _emit(_short_yaml(records, request.usage))
     elif request.json_output:
