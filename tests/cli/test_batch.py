@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import io
 import json
+import signal
+import subprocess
+import sys
 
 import pytest
 
 from llm.versions import llm_version
 
 from .conftest import rows
+from .test_startup import read_until
 
 
 def lines(text: str) -> list[dict]:
@@ -347,3 +351,41 @@ def test_progress_bar_on_a_terminal():
     quiet = io.StringIO()
     Progress(total=8, stream=quiet).update(tally)
     assert quiet.getvalue() == ""
+
+
+def test_ctrl_c_keeps_finished_rows_and_resume_finishes(
+    subprocess_env, user_path, write, invoke
+):
+    path = write("slow.txt", "".join(f"prompt {n}\n" for n in range(30)))
+    args = [path, "-m", "mock", "-o", "delay", "0.2", "--parallel", "2"]
+    with subprocess.Popen(
+        [sys.executable, "-m", "llm", "batch", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=subprocess_env,
+    ) as process:
+        read_until(process.stdout, "\n")  # the first row is done
+        process.send_signal(signal.SIGINT)
+        rest, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert b"Traceback" not in stderr
+    assert b"(interrupted: run again with --resume to finish)" in stderr
+    done = rows(
+        user_path / "logs.db",
+        "select count(*) as n from batch_rows where status = 'done'",
+    )[0]["n"]
+    assert 1 <= done < 30
+    resumed = invoke(["batch", *args, "--resume"])
+    assert resumed.exit_code == 0, resumed.output
+    assert [o["id"] for o in lines(resumed.stdout)] == list(range(1, 31))
+    assert f"30 done ({done} from an earlier run), 0 failed" in resumed.stderr
+
+
+def test_input_that_cannot_be_read_stops_with_an_error(invoke, tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_bytes(b"id,prompt\na,fine\nb,\xff\n")
+    result = invoke(["batch", str(path), "-m", "echo"])
+    assert result.exit_code == 1
+    assert "Error: Input is not valid UTF-8 (line 3)" in result.stderr
+    listing = invoke(["batch", "list"])
+    assert "  failed  " in listing.stdout

@@ -113,7 +113,12 @@ class MockModel(_Scripted, llm.Model):
 
 class AsyncMockModel(_Scripted, llm.AsyncModel):
     async def execute(self, prompt, stream, response, conversation=None):
+        import asyncio
+
+        delay = prompt.options.delay
         for item in _reply_items(self._next(prompt), response):
+            if delay:
+                await asyncio.sleep(delay)
             yield item
 
 

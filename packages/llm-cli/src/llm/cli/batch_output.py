@@ -70,7 +70,10 @@ def open_output(path: str | None) -> IO[str]:
 
 
 def write_line(stream: IO[str], output: dict[str, Any]) -> None:
+    """One output line; on standard output it is flushed, for whatever reads the pipe."""
     stream.write(json.dumps(output, ensure_ascii=False, default=str) + "\n")
+    if stream is sys.stdout:
+        stream.flush()
 
 
 @dataclass

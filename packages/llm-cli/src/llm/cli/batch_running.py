@@ -317,7 +317,12 @@ def run_local_batch(request: PromptRequest, options: BatchOptions) -> None:
         resuming=options.resume and batch is not None,
     )
     started = time.monotonic()
-    ending = run.run()
+    try:
+        ending = run.run()
+    except BaseException:  # unreadable input, an unusable database
+        if db is not None and batch is not None:
+            update_batch(db, batch.id, status="failed")
+        raise
     if db is not None and batch is not None:
         update_batch(db, batch.id, status=ending)
     summary = run.tally.summary(
