@@ -70,12 +70,31 @@ def prepare_batch_session(request: PromptRequest, options: BatchOptions) -> Sess
             )
         stdin.claimed = True
     try:
-        return prepare_session(request, stdin)
+        session = prepare_session(request, stdin)
     except UnknownModelError as first:
         try:  # a model that only has an async version
-            return prepare_session(replace(request, async_=True), stdin)
+            session = prepare_session(replace(request, async_=True), stdin)
         except UnknownModelError:
             raise first from None
+    resolve_key_once(session)
+    return session
+
+
+def resolve_key_once(session: Session) -> None:
+    """Look the model's key up once for the whole batch, not once per row.
+
+    keys.json (or the keychain) is then read once, not a thousand times; with
+    no key at all, each row fails (or falls back) on its own, as usual.
+    """
+    from llm.errors import NeedsKeyException
+
+    model = session.model
+    if not getattr(model, "needs_key", None):
+        return
+    try:
+        session.key = model.get_key(session.key) or session.key
+    except NeedsKeyException:
+        pass
 
 
 def concurrent_model(model: Any) -> Any:
