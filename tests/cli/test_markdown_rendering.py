@@ -306,13 +306,18 @@ def test_no_hint_when_a_prompt_is_piped(run_llm):
 # --- snapshots: the stream rendered into a virtual terminal -----------------
 
 
-def stream_into_terminal(text: str, rows: int, cols: int) -> bytes:
-    """Feed ``text`` chunk by chunk through MarkdownStream, redrawing every time."""
+def stream_into_terminal(
+    text: str, rows: int, cols: int, out: io.StringIO | None = None
+) -> bytes:
+    """Feed ``text`` chunk by chunk through MarkdownStream, redrawing every time.
+
+    What a terminal of that size would receive is written to ``out``, and returned.
+    """
     from rich.console import Console
 
     from llm.cli.markdown_stream import MarkdownStream
 
-    out = io.StringIO()
+    out = out if out is not None else io.StringIO()
     console = Console(
         file=out,
         width=cols,
@@ -378,9 +383,6 @@ def test_no_frame_shows_a_line_twice():
     from collections import Counter
 
     import pyte
-    from rich.console import Console
-
-    from llm.cli.markdown_stream import MarkdownStream
 
     rows, cols = 12, 60
     text = DOCUMENT
@@ -401,20 +403,7 @@ def test_no_frame_shows_a_line_twice():
             repeated.update(line for line, n in counts.items() if seen[line] > n)
             return len(data)
 
-    console = Console(
-        file=Terminal(),
-        width=cols,
-        height=rows,
-        force_terminal=True,
-        force_interactive=True,
-        color_system="256",
-        legacy_windows=False,
-    )
-    stream = MarkdownStream(console)
-    for chunk in chunks(text):
-        stream.text += chunk
-        stream.update()
-    stream.close()
+    stream_into_terminal(text, rows, cols, Terminal())
     assert repeated == set()
 
 
