@@ -21,6 +21,12 @@ _EXPORTS: dict[str, str] = {
     "latest_conversation_id": "conversations",
     "iter_logs": "reader",
     "LogFilter": "records",
+    "usage_report": "report",
+    "PruneCriteria": "prune",
+    "plan_prune": "prune",
+    "prune_logs": "prune",
+    "vacuum_logs": "prune",
+    "logs_stats": "stats",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -33,7 +39,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from .conversations import latest_conversation_id, load_conversation
     from .db import memory_logs_db, open_logs_db
     from .migrations import migrate
+    from .prune import PruneCriteria, plan_prune, prune_logs, vacuum_logs
     from .reader import iter_logs
     from .records import LogFilter
+    from .report import usage_report
     from .state import logs_db_path, logs_on, set_logs_on
+    from .stats import logs_stats
     from .writer import log_response

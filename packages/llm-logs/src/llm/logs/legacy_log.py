@@ -49,10 +49,10 @@ def _first(row: dict[str, Any], *names: str) -> Any:
     return None
 
 
-def _table_records(conn: sqlite3.Connection, table: str) -> list[dict[str, Any]]:
-    """Every row of one legacy table as a record shaped like a ``responses`` row."""
-    from .writer import conversation_name
-
+def _read_table(
+    conn: sqlite3.Connection, table: str
+) -> tuple[list[dict[str, Any]], dict[int, str], dict[int, str | None]]:
+    """(rows, made-up ID by rowid, ISO time by rowid) of one legacy table."""
     index = LEGACY_TABLES.index(table)
     rows = list(dict_rows(conn.execute(f'select rowid as _rowid, * from "{table}"')))
     ids: dict[int, str] = {}
@@ -61,6 +61,23 @@ def _table_records(conn: sqlite3.Connection, table: str) -> list[dict[str, Any]]
         ms, iso = _when(_first(row, "datetime_utc", "timestamp_utc", "timestamp"))
         ids[row["_rowid"]] = ulid_from_parts(ms, (index << 64) | row["_rowid"])
         times[row["_rowid"]] = iso
+    return rows, ids, times
+
+
+def legacy_row_ids(conn: sqlite3.Connection) -> dict[str, tuple[str, int]]:
+    """Where each legacy record lives: its ID mapped to (table, rowid)."""
+    found: dict[str, tuple[str, int]] = {}
+    for table in legacy_tables(conn):
+        _, ids, _ = _read_table(conn, table)
+        found.update({record_id: (table, rowid) for rowid, record_id in ids.items()})
+    return found
+
+
+def _table_records(conn: sqlite3.Connection, table: str) -> list[dict[str, Any]]:
+    """Every row of one legacy table as a record shaped like a ``responses`` row."""
+    from .writer import conversation_name
+
+    rows, ids, times = _read_table(conn, table)
     records = []
     for row in rows:
         rowid = row["_rowid"]

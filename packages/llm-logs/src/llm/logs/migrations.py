@@ -434,6 +434,18 @@ def m013_batches(conn: sqlite3.Connection) -> None:
     _index(conn, "idx_batch_responses_response_id", "batch_responses", '"response_id"')
 
 
+def m014_usage_index(conn: sqlite3.Connection) -> None:
+    # Covers everything ``llm logs usage`` adds up, so the report reads this
+    # index instead of the much larger table, already in model order.
+    _index(
+        conn,
+        "idx_responses_usage",
+        "responses",
+        '"model", "datetime_utc", "conversation_id", "input_tokens", '
+        '"output_tokens", "cost_usd"',
+    )
+
+
 MIGRATIONS: list[Migration] = [
     ("m001_conversations_responses", m001_conversations_responses),
     ("m002_responses_fts", m002_responses_fts),
@@ -448,6 +460,7 @@ MIGRATIONS: list[Migration] = [
     ("m011_response_fallbacks", m011_response_fallbacks),
     ("m012_response_costs", m012_response_costs),
     ("m013_batches", m013_batches),
+    ("m014_usage_index", m014_usage_index),
 ]
 
 

@@ -494,3 +494,15 @@ def _print_records(records: Iterator[dict[str, Any]], request: ListRequest) -> N
             ),
             request.render_markdown,
         )
+
+
+def _add_housekeeping_commands() -> None:
+    """``llm logs usage``, ``prune`` and ``stats`` live in modules of their own."""
+    from .logs_housekeeping import prune, stats
+    from .logs_usage import usage
+
+    for command in (usage, prune, stats):
+        logs.add_command(command)
+
+
+_add_housekeeping_commands()
