@@ -165,36 +165,32 @@ class _Pruner:
     def mark_roots(self, criteria: PruneCriteria) -> None:
         keep = self._recent_conversations(criteria.keep)
         if "responses" in self.tables:
-            self._mark_root("responses", "r", "conversation_id", criteria, keep)
+            self._mark_root("responses", "conversation_id", criteria, keep)
         if {"turns", "threads", "messages"} <= self.tables:
-            self._mark_root("turns", "r", "thread_id", criteria, keep)
+            self._mark_root("turns", "thread_id", criteria, keep)
         self._mark_legacy(criteria, keep)
 
     def _mark_root(
-        self,
-        table: str,
-        alias: str,
-        conversation: str,
-        criteria: PruneCriteria,
-        keep: bool,
+        self, table: str, conversation: str, criteria: PruneCriteria, keep: bool
     ) -> None:
+        """Mark the rows of ``responses`` or ``turns`` that match every criterion."""
         where: list[str] = []
         params: list[Any] = []
         if criteria.before is not None:
-            where.append(f"{alias}.datetime_utc < ?")
+            where.append("r.datetime_utc < ?")
             params.append(criteria.before)
         if criteria.model:
-            where.append(f"{alias}.model = ?")
+            where.append("r.model = ?")
             params.append(criteria.model)
         if criteria.conversation_id:
-            where.append(f"{alias}.{conversation} = ?")
+            where.append(f"r.{conversation} = ?")
             params.append(criteria.conversation_id)
         if keep:
             where.append(
-                f"coalesce({alias}.{conversation}, {alias}.id) "
+                f"coalesce(r.{conversation}, r.id) "
                 "not in (select id from temp._prune_keep)"
             )
-        sql = f'select {alias}.rowid from "{table}" {alias}'
+        sql = f'select r.rowid from "{table}" r'
         if where:
             sql += " where " + " and ".join(where)
         self._mark(table, sql, params)
