@@ -377,3 +377,27 @@ def test_prune_spec_era_database(tmp_path, run_logs):
     assert query(path, "select count(*) from attachments") == [(0,)]
     assert query(path, "select count(*) from conversations") == [(0,)]
     assert_consistent(path)
+
+
+def test_batch_rows_of_pruned_responses_go_too(history, logs_db, logs_path):
+    old_ids, new_ids = history
+    conn = sqlite3.connect(logs_path)
+    with conn:
+        conn.execute("insert into batches (id, model) values ('b1', 'mock')")
+        for key, response_id in (("1", old_ids[0]), ("2", new_ids[0])):
+            conn.execute(
+                "insert into batch_rows (batch_id, row_key, response_id) "
+                "values ('b1', ?, ?)",
+                (key, response_id),
+            )
+            conn.execute(
+                "insert into batch_responses (batch_id, response_id, row_key) "
+                "values ('b1', ?, ?)",
+                (response_id, key),
+            )
+    conn.close()
+    plan = prune_logs(logs_db, PruneCriteria(before=CUTOFF))
+    assert plan.rows["batch_rows"] == 1 and plan.rows["batch_responses"] == 1
+    assert query(logs_path, "select row_key from batch_rows") == [("2",)]
+    assert query(logs_path, "select id from batches") == [("b1",)]
+    assert_consistent(logs_path)

@@ -12,10 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from llm.sqlite import database_error, table_names
+from llm.sqlite import connect_read_only, database_error, table_names
 
 from .db import legacy_tables
-from .maintenance import _readonly_connection
 
 LARGEST = 8
 
@@ -99,7 +98,7 @@ def _table_sizes(conn: sqlite3.Connection) -> list[tuple[str, int]] | None:
 
 def logs_stats(path: Path) -> LogsStats:
     """Size, counts, time span and largest tables of an existing logs database."""
-    conn = _readonly_connection(path)
+    conn = connect_read_only(path)
     try:
         tables = table_names(conn)
         wal = path.with_name(path.name + "-wal")
