@@ -4,8 +4,9 @@ It listens on 127.0.0.1 (a free port), records every request (path, headers,
 JSON body) and answers each one with the next scripted reply for that path, or
 with a plausible default. Replies can be plain JSON, server-sent events (SSE),
 HTTP errors, delayed, or cut off midway to simulate a dropped connection; the
-fault-injection helpers (``rate_limited``, ``unavailable``, ``slow``, and
-``drop_after`` on the reply builders) script the failures retries deal with.
+fault-injection helpers (``rate_limited``, ``unavailable``, ``slow``,
+``ended_early``, and ``drop_after`` on the reply builders) script the failures
+retries deal with.
 A closed port is the ``closed_port`` fixture in conftest.py.
 
 ``/files`` and ``/batches`` behave like OpenAI's Batch API (see ``BatchAPI``):
@@ -471,6 +472,29 @@ def slow(seconds: float, reply: Reply | Script) -> Script:
     def build(request: RecordedRequest) -> Reply:
         built = reply(request) if callable(reply) else reply
         return replace(built, delay=seconds)
+
+    return build
+
+
+def ended_early(reply: Reply | Script) -> Script:
+    """``reply`` streamed without its end: no finish reason, no ``[DONE]``, no
+    ``response.completed`` - as when a server closes the connection cleanly
+    partway through."""
+
+    def finished(event: Any) -> bool:
+        if not isinstance(event, dict):
+            return False
+        if event.get("type") in ("response.completed", "response.incomplete"):
+            return True
+        choices = event.get("choices") or []
+        return any(choice.get("finish_reason") for choice in choices) or (
+            not choices and "usage" in event
+        )
+
+    def build(request: RecordedRequest) -> Reply:
+        built = reply(request) if callable(reply) else reply
+        events = [event for event in built.events or [] if not finished(event)]
+        return replace(built, events=events, done=False)
 
     return build
 

@@ -43,6 +43,17 @@ class ModelTimeoutError(TransientError, TimeoutError):
         self.seconds = seconds
 
 
+class IncompleteResponseError(TransientError):
+    """The stream stopped before the model finished: the server sent no end-of-stream marker.
+
+    The connection closed cleanly partway through (no finish reason, no
+    ``[DONE]``, no ``response.completed``), so the text that arrived is only
+    part of the answer. Before any output it is retried like a dropped
+    connection; once text has been shown the response keeps what arrived and
+    is marked failed with this error - it is not retried.
+    """
+
+
 class NeedsKeyException(ModelError):
     """A model needs an API key and none was given, stored or set in the environment."""
 

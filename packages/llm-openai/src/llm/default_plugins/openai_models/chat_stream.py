@@ -70,6 +70,11 @@ class ChoicesStream:
     def flush(self) -> list[StreamEvent]:
         return []  # everything is emitted as it arrives
 
+    @property
+    def complete(self) -> bool:
+        """True once choice 0 has a finish reason."""
+        return self.finish_reason is not None
+
     def response_json(self) -> dict[str, Any]:
         raise NotImplementedError
 

@@ -88,6 +88,8 @@ class ResponsesStream:
         self.items: dict[int, _Item] = {}
         self.final: dict[str, Any] | None = None
         self.model: str | None = None
+        # Output items whose output_item.done arrived.
+        self.closed: set[int] = set()
 
     def _index(self, event: Any) -> int:
         """The event's output_index; servers that omit it are matched by item id."""
@@ -159,6 +161,7 @@ class ResponsesStream:
                 )
             ]
         if kind == "response.output_item.done":
+            self.closed.add(index)
             return self._item_done(index, as_dict(_get(event, "item")))
         if kind in ("response.completed", "response.incomplete"):
             return self.feed_whole(_get(event, "response"))
@@ -347,6 +350,18 @@ class ResponsesStream:
             )
         )
         return events
+
+    @property
+    def complete(self) -> bool:
+        """True once the final payload arrived (``response.completed``, a whole reply).
+
+        A stream that ends after every output item it started was done, but
+        without ``response.completed`` (some servers omit it), lost nothing
+        but usage, and counts as complete too.
+        """
+        if self.final is not None:
+            return True
+        return bool(self.items) and set(self.items) <= self.closed
 
     def flush(self) -> list[StreamEvent]:
         """Events still owed when the reply ends: built-in calls the final payload never covered."""

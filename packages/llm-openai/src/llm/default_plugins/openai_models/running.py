@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any, Protocol
 
+from llm.errors import IncompleteResponseError
 from llm.parts import StreamEvent
 
 from .errors import translate_errors
@@ -36,6 +37,10 @@ class Parser(Protocol):
 
     def flush(self) -> list[StreamEvent]:
         """Events still held back when the reply has ended."""
+
+    @property
+    def complete(self) -> bool:
+        """True once the reply said it was finished (a finish reason, a completed event)."""
 
     def finish(self, response: Any, requested_model: str | None) -> None:
         """Record tool calls, usage, payload and resolved model on ``response``."""
@@ -74,10 +79,38 @@ def replaying(payload: dict[str, Any]) -> Iterator[None]:
         _replay.reset(token)
 
 
-def _parse(call: ApiCall, kind: str, payload: Any) -> list[StreamEvent]:
-    if kind == "chunk":
-        return call.parser.feed(payload)
-    return call.parser.feed_whole(payload)
+class _Progress:
+    """Whether a streamed reply reached its end: the [DONE] marker or a finish in its chunks."""
+
+    def __init__(self, call: ApiCall) -> None:
+        self.call = call
+        self.streamed = False
+        self.ended = False
+
+    def parse(self, kind: str, payload: Any) -> list[StreamEvent]:
+        if kind == "end":
+            self.ended = True
+            return []
+        if kind == "chunk":
+            self.streamed = True
+            return self.call.parser.feed(payload)
+        return self.call.parser.feed_whole(payload)
+
+    def check(self) -> None:
+        """Raise IncompleteResponseError if the stream stopped before its end.
+
+        The text already yielded stays with the response; the tool calls and
+        usage of a cut-off reply are not recorded (its arguments may be half
+        there).
+        """
+        if self.streamed and not self.ended and not self.call.parser.complete:
+            raise IncompleteResponseError(INCOMPLETE_MESSAGE)
+
+
+INCOMPLETE_MESSAGE = (
+    "Response incomplete: the server closed the stream before its end-of-stream "
+    "marker (no finish reason, no [DONE]), so the text is only part of the answer"
+)
 
 
 def run_call(
@@ -94,9 +127,11 @@ def run_call(
         replies = _sdk_replies(model, call, key)
     else:
         replies = transport.send(endpoint, call.path, call.request, stream=call.stream)
+    progress = _Progress(call)
     for kind, payload in replies:
-        yield from _parse(call, kind, payload)
+        yield from progress.parse(kind, payload)
     yield from call.parser.flush()
+    progress.check()
     call.parser.finish(response, call.request["model"])
 
 
@@ -113,11 +148,13 @@ async def run_call_async(
         replies = transport.send_async(
             endpoint, call.path, call.request, stream=call.stream
         )
+    progress = _Progress(call)
     async for kind, payload in replies:
-        for event in _parse(call, kind, payload):
+        for event in progress.parse(kind, payload):
             yield event
     for event in call.parser.flush():
         yield event
+    progress.check()
     call.parser.finish(response, call.request["model"])
 
 
@@ -129,6 +166,7 @@ def _sdk_replies(
         if call.stream:
             for chunk in create(**call.request):
                 yield "chunk", as_dict(chunk)
+            yield "end", None  # the SDK reads [DONE] itself
         else:
             yield "whole", as_dict(create(**call.request))
 
@@ -142,6 +180,7 @@ async def _sdk_replies_async(
             if call.stream:
                 async for chunk in result:
                     yield "chunk", as_dict(chunk)
+                yield "end", None  # the SDK reads [DONE] itself
             else:
                 yield "whole", as_dict(result)
 

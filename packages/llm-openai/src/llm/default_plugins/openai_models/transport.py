@@ -216,9 +216,9 @@ def _whole(response: Any) -> Any:
     return _raise_for_error_body(payload, "The API returned an error")
 
 
-# Each transport function yields ("chunk", dict) for streamed events and
-# ("whole", dict) for a complete reply - which a server may send even when a
-# stream was asked for.
+# Each transport function yields ("chunk", dict) for streamed events,
+# ("end", None) for the stream's [DONE] marker, and ("whole", dict) for a
+# complete reply - which a server may send even when a stream was asked for.
 
 
 @contextmanager
@@ -248,6 +248,7 @@ def send(
 
                     for sse in EventSource(response).iter_sse():
                         if sse.data.startswith("[DONE]"):
+                            yield "end", None
                             break
                         yield "chunk", _event_data(sse.data)
                 else:
@@ -272,6 +273,7 @@ async def send_async(
 
                     async for sse in EventSource(response).aiter_sse():
                         if sse.data.startswith("[DONE]"):
+                            yield "end", None
                             break
                         yield "chunk", _event_data(sse.data)
                 else:
