@@ -313,6 +313,21 @@ def configure(conn: sqlite3.Connection) -> None:
 
 
 @contextlib.contextmanager
+def busy_wait_at_most(db: Any, seconds: float | None) -> Iterator[None]:
+    """Inside the block, wait at most ``seconds`` for another process's lock (None: as configured)."""
+    if seconds is None:
+        yield
+        return
+    conn = connection_of(db)
+    before = conn.execute("PRAGMA busy_timeout").fetchone()[0]
+    conn.execute(f"PRAGMA busy_timeout = {min(before, int(seconds * 1000))}")
+    try:
+        yield
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {before}")
+
+
+@contextlib.contextmanager
 def transaction(
     conn: sqlite3.Connection, *, immediate: bool = False
 ) -> Iterator[sqlite3.Connection]:

@@ -32,9 +32,8 @@ from .batch_output import (
     write_line,
 )
 from .batch_rows import RowInfo, RowPrompts
+from .interrupts import INTERRUPTED_EXIT_CODE
 from .prompting import PromptRequest, Session
-
-INTERRUPTED_EXIT_CODE = 130
 
 
 @dataclass

@@ -143,6 +143,14 @@ class LogsDB:
             close_when_done(self)
         return self._db
 
+    def file(self) -> Any:
+        """The database file's Path: the ``-d`` path, else the default logs.db."""
+        from pathlib import Path
+
+        from llm.logs import logs_db_path
+
+        return Path(self.path).expanduser() if self.path else logs_db_path()
+
     def close(self) -> None:
         """Close the database if it was opened (it reopens on the next ``get()``)."""
         db, self._db = self._db, None

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from .interrupts import holding_signals, interrupted_wait, shielded
 from .printing import StreamPrinter
 from .prompting import Session
 
@@ -40,7 +41,15 @@ class Display:
 
 
 def log_responses(responses: list[Any], session: Session, display: Display) -> Any:
-    """Log each started response to the logs database; returns the database or None."""
+    """Log each started response; returns the database, or None if nothing was written.
+
+    Stop signals wait until the entries are written (see ``interrupts``).
+    Entries spooled earlier because the database was locked are written
+    first. If the database stays locked past the busy timeout - or past a
+    few seconds once the user has pressed Ctrl-C - the responses are spooled
+    to the user directory instead, with a warning, and the next run that can
+    write logs them: they were already shown, so they are never dropped.
+    """
     if not display.log:
         return None
     # A response that never started (it failed while being built) has nothing to log;
@@ -48,32 +57,51 @@ def log_responses(responses: list[Any], session: Session, display: Display) -> A
     started = [r for r in responses if r.started]
     if not started:
         return None
-    db = session.logs.get()
-    for response in started:
-        response.log_to_db(db)
-    return db
+    from llm.logs.pending import (
+        is_locked,
+        pending_dir,
+        replay_pending,
+        spool_response,
+    )
+    from llm.sqlite import busy_wait_at_most
+
+    with shielded():
+        try:
+            db = session.logs.get()
+            with busy_wait_at_most(db, interrupted_wait()):
+                replay_pending(db)
+                for response in started:
+                    response.log_to_db(db)
+            return db
+        except Exception as ex:
+            if not is_locked(ex):
+                raise
+        path = session.logs.file()
+        for response in started:
+            spool_response(path, response)
+    click.echo(
+        f"Warning: {path} is locked by another process; the response was saved "
+        f"in {pending_dir()} and will be logged by the next llm command that can "
+        "write to it",
+        err=True,
+    )
+    return None
 
 
 def json_records(responses: list[Any], db: Any) -> list[dict[str, Any]]:
     """The ``llm logs --json`` records for these responses.
 
     They are read back from the logs database they were written to, or from a
-    throwaway in-memory one when logging is off.
+    throwaway in-memory one when logging is off (or the entries were spooled).
     """
     if db is not None:
         return _read_records(responses, db)
-    import sqlite_utils
+    from llm.logs import memory_logs_db
 
-    from llm.logs import migrate
-
-    memory = sqlite_utils.Database(memory=True)
-    try:
-        migrate(memory)
+    with memory_logs_db() as memory:
         for response in responses:
             response.log_to_db(memory)
         return _read_records(responses, memory)
-    finally:
-        memory.close()
 
 
 def _read_records(responses: list[Any], db: Any) -> list[dict[str, Any]]:
@@ -220,7 +248,10 @@ def run_sync(
                 printer.event(event)
             # The chain runs tool calls (and the --td/--ta output) next.
             printer.end_response()
-    db = log_responses(responses, session, display)
+        # From here a stop signal waits until the responses are logged.
+        logging = holding_signals()
+    with logging:
+        db = log_responses(responses, session, display)
     finish_output(responses, display, db, printer)
     return responses
 
@@ -240,7 +271,9 @@ async def _run_async(
             async for event in response.astream_events():
                 printer.event(event)
             printer.end_response()
-    db = log_responses(responses, session, display)
+        logging = holding_signals()
+    with logging:
+        db = log_responses(responses, session, display)
     finish_output(responses, display, db, printer)
     return responses
 
@@ -281,60 +314,6 @@ def run_input(
     return run(session, prompt_text, kwargs, display)
 
 
-class Terminated(KeyboardInterrupt):
-    """SIGTERM or SIGHUP arrived: stop like Ctrl-C, then exit with 128 + its number.
-
-    A KeyboardInterrupt so every place that keeps what arrived on Ctrl-C
-    (core marking the response, ``_log_on_failure``) does the same here.
-    """
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signum)
-        self.signum = signum
-
-    @property
-    def exit_code(self) -> int:
-        return 128 + self.signum
-
-
-STOP_SIGNALS = ("SIGTERM", "SIGHUP")
-
-
-@contextmanager
-def stop_signals_interrupt() -> Iterator[None]:
-    """While running a prompt, turn SIGTERM and SIGHUP into ``Terminated``.
-
-    Only signals still at their default action are taken over, so ``nohup``
-    (which ignores SIGHUP) and handlers set by the caller keep working. Once
-    one has arrived, repeats are ignored until logging has finished.
-    """
-    import signal
-
-    stopping = False
-
-    def handler(signum: int, frame: Any) -> None:
-        nonlocal stopping
-        if stopping:
-            return
-        stopping = True
-        raise Terminated(signum)
-
-    previous: dict[int, Any] = {}
-    for name in STOP_SIGNALS:
-        number = getattr(signal, name, None)
-        if number is None or signal.getsignal(number) is not signal.SIG_DFL:
-            continue
-        try:
-            previous[number] = signal.signal(number, handler)
-        except ValueError:  # not the main thread: leave signals alone
-            break
-    try:
-        yield
-    finally:
-        for number, action in previous.items():
-            signal.signal(number, action)
-
-
 def run(
     session: Session, prompt: str | None, kwargs: dict[str, Any], display: Display
 ) -> list[Any]:
@@ -347,13 +326,15 @@ def run(
     from llm.models import AsyncKeyModel, AsyncModel
     from llm.retries import notices_on_stderr
 
-    with stop_signals_interrupt(), notices_on_stderr():
+    from .interrupts import Terminated, exit_stopped, guarding
+
+    with guarding(), notices_on_stderr():
         try:
             if isinstance(session.model, (AsyncModel, AsyncKeyModel)):
                 return run_async(session, prompt, kwargs, display)
             return run_sync(session, prompt, kwargs, display)
         except Terminated as ex:
-            raise SystemExit(ex.exit_code) from None
+            exit_stopped(ex.exit_code)
         except BrokenPipeError:
             # Click would report a closed pipe as status 1; exit as SIGPIPE would.
             from . import BROKEN_PIPE_EXIT_CODE, silence_stdout

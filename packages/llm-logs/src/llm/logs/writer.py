@@ -1,8 +1,10 @@
 """``log_response``: write one response (sync, async or from a chain) to the logs database.
 
-Everything is gathered from the response in Python first, then written in a
-single ``BEGIN IMMEDIATE`` transaction with precompiled statements: a plain
-prompt costs four statements (conversation, response, FTS trigger, commit).
+Everything is gathered from the response in Python first (``gather_rows``:
+plain values, which ``pending.py`` can spool as JSON while the database is
+locked), then written by ``write_rows`` in a single ``BEGIN IMMEDIATE``
+transaction with precompiled statements: a plain prompt costs four
+statements (conversation, response, FTS trigger, commit).
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import datetime
 import json
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from llm.fragments import fragment_hash
@@ -189,7 +191,7 @@ def _status(record: ResponseRecord) -> tuple[str | None, str | None]:
     return None, None
 
 
-def _attachment_row(attachment: Any) -> tuple[Any, ...]:
+def _attachment_row(attachment: Any) -> list[Any]:
     attachment_type = attachment.type
     if not attachment_type:
         try:
@@ -199,63 +201,13 @@ def _attachment_row(attachment: Any) -> tuple[Any, ...]:
     content = None
     if not attachment.path and not attachment.url:
         content = attachment.content
-    return (
+    return [
         attachment.id(),
         attachment_type,
         attachment.path,
         attachment.url,
         content,
-    )
-
-
-def _fragment_id(conn: sqlite3.Connection, fragment: Any, stamp: str) -> int:
-    content = str(fragment)
-    digest = fragment.id() if hasattr(fragment, "id") else fragment_hash(content)
-    row = conn.execute(SELECT_FRAGMENT, (digest,)).fetchone()
-    if row:
-        return int(row[0])
-    source = getattr(fragment, "source", None) or None
-    cursor = conn.execute(INSERT_FRAGMENT, (digest, content, stamp, source))
-    return int(cursor.lastrowid or 0)
-
-
-def _tool_id(conn: sqlite3.Connection, tool: Tool) -> int:
-    digest = tool.hash()
-    row = conn.execute(SELECT_TOOL, (digest,)).fetchone()
-    if row:
-        return int(row[0])
-    cursor = conn.execute(
-        INSERT_TOOL,
-        (
-            digest,
-            tool.name,
-            tool.description,
-            json.dumps(tool.input_schema),
-            tool.plugin,
-        ),
-    )
-    return int(cursor.lastrowid or 0)
-
-
-def _instance_id(conn: sqlite3.Connection, instance: Toolbox) -> int:
-    plugin = getattr(instance, "plugin", None)
-    name = instance.toolbox_name()
-    arguments = json.dumps(instance.config(), default=repr, sort_keys=True)
-    row = conn.execute(SELECT_INSTANCE, (plugin, name, arguments)).fetchone()
-    if row:
-        return int(row[0])
-    cursor = conn.execute(INSERT_INSTANCE, (plugin, name, arguments))
-    return int(cursor.lastrowid or 0)
-
-
-def _server_tool_id(conn: sqlite3.Connection, tool: ServerSideTool) -> int:
-    name = type(tool).__name__
-    arguments = json.dumps(tool.config(), default=repr, sort_keys=True)
-    row = conn.execute(SELECT_SERVER_TOOL, (name, tool.name, arguments)).fetchone()
-    if row:
-        return int(row[0])
-    cursor = conn.execute(INSERT_SERVER_TOOL, (name, tool.name, arguments))
-    return int(cursor.lastrowid or 0)
+    ]
 
 
 def configured_tools(
@@ -280,33 +232,65 @@ def configured_tools(
     return toolboxes, server
 
 
+def _instance_key(instance: Toolbox) -> list[Any]:
+    """(plugin, name, arguments): how a toolbox instance is found in ``tool_instances``."""
+    return [
+        getattr(instance, "plugin", None),
+        instance.toolbox_name(),
+        json.dumps(instance.config(), default=repr, sort_keys=True),
+    ]
+
+
 @dataclass
-class _Rows:
-    """What one response writes, gathered before the write transaction opens."""
+class LogRows:
+    """Everything one response writes, as plain values, gathered before any SQL runs.
 
-    conversation: tuple[Any, ...]
-    schema: tuple[str, str] | None
-    response: tuple[Any, ...]
-    attachments: list[tuple[Any, ...]]
-    # Files tools returned, one list per tool result.
-    result_attachments: list[list[tuple[Any, ...]]]
-    extras: tuple[Any, ...] | None
+    ``write_rows`` stores them in one transaction; when the database stays
+    locked they are spooled as JSON (see ``pending.py``) and written later,
+    so nothing here refers to live objects. Lists are column values in the
+    order of the matching INSERT.
+    """
+
+    response_id: str
+    conversation: list[Any]
+    schema: list[Any] | None
+    response: list[Any]
+    # When new fragments are stored (fragments.datetime_utc).
+    stamp: str
+    # [table, order, hash, content, source]
+    fragments: list[list[Any]] = field(default_factory=list)
+    # attachment rows (id, type, path, url, content), in order
+    attachments: list[list[Any]] = field(default_factory=list)
+    # [hash, name, description, input_schema, plugin]
+    tools: list[list[Any]] = field(default_factory=list)
+    # [order, plugin, name, arguments]
+    toolboxes: list[list[Any]] = field(default_factory=list)
+    # [order, class name, type, arguments]
+    server_tools: list[list[Any]] = field(default_factory=list)
+    # [name, arguments, tool_call_id]
+    tool_calls: list[list[Any]] = field(default_factory=list)
+    # [name, output, tool_call_id, instance key or None, exception, attachment rows]
+    tool_results: list[list[Any]] = field(default_factory=list)
+    extras: list[Any] | None = None
+    # [model, error]
+    fallbacks: list[list[Any]] = field(default_factory=list)
 
 
-def _gather(record: ResponseRecord) -> _Rows:
+def gather_rows(record: ResponseRecord) -> LogRows:
+    """The rows ``record`` writes (see LogRows)."""
     prompt_text, system_text = _prompt_text(record)
     name_source = prompt_text if prompt_text is not None else record.full_prompt
     if record.conversation_id is not None:
-        conversation = (
+        conversation = [
             record.conversation_id,
             record.conversation_name or conversation_name(name_source),
             record.conversation_model_id or record.model_id,
-        )
+        ]
     else:
-        conversation = (record.id, conversation_name(name_source), record.model_id)
+        conversation = [record.id, conversation_name(name_source), record.model_id]
     schema = make_schema_id(record.schema) if record.schema else None
     usage = record.usage
-    response = (
+    response = [
         record.id,
         record.model_id,
         prompt_text,
@@ -326,7 +310,7 @@ def _gather(record: ResponseRecord) -> _Rows:
         record.reasoning or None,
         record.cost.total if record.cost is not None else None,
         _json(record.cost.to_dict()) if record.cost is not None else None,
-    )
+    ]
     status, error = _status(record)
     input_messages = None
     if record.messages:
@@ -334,21 +318,76 @@ def _gather(record: ResponseRecord) -> _Rows:
             [m.to_dict() for m in record.messages], default=repr
         )
     output_parts = output_parts_json(record)
-    extras = None
-    if status or input_messages or output_parts:
-        extras = (record.id, status, error, input_messages, output_parts)
-    return _Rows(
+    rows = LogRows(
+        response_id=record.id,
         conversation=conversation,
-        schema=schema,
+        schema=list(schema) if schema else None,
         response=response,
+        stamp=now_utc(),
         # Files tools returned are logged with their tool results, not here.
         attachments=[_attachment_row(a) for a in record.attachments],
-        result_attachments=[
-            [_attachment_row(a) for a in (result.attachments or [])]
-            for result in record.tool_results
+        tool_calls=[
+            [c.name, json.dumps(c.arguments, default=repr), c.tool_call_id]
+            for c in record.tool_calls
         ],
-        extras=extras,
+        fallbacks=[[f.model_id, scrub_secrets(f.error)] for f in record.failed_models],
     )
+    if status or input_messages or output_parts:
+        rows.extras = [record.id, status, error, input_messages, output_parts]
+    _gather_fragments(record, rows)
+    _gather_tools(record, rows)
+    return rows
+
+
+def _gather_fragments(record: ResponseRecord, rows: LogRows) -> None:
+    for table, fragments in (
+        ("prompt_fragments", record.fragments),
+        ("system_fragments", record.system_fragments),
+    ):
+        for order, fragment in enumerate(fragments):
+            content = str(fragment)
+            digest = (
+                fragment.id() if hasattr(fragment, "id") else fragment_hash(content)
+            )
+            source = getattr(fragment, "source", None) or None
+            rows.fragments.append([table, order, digest, content, source])
+
+
+def _gather_tools(record: ResponseRecord, rows: LogRows) -> None:
+    for tool in record.tools:
+        if isinstance(tool, Tool):
+            rows.tools.append(
+                [
+                    tool.hash(),
+                    tool.name,
+                    tool.description,
+                    json.dumps(tool.input_schema),
+                    tool.plugin,
+                ]
+            )
+    toolboxes, server_tools = configured_tools(list(record.given_tools))
+    rows.toolboxes = [[order, *_instance_key(box)] for order, box in toolboxes]
+    rows.server_tools = [
+        [
+            order,
+            type(tool).__name__,
+            tool.name,
+            json.dumps(tool.config(), default=repr, sort_keys=True),
+        ]
+        for order, tool in server_tools
+    ]
+    for result in record.tool_results:
+        instance = result.instance
+        rows.tool_results.append(
+            [
+                result.name,
+                result.output,
+                result.tool_call_id,
+                _instance_key(instance) if isinstance(instance, Toolbox) else None,
+                str(result.exception) if result.exception else None,
+                [_attachment_row(a) for a in (result.attachments or [])],
+            ]
+        )
 
 
 def log_response(db: Any, response: Any) -> None:
@@ -362,90 +401,106 @@ def log_response(db: Any, response: Any) -> None:
     record = response if isinstance(response, ResponseRecord) else response.record()
     if not record.started:
         raise ValueError("Cannot log a response that has not been executed yet")
-    rows = _gather(record)
-    conn = ensure_ready(db)
+    rows = gather_rows(record)
+    write_rows(ensure_ready(db), rows)
+
+
+def _row_id(
+    conn: sqlite3.Connection,
+    select: str,
+    key: list[Any],
+    insert: str,
+    values: list[Any],
+) -> int:
+    """The id of the row ``select`` finds by ``key``, inserting ``values`` if there is none."""
+    row = conn.execute(select, key).fetchone()
+    if row:
+        return int(row[0])
+    return int(conn.execute(insert, values).lastrowid or 0)
+
+
+def write_rows(conn: sqlite3.Connection, rows: LogRows) -> bool:
+    """Write one response's rows in a single transaction; False if it was already logged."""
+    response_id = rows.response_id
     with write_transaction(conn):
         conn.execute(INSERT_CONVERSATION, rows.conversation)
         if rows.schema is not None:
             conn.execute(INSERT_SCHEMA, rows.schema)
         if conn.execute(INSERT_RESPONSE, rows.response).rowcount == 0:
-            return  # already logged
-        _insert_fragments(conn, record)
+            return False  # already logged
+        for table, order, digest, content, source in rows.fragments:
+            fragment_id = _row_id(
+                conn,
+                SELECT_FRAGMENT,
+                [digest],
+                INSERT_FRAGMENT,
+                [digest, content, rows.stamp, source],
+            )
+            conn.execute(
+                INSERT_PROMPT_FRAGMENT.format(table=table),
+                (response_id, fragment_id, order),
+            )
         for order, row in enumerate(rows.attachments):
             conn.execute(INSERT_ATTACHMENT, row)
-            conn.execute(INSERT_PROMPT_ATTACHMENT, (record.id, row[0], order))
-        tool_ids = _insert_tools(conn, record)
-        for call in record.tool_calls:
+            conn.execute(INSERT_PROMPT_ATTACHMENT, (response_id, row[0], order))
+        tool_ids = _write_tools(conn, rows)
+        for name, arguments, tool_call_id in rows.tool_calls:
             conn.execute(
                 INSERT_TOOL_CALL,
-                (
-                    record.id,
-                    tool_ids.get(call.name),
-                    call.name,
-                    json.dumps(call.arguments, default=repr),
-                    call.tool_call_id,
-                ),
+                (response_id, tool_ids.get(name), name, arguments, tool_call_id),
             )
-        _insert_tool_results(conn, record, tool_ids, rows.result_attachments)
+        _write_tool_results(conn, rows, tool_ids)
         if rows.extras is not None:
             conn.execute(INSERT_EXTRAS, rows.extras)
-        for order, failed in enumerate(record.failed_models):
-            conn.execute(
-                INSERT_FALLBACK, (record.id, order, failed.model_id, failed.error)
-            )
+        for order, (model, error) in enumerate(rows.fallbacks):
+            conn.execute(INSERT_FALLBACK, (response_id, order, model, error))
+    return True
 
 
-def _insert_fragments(conn: sqlite3.Connection, record: ResponseRecord) -> None:
-    if not (record.fragments or record.system_fragments):
-        return
-    stamp = now_utc()
-    for table, fragments in (
-        ("prompt_fragments", record.fragments),
-        ("system_fragments", record.system_fragments),
-    ):
-        sql = INSERT_PROMPT_FRAGMENT.format(table=table)
-        for order, fragment in enumerate(fragments):
-            conn.execute(sql, (record.id, _fragment_id(conn, fragment, stamp), order))
-
-
-def _insert_tools(conn: sqlite3.Connection, record: ResponseRecord) -> dict[str, int]:
+def _write_tools(conn: sqlite3.Connection, rows: LogRows) -> dict[str, int]:
     """Link the prompt's tools, toolboxes and server-side tools; returns tool IDs by name."""
     tool_ids: dict[str, int] = {}
-    for tool in record.tools:
-        if isinstance(tool, Tool):
-            tool_id = _tool_id(conn, tool)
-            tool_ids[tool.name] = tool_id
-            conn.execute(INSERT_TOOL_RESPONSE, (tool_id, record.id))
-    toolboxes, server_tools = configured_tools(list(record.given_tools))
-    for order, toolbox in toolboxes:
-        instance_id = _instance_id(conn, toolbox)
-        conn.execute(INSERT_INSTANCE_RESPONSE, (instance_id, record.id, order))
-    for order, server_tool in server_tools:
-        server_tool_id = _server_tool_id(conn, server_tool)
-        conn.execute(INSERT_SERVER_TOOL_RESPONSE, (server_tool_id, record.id, order))
+    for tool in rows.tools:
+        tool_id = _row_id(conn, SELECT_TOOL, [tool[0]], INSERT_TOOL, tool)
+        tool_ids[tool[1]] = tool_id
+        conn.execute(INSERT_TOOL_RESPONSE, (tool_id, rows.response_id))
+    for order, *key in rows.toolboxes:
+        instance_id = _row_id(conn, SELECT_INSTANCE, key, INSERT_INSTANCE, key)
+        conn.execute(INSERT_INSTANCE_RESPONSE, (instance_id, rows.response_id, order))
+    for order, *key in rows.server_tools:
+        server_tool_id = _row_id(conn, SELECT_SERVER_TOOL, key, INSERT_SERVER_TOOL, key)
+        conn.execute(
+            INSERT_SERVER_TOOL_RESPONSE, (server_tool_id, rows.response_id, order)
+        )
     return tool_ids
 
 
-def _insert_tool_results(
-    conn: sqlite3.Connection,
-    record: ResponseRecord,
-    tool_ids: dict[str, int],
-    result_attachments: list[list[tuple[Any, ...]]],
+def _write_tool_results(
+    conn: sqlite3.Connection, rows: LogRows, tool_ids: dict[str, int]
 ) -> None:
-    for result, attachments in zip(record.tool_results, result_attachments):
+    for (
+        name,
+        output,
+        tool_call_id,
+        instance,
+        exception,
+        attachments,
+    ) in rows.tool_results:
         instance_id = None
-        if isinstance(result.instance, Toolbox):
-            instance_id = _instance_id(conn, result.instance)
+        if instance is not None:
+            instance_id = _row_id(
+                conn, SELECT_INSTANCE, instance, INSERT_INSTANCE, instance
+            )
         cursor = conn.execute(
             INSERT_TOOL_RESULT,
             (
-                record.id,
-                tool_ids.get(result.name),
-                result.name,
-                result.output,
-                result.tool_call_id,
+                rows.response_id,
+                tool_ids.get(name),
+                name,
+                output,
+                tool_call_id,
                 instance_id,
-                str(result.exception) if result.exception else None,
+                exception,
             ),
         )
         for order, row in enumerate(attachments):

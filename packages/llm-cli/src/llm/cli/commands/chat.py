@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ..errors import handle_errors, raise_errors
+from ..interrupts import exit_stopped
 from ..options import (
     attachment_options,
     continue_options,
@@ -34,7 +35,6 @@ from ..options import (
 if TYPE_CHECKING:
     from ..prompting import Session
 
-INTERRUPTED_EXIT_CODE = 130
 EXIT_WORDS = ("exit", "quit")
 FRAGMENT_COMMAND = "!fragment"
 
@@ -225,7 +225,7 @@ def chat(no_stream: bool, usage: bool, render: bool | None, **kwargs: Any) -> No
             chat_loop(session, display, reader)
         except KeyboardInterrupt:
             click.echo("")
-            raise SystemExit(INTERRUPTED_EXIT_CODE) from None
+            exit_stopped()
         return
     # The line editor reads Ctrl-C at the prompt as a key, and ends the chat.
     chat_loop(session, display, reader)

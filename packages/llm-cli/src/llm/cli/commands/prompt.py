@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ..errors import handle_errors
+from ..interrupts import exit_stopped
 from ..options import (
     attachment_options,
     continue_options,
@@ -28,8 +29,6 @@ from ..options import (
 
 if TYPE_CHECKING:
     from ..prompting import PromptRequest
-
-INTERRUPTED_EXIT_CODE = 130
 
 
 @click.command(name="prompt")
@@ -145,7 +144,7 @@ def prompt_command(
             render=render,
         )
     except KeyboardInterrupt:
-        raise SystemExit(INTERRUPTED_EXIT_CODE) from None
+        exit_stopped()
 
 
 prompt = prompt_command

@@ -1,0 +1,164 @@
+"""Nothing that was shown is lost: a double Ctrl-C, or a database another process holds.
+
+Real subprocesses and real signals. The second Ctrl-C of a double press must
+not interrupt writing the log entry the first one started; a database that
+stays locked gets the entry later, from a spool file, instead of never.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import stat
+import subprocess
+import time
+
+import pytest
+
+from .test_startup import read_until, scripted
+
+CHUNKS = [f"chunk{i} " for i in range(50)]
+SLOW = ["-m", "mock", "tell me a long story", "-o", "delay", "0.2"]
+
+
+def logged(user_path) -> list[tuple[str, str, str | None]]:
+    conn = sqlite3.connect(str(user_path / "logs.db"))
+    try:
+        return conn.execute(
+            "select r.prompt, r.response, x.status from responses r "
+            "left join response_extras x on x.response_id = r.id order by r.id"
+        ).fetchall()
+    finally:
+        conn.close()
+
+
+def keep_interrupting(process: subprocess.Popen, seconds: float) -> None:
+    """Press Ctrl-C again and again (about every millisecond) until the process ends."""
+    deadline = time.monotonic() + seconds
+    while process.poll() is None and time.monotonic() < deadline:
+        try:
+            process.send_signal(signal.SIGINT)
+        except ProcessLookupError:
+            break
+        time.sleep(0.001)
+
+
+def interrupt_twice(subprocess_env, args=SLOW, seconds: float = 1.0):
+    """Run a slow streamed prompt, Ctrl-C once it is streaming, then keep pressing it."""
+    with scripted(
+        subprocess_env, CHUNKS, args, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    ) as process:
+        read_until(process.stdout, "chunk1 ")
+        process.send_signal(signal.SIGINT)
+        keep_interrupting(process, seconds)
+        stdout, stderr = process.communicate(timeout=60)
+    return process.returncode, stdout.decode(), stderr.decode()
+
+
+@pytest.mark.parametrize("mode", ["sync", "async", "again"])
+def test_double_ctrl_c_still_logs_what_arrived(subprocess_env, user_path, mode):
+    args = [*SLOW, "--async"] if mode == "async" else SLOW
+    code, stdout, stderr = interrupt_twice(subprocess_env, args)
+    assert code == 130, stderr
+    assert "Traceback" not in stderr
+    assert "chunk49" not in stdout
+    [(prompt, response, status)] = logged(user_path)
+    assert prompt == "tell me a long story"
+    assert response.startswith("chunk0 chunk1 ")
+    assert status == "interrupted"
+
+
+@pytest.fixture
+def locked_logs(run_llm, user_path):
+    """logs.db with one response in it, its write lock held by this process."""
+    assert run_llm(["-m", "echo", "first"]).returncode == 0
+    conn = sqlite3.connect(str(user_path / "logs.db"), isolation_level=None)
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    finally:
+        conn.execute("ROLLBACK")
+        conn.close()
+
+
+def pending(user_path) -> list:
+    directory = user_path / "logs-pending"
+    return sorted(directory.iterdir()) if directory.exists() else []
+
+
+def test_double_ctrl_c_with_the_database_locked_spools_the_entry(
+    subprocess_env, user_path, locked_logs, run_llm
+):
+    """The wait for the lock is cut short after Ctrl-C; the entry is spooled, then replayed."""
+    code, _, stderr = interrupt_twice(subprocess_env, seconds=10)
+    assert code == 130, stderr
+    assert "Traceback" not in stderr
+    assert "is locked by another process" in stderr
+    [entry] = pending(user_path)
+    assert stat.S_IMODE(os.stat(entry).st_mode) == 0o600
+    locked_logs.execute("ROLLBACK")
+    locked_logs.execute("BEGIN")  # the fixture rolls back again
+
+    assert run_llm(["-m", "echo", "second"]).returncode == 0
+    rows = logged(user_path)
+    assert [(prompt, status) for prompt, _, status in rows] == [
+        ("first", None),
+        ("tell me a long story", "interrupted"),
+        ("second", None),
+    ]
+    assert rows[1][1].startswith("chunk0 chunk1 ")
+    assert pending(user_path) == []
+
+
+def test_a_locked_database_never_loses_the_response(
+    subprocess_env, user_path, locked_logs, run_llm
+):
+    env = {"LLM_BUSY_TIMEOUT": "0.5"}
+    result = run_llm(["-m", "echo", "while locked"], env=env)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["prompt"] == "while locked"
+    assert "is locked by another process" in result.stderr
+    assert str(user_path / "logs-pending") in result.stderr
+    assert len(pending(user_path)) == 1
+    # Still locked: the next run cannot write either, and keeps both waiting.
+    assert run_llm(["-m", "echo", "still locked"], env=env).returncode == 0
+    assert len(pending(user_path)) == 2
+    locked_logs.execute("ROLLBACK")
+    locked_logs.execute("BEGIN")
+
+    assert run_llm(["-m", "echo", "unlocked"]).returncode == 0
+    assert [prompt for prompt, _, _ in logged(user_path)] == [
+        "first",
+        "while locked",
+        "still locked",
+        "unlocked",
+    ]
+    assert pending(user_path) == []
+    records = json.loads(run_llm(["logs", "-n", "0", "--json"]).stdout)
+    assert json.loads(records[1]["response"])["prompt"] == "while locked"
+
+
+def test_spooled_entries_wait_for_their_own_database(
+    subprocess_env, user_path, locked_logs, run_llm, tmp_path
+):
+    """An entry spooled for logs.db is not written into another -d database."""
+    env = {"LLM_BUSY_TIMEOUT": "0.5"}
+    assert run_llm(["-m", "echo", "for logs.db"], env=env).returncode == 0
+    other = tmp_path / "other.db"
+    assert run_llm(["-m", "echo", "elsewhere", "-d", str(other)]).returncode == 0
+    assert len(pending(user_path)) == 1
+    conn = sqlite3.connect(str(other))
+    try:
+        prompts = [row[0] for row in conn.execute("select prompt from responses")]
+    finally:
+        conn.close()
+    assert prompts == ["elsewhere"]
+
+
+def test_busy_timeout_must_be_a_number(run_llm):
+    result = run_llm(["-m", "echo", "hi"], env={"LLM_BUSY_TIMEOUT": "soon"})
+    assert result.returncode == 1
+    assert "LLM_BUSY_TIMEOUT" in result.stderr
+    assert "Traceback" not in result.stderr
