@@ -18,20 +18,7 @@ import time
 import pytest
 
 from .test_startup import read_until, scripted
-
-CHUNKS = [f"chunk{i} " for i in range(50)]
-SLOW = ["-m", "mock", "tell me a long story", "-o", "delay", "0.2"]
-
-
-def logged(user_path) -> list[tuple[str, str, str | None]]:
-    conn = sqlite3.connect(str(user_path / "logs.db"))
-    try:
-        return conn.execute(
-            "select r.prompt, r.response, x.status from responses r "
-            "left join response_extras x on x.response_id = r.id order by r.id"
-        ).fetchall()
-    finally:
-        conn.close()
+from .test_stop_signals import CHUNKS, SLOW, logged
 
 
 def keep_interrupting(process: subprocess.Popen, seconds: float) -> None:

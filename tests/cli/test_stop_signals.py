@@ -24,7 +24,7 @@ def logged(user_path) -> list[tuple[str, str, str | None]]:
     try:
         return conn.execute(
             "select r.prompt, r.response, x.status from responses r "
-            "left join response_extras x on x.response_id = r.id"
+            "left join response_extras x on x.response_id = r.id order by r.id"
         ).fetchall()
     finally:
         conn.close()
