@@ -149,3 +149,23 @@ def test_busy_timeout_must_be_a_number(run_llm):
     assert result.returncode == 1
     assert "LLM_BUSY_TIMEOUT" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_damaged_pending_entry_is_set_aside(run_llm, user_path):
+    assert run_llm(["-m", "echo", "first"]).returncode == 0
+    directory = user_path / "logs-pending"
+    directory.mkdir()
+    damaged = directory / "01damaged.json"
+    damaged.write_text(
+        json.dumps(
+            {
+                "format": 1,
+                "database": str((user_path / "logs.db").resolve()),
+                "rows": {"response_id": "x"},
+            }
+        )
+    )
+    result = run_llm(["-m", "echo", "second"])
+    assert result.returncode == 0, result.stderr
+    assert [prompt for prompt, _, _ in logged(user_path)] == ["first", "second"]
+    assert [p.name for p in pending(user_path)] == ["01damaged.json.failed"]

@@ -105,6 +105,9 @@ def replay_pending(db: Any) -> int:
 
     Each is written in its own transaction and its file removed afterwards.
     A database that is still locked raises, leaving the rest for next time.
+    An entry that cannot be written for any other reason (a file damaged or
+    from another version) is renamed ``*.failed`` and skipped, so it never
+    stands in the way of new log entries.
     """
     path = getattr(db, "path", None)
     if path is None:
@@ -114,8 +117,14 @@ def replay_pending(db: Any) -> int:
         payload = _read(entry)
         if payload is None:
             continue
-        fields = {k: _decode(v) for k, v in payload["rows"].items()}
-        if write_rows(ensure_ready(db), LogRows(**fields)):
-            written += 1
+        try:
+            fields = {k: _decode(v) for k, v in payload["rows"].items()}
+            if write_rows(ensure_ready(db), LogRows(**fields)):
+                written += 1
+        except Exception as ex:
+            if is_locked(ex):
+                raise
+            entry.replace(entry.with_name(entry.name + ".failed"))
+            continue
         entry.unlink(missing_ok=True)
     return written
