@@ -462,7 +462,8 @@ def test_interrupted_and_error_marked(logs_db, mock_model, run_logs):
     assert "**Response interrupted**" in markdown
     assert "**Response failed**: boom" in markdown
     records = json.loads(run_logs("--json").output)
-    assert records[0]["status"] == "interrupted"
+    # docs/logging.md: an interrupted response has a status and no error.
+    assert records[0]["status"] == "interrupted" and "error" not in records[0]
     assert records[1]["status"] == "error" and records[1]["error"] == "boom"
     assert yaml.safe_load(run_logs("-s").output)[0]["status"] == "interrupted"
 

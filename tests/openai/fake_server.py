@@ -142,6 +142,12 @@ class FakeOpenAIServer:
         with self._lock:
             self._queues[key].extend(replies)
 
+    def reset(self) -> None:
+        """Forget the scripted replies and the recorded requests."""
+        with self._lock:
+            self._queues.clear()
+            self.requests.clear()
+
     def chat(self, *replies: Reply | Script) -> None:
         self.enqueue("chat/completions", *replies)
 

@@ -367,3 +367,14 @@ def test_chat_with_unknown_template(runner, templates_dir):
     result = runner.invoke(cli, ["chat", "-t", "nope"], input="quit\n")
     assert result.exit_code == 1
     assert "Error: Invalid template: nope (" in result.output
+
+
+def test_system_option_replaces_the_templates_system_prompt(runner, templates_dir):
+    # docs/usage.md and docs/templates.md: -s wins over the template, like -m and -o.
+    (templates_dir / "pirate.yaml").write_text(
+        "system: Talk like a pirate\nprompt: 'Describe $input'\nmodel: echo\n"
+    )
+    data = echoed(run(runner, ["-t", "pirate", "-s", "Be brief", "a ship"]))
+    assert data["system"] == "Be brief"
+    assert data["prompt"] == "Describe a ship"
+    assert "pirate" not in json.dumps(data["messages"])

@@ -145,8 +145,9 @@ def list_(
 ) -> None:
     """List available tools, or the tools of configured toolboxes
 
-    Pass toolbox specifications such as 'Files("/tmp")' to list the tools a
-    configured instance provides.
+    Pass toolbox specifications such as 'Datasette("https://datasette.io/content")'
+    (from the llm-tools-datasette plugin) to list the tools a configured instance
+    provides.
     """
     import llm
 
