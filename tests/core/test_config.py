@@ -112,14 +112,17 @@ def test_plugin_alias_works(user_path):
     assert llm.get_model("scripted").model_id == "mock"
 
 
-def test_invalid_aliases_file_is_replaced_with_backup(user_path, capsys):
+def test_invalid_aliases_file_is_refused_and_left_alone(user_path, capsys):
+    # The same rule as `llm aliases set` (docs/usage.md): nothing is replaced.
     path = user_path / "aliases.json"
     path.write_text("[broken")
     assert llm.get_models()  # reading with a broken file warns but works
-    llm.set_alias("fast", "mock")
-    assert json.loads(path.read_text()) == {"fast": "mock"}
-    assert (user_path / "aliases.json.bak").read_text() == "[broken"
     assert "aliases.json" in capsys.readouterr().err
+    with pytest.raises(llm.ConfigError) as raised:
+        llm.set_alias("fast", "mock")
+    assert "not valid JSON" in str(raised.value)
+    assert path.read_text() == "[broken"
+    assert not list(user_path.glob("*.bak*"))
 
 
 def test_remove_alias_from_an_unreadable_file_is_a_key_error(user_path):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .errors import ConfigError
 from .files import locked
-from .jsonfiles import backup_file, read_json_object, write_json_object
+from .jsonfiles import read_json_object, updating_json_object, write_json_object
 from .paths import user_dir
 
 
@@ -34,27 +34,11 @@ def store_alias(alias: str, model_id: str) -> None:
     """Point ``alias`` at ``model_id`` in aliases.json, keeping every other alias.
 
     Holds the file's lock from reading to writing, so aliases set by parallel
-    processes are all kept.
+    processes are all kept. An aliases.json that is not valid JSON raises
+    ConfigError and is left as it is: the user's aliases are never thrown away.
     """
-    path = aliases_path()
-    with locked(path):
-        data = _load_for_update(path)
+    with updating_json_object(aliases_path()) as data:
         data[alias] = model_id
-        write_json_object(path, data)
-
-
-def _load_for_update(path: Path) -> dict[str, str]:
-    try:
-        return dict(read_json_object(path))
-    except ConfigError:
-        # Documented behaviour: an invalid file is replaced. Keep a copy first.
-        backup = backup_file(path)
-        print(
-            f"Warning: {path} was not valid JSON and has been replaced"
-            + (f" (old copy saved as {backup})" if backup else ""),
-            file=sys.stderr,
-        )
-        return {}
 
 
 def remove_alias(alias: str) -> None:

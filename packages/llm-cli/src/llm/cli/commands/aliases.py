@@ -99,8 +99,7 @@ def set_(alias: str, model_id: str | None, queries: tuple[str, ...]) -> None:
     \b
         llm aliases set mini -q 4o -q mini
     """
-    from llm.aliases import aliases_path
-    from llm.jsonfiles import updating_json_object
+    from llm.aliases import store_alias
 
     if not model_id and not queries:
         raise click.ClickException(
@@ -111,8 +110,7 @@ def set_(alias: str, model_id: str | None, queries: tuple[str, ...]) -> None:
     with handle_errors():
         target = _find_model_id(model_id, queries)
         # An aliases.json that is not valid JSON is refused, never replaced.
-        with updating_json_object(aliases_path()) as data:
-            data[alias] = target
+        store_alias(alias, target)
     if queries:
         click.echo(f"Alias '{alias}' set to model '{target}'", err=True)
 

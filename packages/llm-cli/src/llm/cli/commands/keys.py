@@ -72,7 +72,7 @@ def get(name: str) -> None:
     "--keyring",
     is_flag=True,
     help="Store the key in the system keychain instead of keys.json "
-    "(needs llm[keyring])",
+    "(needs keyring: llm install keyring)",
 )
 @click.option(
     "--command",
