@@ -301,6 +301,16 @@ def test_status_and_fetch_of_a_local_batch(invoke, write):
     assert fetched.stdout == ran.stdout
 
 
+def test_reading_batches_on_a_fresh_install(invoke, logs_path):
+    # Reading commands never create logs.db (docs/logging.md).
+    listed = invoke(["batch", "list"])
+    assert (listed.exit_code, listed.output) == (0, "")
+    status = invoke(["batch", "status", "01m8vk9vadc6439cwx26enpczx"])
+    assert status.exit_code == 1
+    assert "No batch found with ID 01m8vk9vadc6439cwx26enpczx" in status.stderr
+    assert not logs_path.exists()
+
+
 @pytest.mark.parametrize(
     "args,message",
     [

@@ -171,9 +171,9 @@ def batch_status(batch_id: str, database: str | None, key: str | None) -> None:
     """``llm batch status ID``: where a batch stands."""
     from llm.logs.batches import row_counts
 
-    from .inputs import open_command_logs_db
+    from .inputs import open_reading_logs_db
 
-    db = open_command_logs_db(database, create=False, logs_only=True)
+    db = open_reading_logs_db(database)
     info = _find_batch(db, batch_id)
     counts = row_counts(db, info.id)
     label = f"Batch {info.id}"

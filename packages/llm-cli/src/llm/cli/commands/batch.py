@@ -206,10 +206,10 @@ def list_batches(count: int, database: str | None) -> None:
     from llm.logs.batches import list_batches as recent
     from llm.logs.batches import row_counts
 
-    from ..inputs import open_command_logs_db
+    from ..inputs import open_reading_logs_db
 
     with handle_errors():
-        db = open_command_logs_db(database, create=False, logs_only=True)
+        db = open_reading_logs_db(database)
         for info in recent(db, count):
             counts = row_counts(db, info.id)
             rows = ", ".join(f"{n:,} {status}" for status, n in sorted(counts.items()))
