@@ -33,7 +33,8 @@ What a note (``<!-- example KEY: VALUE -->``, YAML) may say about the block belo
 ``replies: [...]``    the server's next answers: text, or ``{text, usage: {input,
                       output, cached, reasoning}, api: chat|responses}``, or
                       ``{error: {status, message}}``; ``fail: MESSAGE`` ends
-                      a streamed reply with that error after its text
+                      a streamed reply with that error after its text;
+                      ``tool_calls: [{name, arguments}]`` asks for tools
 ``env: {NAME: VALUE}``   environment variables for this block
 ``input: TEXT``       standard input for each command of the block
 ``serve: URL``        URL stands for the test server in this block
@@ -164,8 +165,13 @@ def reply_script(item: Any) -> tuple[str, Any]:
     details = {}
     if "cached" in usage:
         details["prompt_tokens_details"] = {"cached_tokens": usage["cached"]}
+    calls = [
+        {"id": f"call_{index}", **call}
+        for index, call in enumerate(item.get("tool_calls") or [], start=1)
+    ]
     return "chat/completions", chat_reply(
-        item.get("text", ""),
+        item.get("text", "" if not calls else None),
+        tool_calls=calls,
         usage=chat_usage(usage.get("input", 10), usage.get("output", 5), **details),
         mid_stream_error=item.get("fail"),
     )
