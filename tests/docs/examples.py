@@ -50,6 +50,7 @@ import io
 import os
 import re
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -152,8 +153,8 @@ def reply_script(item: Any) -> tuple[str, Any]:
     if "error" in item:
         return path, error_reply(item["error"]["status"], item["error"]["message"])
     usage = item.get("usage", {})
-    if item.get("api") == "responses":
-        return "responses", responses_reply(
+    if path == "responses":
+        return path, responses_reply(
             message_item(item.get("text", "")),
             usage=responses_usage(
                 input=usage.get("input", 12),
@@ -169,7 +170,7 @@ def reply_script(item: Any) -> tuple[str, Any]:
         {"id": f"call_{index}", **call}
         for index, call in enumerate(item.get("tool_calls") or [], start=1)
     ]
-    return "chat/completions", chat_reply(
+    return path, chat_reply(
         item.get("text", "" if not calls else None),
         tool_calls=calls,
         usage=chat_usage(usage.get("input", 10), usage.get("output", 5), **details),
@@ -199,6 +200,7 @@ class PageSession:
         write_llm_script(self.root / "bin")
         self.shell = Shell(self.root / "bin")
         self.namespace["__name__"] = "__docs_example__"
+        self.setenv: Callable[[str, str], None] = os.environ.__setitem__
 
     # --- running -----------------------------------------------------------
 
