@@ -50,7 +50,11 @@ def user_path(tmp_path, monkeypatch):
 
 @pytest.fixture(autouse=True)
 def retry_waits():
-    """Retries never really sleep in tests: the delays they asked for are recorded here."""
+    """Retries never really sleep in tests: the delays they asked for are recorded here.
+
+    The backoff's jitter is fixed at half of its range, so an exponential
+    backoff waits 1.5, 2.5, 4.5 ... seconds on every run.
+    """
     from llm.retries import Clock, use_clock
 
     waits: list[float] = []
@@ -58,7 +62,9 @@ def retry_waits():
     async def async_sleep(seconds: float) -> None:
         waits.append(seconds)
 
-    with use_clock(Clock(sleep=waits.append, async_sleep=async_sleep)):
+    with use_clock(
+        Clock(sleep=waits.append, async_sleep=async_sleep, jitter=lambda: 0.5)
+    ):
         yield waits
 
 

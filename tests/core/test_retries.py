@@ -149,7 +149,7 @@ def test_bad_arguments_fail_at_prompt(mock_model):
         mock_model.prompt("hi", fallbacks="echo")
 
 
-def test_retry_notices(mock_model):
+def test_retry_notices(mock_model, retry_waits):
     notices = []
     add_retry_listener(notices.append)
     try:
@@ -160,8 +160,18 @@ def test_retry_notices(mock_model):
     finally:
         remove_retry_listener(notices.append)
     assert notices[0].message() == "rate limited by mock, retrying in 4.0 s (1/3)"
-    assert notices[1].message().startswith("HTTP 503 from mock, retrying in 2.")
-    assert notices[1].message().endswith("(2/3)")
+    assert notices[1].message() == "HTTP 503 from mock, retrying in 2.5 s (2/3)"
+    assert retry_waits == [4, 2.5]
+
+
+def test_backoff_jitter_comes_from_the_clock():
+    from llm.retries import Clock, backoff, use_clock
+
+    with use_clock(Clock(jitter=lambda: 0.0)):
+        assert [backoff(n, None) for n in (1, 2, 3)] == [1.0, 2.0, 4.0]
+    with use_clock(Clock(jitter=lambda: 0.999)):
+        assert backoff(2, None) == pytest.approx(2.999)
+    assert backoff(2, 500) == 120.0  # Retry-After is capped
 
 
 class TimeoutEcho(llm.Model):

@@ -367,10 +367,17 @@ def notices_on_stderr(write: Callable[[str], Any] | None = None) -> Iterator[Non
 
 @dataclass
 class Clock:
-    """How retries wait; tests swap in one that records the delays instead."""
+    """How retries wait, and the jitter added to each backoff.
+
+    Tests swap in one that records the delays instead of sleeping and draws a
+    fixed jitter, so the waits (and the notices naming them) are the same on
+    every run.
+    """
 
     sleep: Callable[[float], Any] = time.sleep
     async_sleep: Callable[[float], Awaitable[Any]] = _asyncio_sleep
+    # A number in [0, 1): the share of JITTER added to an exponential backoff.
+    jitter: Callable[[], float] = random.random
 
 
 _clock = Clock()
@@ -402,7 +409,7 @@ def backoff(retry: int, retry_after: float | None) -> float:
     if retry_after is not None:
         return min(max(retry_after, 0.0), MAX_RETRY_AFTER)
     base = min(INITIAL_BACKOFF * 2 ** (retry - 1), MAX_BACKOFF)
-    return base + random.uniform(0, JITTER)
+    return base + JITTER * _clock.jitter()
 
 
 # --- running with retries --------------------------------------------------------
