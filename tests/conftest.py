@@ -19,6 +19,20 @@ from llm.plugins import load_plugins, pm  # noqa: E402
 TEST_PLUGIN_NAME = "llm_test_plugin"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Let the processes the tests start be interrupted with Ctrl-C.
+
+    A shell starts background commands with SIGINT ignored, and children
+    inherit that; Python then installs no KeyboardInterrupt handler, so the
+    tests sending SIGINT to ``llm`` would see it carry on. Handled here,
+    SIGINT reaches every child at its default again.
+    """
+    import signal
+
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def _ensure_test_plugin() -> None:
     load_plugins()
     if pm.get_plugin(TEST_PLUGIN_NAME) is None:
