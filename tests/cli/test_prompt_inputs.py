@@ -151,7 +151,7 @@ def test_system_fragment(invoke, tmp_path):
     instructions = tmp_path / "explain.txt"
     instructions.write_text("Explain in detail")
     result = invoke(["-m", "echo", "x", "--sf", str(instructions), "-s", "and briefly"])
-    assert echo_output(result.stdout)["system"] == "Explain in detail\nand briefly"
+    assert echo_output(result.stdout)["system"] == "Explain in detail\n\nand briefly"
     result = invoke(["-m", "echo", "x", "--system-fragment", str(instructions)])
     assert echo_output(result.stdout)["system"] == "Explain in detail"
 

@@ -30,11 +30,11 @@ def test_the_system_prompt_applies_to_every_turn_of_a_chain(mock_model):
     assert chain.text() == "PANDA"
     first, follow_up = mock_model.prompts
     # Plugins that read prompt.system see it on the tool-results turn too...
-    assert first.system == follow_up.system == "F\nBe brief."
+    assert first.system == follow_up.system == "F\n\nBe brief."
     # ...and prompt.messages still carries it once.
     roles = [m.role for m in follow_up.messages]
     assert roles == ["system", "user", "assistant", "tool"]
-    assert follow_up.messages[0].text == "F\nBe brief."
+    assert follow_up.messages[0].text == "F\n\nBe brief."
 
 
 def test_options_given_to_chain_apply_to_every_turn(mock_model):

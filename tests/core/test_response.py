@@ -231,7 +231,8 @@ def test_system_prompt_and_fragments_compose(mock_model):
     ).text()
     prompt = mock_model.prompts[0]
     assert prompt.prompt == "doc one\ndoc two\nquestion"
-    assert prompt.system == "persona\nbe brief"
+    # As the original: system fragments are paragraphs, prompt fragments lines.
+    assert prompt.system == "persona\n\nbe brief"
     assert [m.role for m in prompt.messages] == ["system", "user"]
     assert prompt.messages[1].text == "doc one\ndoc two\nquestion"
 
@@ -326,3 +327,22 @@ def test_async_debug():
         return await response.debug()
 
     assert asyncio.run(go()) == {"echo": True}
+
+
+@pytest.mark.parametrize(
+    "fragments,text,prompt,system",
+    [
+        # Prompt fragments are lines, kept as they are; an empty prompt adds nothing.
+        # System fragments are stripped paragraphs; blank ones are left out.
+        ([" A\n", "B"], "s", " A\n\nB\ns", "A\n\nB\n\ns"),
+        (["", "B"], "x", "\nB\nx", "B\n\nx"),
+        (["F", ""], "", "F\n", "F"),
+        ([], " s ", " s ", "s"),
+    ],
+)
+def test_fragments_join_as_in_the_original(mock_model, fragments, text, prompt, system):
+    mock_model.prompt(text, fragments=fragments).text()
+    mock_model.prompt("p", system=text, system_fragments=fragments).text()
+    first, second = mock_model.prompts
+    assert first.prompt == prompt
+    assert second.system == system

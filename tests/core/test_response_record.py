@@ -43,7 +43,7 @@ def test_finished_response_record(mock_model):
     assert (record.prompt, record.system) == ("hi", "be brief")
     assert (record.full_prompt, record.full_system) == (
         "context\nhi",
-        "rules\nbe brief",
+        "rules\n\nbe brief",
     )
     assert record.fragments == ("context",) and record.system_fragments == ("rules",)
     assert record.options == {"temperature": 0.5}

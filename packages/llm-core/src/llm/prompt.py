@@ -22,15 +22,27 @@ if TYPE_CHECKING:
 
 
 def join_fragments(fragments: Iterable[Any], text: str | None) -> str:
-    """Fragments then text, one per line; "" when there is neither.
+    """Prompt fragments then the prompt, one per line; "" when there is neither.
 
-    Plugins call string methods on ``prompt.prompt`` and ``prompt.system``
-    unconditionally (``prompt.prompt.strip()``), so these are never None.
+    As the original does it: fragments are kept exactly as they are (even
+    empty ones), an empty prompt adds nothing. Plugins call string methods on
+    ``prompt.prompt`` and ``prompt.system`` unconditionally
+    (``prompt.prompt.strip()``), so these are never None.
     """
     pieces = [str(f) for f in fragments]
-    if text is not None:
+    if text:
         pieces.append(text)
     return "\n".join(pieces)
+
+
+def join_system_fragments(fragments: Iterable[Any], text: str | None) -> str:
+    """System fragments then the system prompt, each stripped, a blank line between.
+
+    The original joins system fragments as separate paragraphs (and leaves out
+    the ones that are only whitespace), unlike prompt fragments.
+    """
+    pieces = [str(piece).strip() for piece in [*fragments, text or ""]]
+    return "\n\n".join(piece for piece in pieces if piece)
 
 
 class Prompt:
@@ -94,7 +106,7 @@ class Prompt:
     @property
     def system(self) -> str:
         """The system prompt, with system fragments prepended."""
-        return join_fragments(self.system_fragments, self._system)
+        return join_system_fragments(self.system_fragments, self._system)
 
     @property
     def attachments(self) -> list[Attachment]:

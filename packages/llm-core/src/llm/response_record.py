@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .prompt import join_fragments
+from .prompt import join_fragments, join_system_fragments
 
 if TYPE_CHECKING:
     from .attachments import Attachment
@@ -103,7 +103,7 @@ class ResponseRecord:
     @property
     def full_system(self) -> str:
         """The system prompt the model saw: system fragments, then the system prompt."""
-        return join_fragments(self.system_fragments, self.system)
+        return join_system_fragments(self.system_fragments, self.system)
 
     def output_messages(self) -> list[Message]:
         """The assistant messages this response produced (as ``response.messages()``)."""
