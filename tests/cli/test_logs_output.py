@@ -93,7 +93,7 @@ def test_tools_tool_calls_and_results(invoke, mock_model):
         "    ```\n"
         "    Error: kaboom\n"
         "    ```  \n"
-        "    **Error**: kaboom\n\n"
+        "    **Error**: ValueError: kaboom\n\n\n"
         "## Response\n\nDone\n\n"
     )
     short = invoke(["logs", "-n", "2", "-s"]).stdout

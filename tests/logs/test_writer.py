@@ -309,7 +309,9 @@ def test_tool_result_attachments_and_exceptions(logs_db, mock_model):
     chain.text()
     chain.log_to_db(logs_db)
     results = {r["name"]: r for r in rows(logs_db, "select * from tool_results")}
-    assert "disk on fire" in results["broken"]["exception"]
+    # As the original logs it: the class, then the message.
+    assert results["broken"]["exception"] == "RuntimeError: disk on fire"
+    assert results["broken"]["output"] == "Error: disk on fire"
     [link] = rows(logs_db, "select * from tool_results_attachments")
     assert link["tool_result_id"] == results["picture"]["id"]
     assert link["attachment_id"] == hashlib.sha256(PNG).hexdigest()

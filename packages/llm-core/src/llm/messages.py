@@ -78,10 +78,5 @@ def tool_result_part(result: ToolResult) -> ToolResultPart:
         output=result.output,
         tool_call_id=result.tool_call_id,
         attachments=list(result.attachments or []),
-        exception=_describe(result.exception) if result.exception else None,
+        exception=result.exception_text,
     )
-
-
-def _describe(exception: BaseException) -> str:
-    """``"KeyError: 'tool "x" does not exist'"``: the class, then the message."""
-    return f"{type(exception).__name__}: {exception}"

@@ -35,6 +35,13 @@ class ToolResult:
     exception: BaseException | None = None
     attachments: list[Attachment] = field(default_factory=list)
 
+    @property
+    def exception_text(self) -> str | None:
+        """The failure as it is logged: ``"ValueError: kaboom"`` (None if the tool worked)."""
+        if self.exception is None:
+            return None
+        return f"{type(self.exception).__name__}: {self.exception}"
+
 
 @dataclass
 class ToolOutput:

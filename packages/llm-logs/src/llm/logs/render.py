@@ -265,7 +265,8 @@ def _tools(record: dict[str, Any], seen_tools: set[str]) -> Iterator[str]:
             yield line + "  \n"
             yield _indent(f"```\n{result.get('output') or ''}\n```")
             if result.get("exception"):
-                yield f"  \n    **Error**: {result['exception']}"
+                # The original leaves a blank line after an error.
+                yield f"  \n    **Error**: {result['exception']}\n"
             yield "\n"
             for attachment in result.get("attachments") or []:
                 yield f"    Attachment: {_attachment_label(attachment)}\n"

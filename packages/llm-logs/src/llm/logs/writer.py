@@ -384,7 +384,7 @@ def _gather_tools(record: ResponseRecord, rows: LogRows) -> None:
                 result.output,
                 result.tool_call_id,
                 _instance_key(instance) if isinstance(instance, Toolbox) else None,
-                str(result.exception) if result.exception else None,
+                result.exception_text,
                 [_attachment_row(a) for a in (result.attachments or [])],
             ]
         )
