@@ -279,3 +279,69 @@ def test_original_database_counts_in_status(tmp_path, user_path, run_logs, build
     assert result.exit_code == 0
     assert "Number of responses logged:     2" in result.output
     assert "Number of conversations logged: 1" in result.output
+
+
+def _original_migrations(path):
+    conn = sqlite3.connect(path)
+    try:
+        return dict(conn.execute("select name, applied_at from _llm_migrations"))
+    finally:
+        conn.close()
+
+
+def test_original_llm_sees_its_legacy_migrations_as_done(tmp_path):
+    """The original runs each migration missing from ``_llm_migrations``; on a
+    database we created its ``m010_create_new_log_tables`` would fail on our
+    ``conversations`` table, so the ones our schema covers are listed."""
+    from llm.logs.migrations import ORIGINAL_MIGRATIONS_COVERED
+
+    path = tmp_path / "logs.db"
+    open_logs_db(path).close()
+    recorded = _original_migrations(path)
+    assert set(recorded) == set(ORIGINAL_MIGRATIONS_COVERED)
+    assert "m010_create_new_log_tables" in recorded
+    # Its message store is left for it to create: nothing of it is claimed.
+    assert not any("message_store" in name for name in recorded)
+    assert all(recorded.values())
+
+
+def test_original_migration_records_keep_what_the_original_wrote(tmp_path):
+    path = original_dbs.build_early(tmp_path / "logs.db")
+    open_logs_db(path).close()
+    recorded = _original_migrations(path)
+    assert recorded["m001_initial"] == "2023-07-01 10:00:00"
+    assert "m022_response_reasoning" in recorded
+
+
+def _unique_indexes(path, table):
+    conn = sqlite3.connect(path)
+    try:
+        return {row[1] for row in conn.execute(f"pragma index_list({table})") if row[2]}
+    finally:
+        conn.close()
+
+
+def test_hash_indexes_are_unique_as_the_original_needs(tmp_path):
+    """The original adds fragments and tools with ``ON CONFLICT ("hash")``."""
+    path = tmp_path / "logs.db"
+    open_logs_db(path).close()
+    assert "idx_fragments_hash" in _unique_indexes(path, "fragments")
+    assert "idx_tools_hash" in _unique_indexes(path, "tools")
+    # A database from before the indexes were unique is upgraded...
+    conn = sqlite3.connect(path)
+    conn.executescript(
+        "drop index idx_tools_hash; create index idx_tools_hash on tools (hash);"
+        "drop index idx_fragments_hash;"
+        "create index idx_fragments_hash on fragments (hash);"
+        "insert into fragments (hash, content) values ('h', 'one'), ('h', 'two');"
+        f"delete from {MIGRATIONS_TABLE} where name like 'm015%';"
+    )
+    conn.commit()
+    conn.close()
+    open_logs_db(path).close()
+    assert "idx_tools_hash" in _unique_indexes(path, "tools")
+    # ...except where rows already repeat a hash: those rows are kept as they are.
+    assert "idx_fragments_hash" not in _unique_indexes(path, "fragments")
+    conn = sqlite3.connect(path)
+    assert conn.execute("select count(*) from fragments").fetchone() == (2,)
+    conn.close()

@@ -25,6 +25,41 @@ from llm.sqlite import (
 )
 
 MIGRATIONS_TABLE = "_llm_logs_migrations"
+# Where the original LLM records the migrations it has run. It runs every one
+# not listed there, and the first to create its tables fails on a database
+# that already has them - so we list the ones our schema already covers.
+ORIGINAL_MIGRATIONS_TABLE = "_llm_migrations"
+# The original's migrations (as of its version 0.36) up to the tables and
+# columns of its tool calling and reasoning, all of which ``MIGRATIONS`` creates
+# too. Its later ones (the message store) are left for it to run: they only add
+# tables of their own.
+ORIGINAL_MIGRATIONS_COVERED = (
+    "m001_initial",
+    "m002_id_primary_key",
+    "m003_chat_id_foreign_key",
+    "m004_column_order",
+    "m004_drop_provider",
+    "m005_debug",
+    "m006_new_logs_table",
+    "m007_finish_logs_table",
+    "m008_reply_to_id_foreign_key",
+    "m008_fix_column_order_in_logs",
+    "m009_delete_logs_table_if_empty",
+    "m010_create_new_log_tables",
+    "m011_fts_for_responses",
+    "m012_attachments_tables",
+    "m013_usage",
+    "m014_schemas",
+    "m015_fragments_tables",
+    "m016_fragments_table_pks",
+    "m017_tools_tables",
+    "m017_tools_plugin",
+    "m018_tool_instances",
+    "m019_resolved_model",
+    "m020_tool_results_attachments",
+    "m021_tool_results_exception",
+    "m022_response_reasoning",
+)
 
 Columns = list[tuple[str, str]]
 
@@ -446,6 +481,40 @@ def m014_usage_index(conn: sqlite3.Connection) -> None:
     )
 
 
+def _unique_index(conn: sqlite3.Connection, name: str, table: str, column: str) -> None:
+    """Make index ``name`` unique, unless ``table`` already repeats a value of ``column``."""
+    for _, index, unique, *_ in conn.execute(f'PRAGMA index_list("{table}")'):
+        if index == name and unique:
+            return
+    repeated = conn.execute(
+        f'SELECT 1 FROM "{table}" GROUP BY "{column}" HAVING count(*) > 1 LIMIT 1'
+    ).fetchone()
+    if repeated:
+        return
+    conn.execute(f'DROP INDEX IF EXISTS "{name}"')
+    conn.execute(f'CREATE UNIQUE INDEX "{name}" ON "{table}" ("{column}")')
+
+
+def m015_original_migration_records(conn: sqlite3.Connection) -> None:
+    # So the original LLM can open a database we created (or upgraded): it
+    # skips the migrations listed here instead of failing to create
+    # ``conversations`` again. Names it recorded itself are kept as they are.
+    # It also adds fragments and tools with ``ON CONFLICT ("hash")``, which
+    # needs the unique indexes its own migrations would have made.
+    _unique_index(conn, "idx_fragments_hash", "fragments", "hash")
+    _unique_index(conn, "idx_tools_hash", "tools", "hash")
+    if not column_names(conn, ORIGINAL_MIGRATIONS_TABLE):
+        conn.execute(
+            f'CREATE TABLE "{ORIGINAL_MIGRATIONS_TABLE}" '
+            '("name" TEXT PRIMARY KEY, "applied_at" TEXT)'
+        )
+    conn.executemany(
+        f'INSERT OR IGNORE INTO "{ORIGINAL_MIGRATIONS_TABLE}" ("name", "applied_at") '
+        "VALUES (?, datetime('now'))",
+        [(name,) for name in ORIGINAL_MIGRATIONS_COVERED],
+    )
+
+
 MIGRATIONS: list[Migration] = [
     ("m001_conversations_responses", m001_conversations_responses),
     ("m002_responses_fts", m002_responses_fts),
@@ -461,6 +530,7 @@ MIGRATIONS: list[Migration] = [
     ("m012_response_costs", m012_response_costs),
     ("m013_batches", m013_batches),
     ("m014_usage_index", m014_usage_index),
+    ("m015_original_migration_records", m015_original_migration_records),
 ]
 
 
