@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 
 import pytest
 
@@ -257,28 +256,6 @@ def test_all_fail_raises_the_last_error(mock_model):
         response.text()
     assert [f.model_id for f in response.failed_models] == ["mock"]
     assert response.model.model_id == "keyed"
-
-
-def test_fallback_is_logged(mock_model, user_path):
-    from llm.logs import iter_logs, open_logs_db
-
-    mock_model.enqueue(TransientError("down"))
-    response = mock_model.prompt("hi", retries=0, fallbacks=["echo"])
-    response.text()
-    path = user_path / "logs.db"
-    with open_logs_db(path) as db:
-        response.log_to_db(db)
-        [record] = list(iter_logs(db))
-    assert record["model"] == "echo"
-    assert record["fallbacks"] == [{"model": "mock", "error": "down"}]
-    conn = sqlite3.connect(path)
-    try:
-        rows = conn.execute(
-            'select "order", model, error from response_fallbacks'
-        ).fetchall()
-    finally:
-        conn.close()
-    assert rows == [(0, "mock", "down")]
 
 
 def test_chain_carries_the_settings(mock_model, retry_waits):

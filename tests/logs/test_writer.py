@@ -471,3 +471,19 @@ def test_log_inside_callers_transaction(tmp_path, mock_model):
     assert db["other"].count == 1
     assert [r["prompt"] for r in db["responses"].rows] == ["before"]
     db.close()
+
+
+def test_fallback_is_logged(logs_db, mock_model):
+    from llm.errors import TransientError
+    from llm.logs import iter_logs
+
+    mock_model.enqueue(TransientError("down"))
+    response = mock_model.prompt("hi", retries=0, fallbacks=["echo"])
+    response.text()
+    response.log_to_db(logs_db)
+    [record] = list(iter_logs(logs_db))
+    assert record["model"] == "echo"
+    assert record["fallbacks"] == [{"model": "mock", "error": "down"}]
+    assert rows(logs_db, 'select "order", model, error from response_fallbacks') == [
+        {"order": 0, "model": "mock", "error": "down"}
+    ]

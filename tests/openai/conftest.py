@@ -87,6 +87,11 @@ def store_keys(user_path):
     return store
 
 
+def needs_embeddings() -> None:
+    """Skip the test where llm-embeddings, which adds ``llm embed``, is not installed."""
+    pytest.importorskip("llm.embeddings")
+
+
 def run_async(coroutine):
     return asyncio.run(coroutine)
 

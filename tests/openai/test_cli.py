@@ -7,6 +7,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
+from .conftest import needs_embeddings
 from .fake_server import (
     chat_reply,
     error_reply,
@@ -120,6 +121,7 @@ def test_openai_commands_registered(server):
 
 
 def test_embed(server):
+    needs_embeddings()
     result = run(["embed", "-m", "3-small-512", "-c", "hello"])
     assert result.exit_code == 0, result.output
     assert len(json.loads(result.stdout)) == 512

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 import llm
 from llm.cli import cli
 
-from .conftest import run_async
+from .conftest import needs_embeddings, run_async
 from .fake_server import (
     chat_reply,
     embeddings_reply,
@@ -236,6 +236,7 @@ def test_cli_chat_retries(server, retry_waits):
 
 
 def test_cli_embed_retries(server, retry_waits):
+    needs_embeddings()
     server.embeddings(unavailable(), unavailable(), embeddings_reply())
     result = run(["embed", "-m", "3-small", "-c", "hi", "--retries", "1"])
     assert result.exit_code == 1
@@ -246,6 +247,7 @@ def test_cli_embed_retries(server, retry_waits):
 
 
 def test_embed_multi_keeps_progress_and_resumes(server, tmp_path, retry_waits):
+    needs_embeddings()
     rows = "\n".join(f"{name},text {name}" for name in "abcdef")
     csv = tmp_path / "items.csv"
     csv.write_text("id,content\n" + rows + "\n", encoding="utf-8")
