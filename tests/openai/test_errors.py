@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 import llm
+from llm.default_plugins.openai_models import AsyncChat, Chat
 from llm.errors import ModelError, NeedsKeyException
 
 from .conftest import run_async
@@ -201,3 +202,40 @@ def test_async_errors(server):
     partial, reasoning_partial = run_async(go())
     assert partial == "Some partial words"
     assert reasoning_partial == "Half done"
+
+
+class OwnClient(Chat):
+    """A subclass bringing its own client: run through the openai SDK."""
+
+    def get_client(self, key, *, async_=False):
+        return super().get_client(key, async_=async_)
+
+
+def test_timeout_through_the_sdk(server, monkeypatch):
+    monkeypatch.setenv("LLM_OPENAI_TIMEOUT", "0.2")
+    server.chat(Reply(delay=30, json={}))
+    model = OwnClient("m", api_base=server.base_url)
+    assert model.lean_endpoint(None) is None
+    with pytest.raises(llm.ModelTimeoutError) as info:
+        model.prompt("hi", retries=0).text()
+    assert str(info.value) == f"No response from {server.base_url} within 0.2 s"
+    assert info.value.seconds == 0.2
+
+
+class AsyncOwnClient(AsyncChat):
+    def get_client(self, key, *, async_=False):
+        return super().get_client(key, async_=async_)
+
+
+@pytest.mark.parametrize("async_", [False, True])
+def test_api_base_without_a_scheme_fails_at_once_through_the_sdk(retry_waits, async_):
+    model_class = AsyncOwnClient if async_ else OwnClient
+    model = model_class("m", api_base="localhost:8080/v1", key="sk-test")
+    with pytest.raises(ModelError) as info:
+        if async_:
+            run_async(model.prompt("hi", retries=3).text())
+        else:
+            model.prompt("hi", retries=3).text()
+    assert not isinstance(info.value, llm.TransientError)
+    assert str(info.value).startswith("Could not send a request to localhost:8080/v1")
+    assert retry_waits == []

@@ -119,32 +119,75 @@ def transport_error(ex: BaseException, origin: str, timeout: Any = None) -> Mode
     return TransientError(f"Connection to {origin} failed{detail}")
 
 
-def model_error(ex: BaseException) -> ModelError:
-    """A ModelError describing an openai SDK failure (status, timeout, connection...)."""
+def client_origin(client: Any) -> str | None:
+    """The API base an SDK client sends to, as written in the configuration."""
+    base_url = getattr(client, "base_url", None)
+    return str(base_url).rstrip("/") if base_url is not None else None
+
+
+def check_client_url(client: Any) -> None:
+    """Fail at once, as the lean transport does, when the API base has no http(s)://."""
+    base_url = getattr(client, "base_url", None)
+    if base_url is not None and getattr(base_url, "scheme", "") not in (
+        "http",
+        "https",
+    ):
+        raise ModelError(
+            f"Could not send a request to {client_origin(client)}: Request URL is "
+            "missing an 'http://' or 'https://' protocol."
+        )
+
+
+def _client_timeout(client: Any) -> Any:
+    """The SDK client's timeout as an httpx.Timeout (what ``transport_error`` reads)."""
+    import httpx
+
+    timeout = getattr(client, "timeout", None)
+    if isinstance(timeout, httpx.Timeout):
+        return timeout
+    if isinstance(timeout, (int, float)) and not isinstance(timeout, bool):
+        return httpx.Timeout(float(timeout))
+    return None
+
+
+def model_error(ex: BaseException, client: Any = None) -> ModelError:
+    """A ModelError describing an openai SDK failure (status, timeout, connection...).
+
+    With the ``client`` that failed, a timeout names how long was waited and
+    the API base is named as configured, as on the lean transport.
+    """
     import openai
 
     if isinstance(ex, openai.APIStatusError):
         return status_error(ex.status_code, ex.body, ex.response.headers, ex.message)
-    if isinstance(ex, openai.APITimeoutError):
-        return ModelTimeoutError(
-            f"No response from {_origin(ex.request)}", url=_origin(ex.request)
-        )
     if isinstance(ex, openai.APIConnectionError):
+        origin = client_origin(client) or _origin(ex.request)
         cause = ex.__cause__ or ex.__context__
+        if isinstance(ex, openai.APITimeoutError):
+            return transport_error(
+                cause if cause is not None else ex, origin, _client_timeout(client)
+            )
         if cause is None:
-            return TransientError(f"Could not connect to {_origin(ex.request)}")
-        return transport_error(cause, _origin(ex.request))
+            return TransientError(f"Could not connect to {origin}")
+        return transport_error(cause, origin)
     if isinstance(ex, openai.APIError):
         return ModelError(_body_message(ex.body) or ex.message)
     return ModelError(str(ex) or type(ex).__name__)
 
 
+class SdkCall:
+    """What ``translate_errors`` knows of the call it guards: the client, once made."""
+
+    client: Any = None
+
+
 @contextmanager
-def translate_errors() -> Iterator[None]:
-    """Re-raise openai SDK exceptions as ModelError."""
+def translate_errors() -> Iterator[SdkCall]:
+    """Re-raise openai SDK exceptions as ModelError; set ``.client`` on what it yields."""
     import openai
 
+    call = SdkCall()
     try:
-        yield
+        yield call
     except openai.OpenAIError as ex:
-        raise model_error(ex) from ex
+        raise model_error(ex, call.client) from ex

@@ -22,7 +22,7 @@ from typing import Any, Protocol
 from llm.errors import IncompleteResponseError
 from llm.parts import StreamEvent
 
-from .errors import translate_errors
+from .errors import check_client_url, translate_errors
 from .utils import as_dict, set_usage_from_dict
 
 
@@ -161,7 +161,9 @@ async def run_call_async(
 def _sdk_replies(
     model: Any, call: ApiCall, key: str | None
 ) -> Iterator[tuple[str, Any]]:
-    with translate_errors(), model.get_client(key) as client:
+    with translate_errors() as sdk, model.get_client(key) as client:
+        sdk.client = client
+        check_client_url(client)
         create = attrgetter(call.endpoint)(client).create
         if call.stream:
             for chunk in create(**call.request):
@@ -174,8 +176,10 @@ def _sdk_replies(
 async def _sdk_replies_async(
     model: Any, call: ApiCall, key: str | None
 ) -> AsyncIterator[tuple[str, Any]]:
-    with translate_errors():
+    with translate_errors() as sdk:
         async with model.get_client(key, async_=True) as client:
+            sdk.client = client
+            check_client_url(client)
             result = await attrgetter(call.endpoint)(client).create(**call.request)
             if call.stream:
                 async for chunk in result:
