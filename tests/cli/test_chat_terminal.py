@@ -238,3 +238,22 @@ def test_keys_never_reach_the_history(env, user_path):
     assert history_entries(user_path) == ["an ordinary question"]
     stored = (user_path / "chat_history.txt").read_text()
     assert "sk-abc" not in stored and "stored-key-value-1" not in stored
+
+
+def test_edit_keeps_the_edited_message_in_history(env, user_path, tmp_path):
+    import sys
+
+    editor = tmp_path / "editor.py"
+    editor.write_text(
+        "import sys\nopen(sys.argv[1], 'w').write('written in the editor\\n')\n"
+    )
+    env["VISUAL"] = env["EDITOR"] = f"{sys.executable} {editor}"
+    screen = chat(env, [["ok"]])
+    screen.wait_for_prompt(1)
+    screen.child.send("!edit" + ENTER)
+    screen.wait_for_prompt(2)
+    screen.child.send(CTRL_D)
+    assert screen.wait_for_exit() == 0
+    assert sent(user_path) == [("written in the editor", None)]
+    # Up recalls what was sent, not the command that opened the editor.
+    assert history_entries(user_path) == ["written in the editor"]

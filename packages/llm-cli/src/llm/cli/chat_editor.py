@@ -21,8 +21,9 @@ from prompt_toolkit.history import FileHistory
 
 HISTORY_FILE = "chat_history.txt"
 
-# Lines that are commands about the input itself, not worth recalling.
-_NOT_REMEMBERED = re.compile(r"^!(multi|end)(\s.*)?$")
+# Lines that are commands about the input itself, not worth recalling: the
+# message a !multi block or the editor produced is remembered instead.
+_NOT_REMEMBERED = re.compile(r"^!(multi|end|edit)(\s.*)?$")
 # API keys pasted into the chat by mistake (OpenAI, Anthropic, Google, GitHub,
 # Slack, Hugging Face...): the message is sent, but never kept in the history.
 _KEY_LOOKALIKE = re.compile(
@@ -54,7 +55,7 @@ def known_secrets() -> list[str]:
 
 
 def worth_remembering(entry: str, secrets: Iterable[str]) -> bool:
-    """False for blank lines, ``!multi``/``!end`` and anything holding a key."""
+    """False for blank lines, ``!multi``/``!end``/``!edit`` and anything holding a key."""
     stripped = entry.strip()
     if not stripped or _NOT_REMEMBERED.match(stripped):
         return False
@@ -148,7 +149,7 @@ class ChatEditor:
             return None
 
     def remember(self, text: str) -> None:
-        """Keep a message typed as a ``!multi`` block in the history, as one entry."""
+        """Keep a message typed as a ``!multi`` block or in the editor, as one entry."""
         self.history.append_string(text)
 
 

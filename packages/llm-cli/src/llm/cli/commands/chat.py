@@ -262,6 +262,7 @@ def chat_loop(session: Session, display: Any, reader: Any) -> None:
                 click.echo("The editor was closed without saving", err=True)
                 continue
             text = edited.strip()  # !fragment lines are left as written here
+            reader.remember(text)
         else:
             text, references = split_fragment_lines(line)
         if not text.strip() and not references:
