@@ -219,3 +219,56 @@ def test_a_failing_price_hook_is_isolated(mock_model, capsys):
     finally:
         pm.unregister(name="broken-prices")
     assert "broken-prices failed in register_prices" in capsys.readouterr().err
+
+
+def test_batch_discount_takes_a_share_off_every_part():
+    price = llm.Price(input=2.0, output=8.0, cached_input=1.0, date="2025-05-01")
+    tokens = llm.TokenCounts(input=1000, output=500, cached_input=200)
+    full = compute_cost(tokens, price, "mock")
+    half = compute_cost(tokens, price, "mock", batch_discount=0.5)
+    assert half.input == pytest.approx(full.input / 2)
+    assert half.cached_input == pytest.approx(full.cached_input / 2)
+    assert half.output == pytest.approx(full.output / 2)
+    assert half.total == pytest.approx(full.total / 2)
+    assert half.to_dict()["batch_discount"] == 0.5
+    assert "batch_discount" not in full.to_dict()
+    assert llm.Cost.from_dict(half.to_dict()).batch_discount == 0.5
+    assert "50% off as a provider batch" in llm.pricing.price_origin(half)
+    with pytest.raises(ValueError, match="from 0 to 1"):
+        llm.Price(input=1, output=1, date="2025-01-01", batch_discount=50)
+
+
+def test_provider_batch_responses_are_costed_at_the_batch_price(
+    priced, mock_model, user_path
+):
+    """A provider's discount applies to its batch's responses; a price may name its own."""
+    from llm.batch_providers import BatchProvider, provider_batch_results
+
+    class HalfPrice(BatchProvider):
+        name = "half"
+        discount = 0.5
+
+        def results(self, model, batch_id, response_for, *, key=None):
+            for custom_id in ("a", "b"):
+                response = response_for(custom_id)
+                response.text()
+                yield custom_id, response
+
+    def response_for(custom_id):
+        mock_model.enqueue("answer", llm.Usage(input=1000, output=250))
+        return mock_model.prompt(custom_id)
+
+    live = run(mock_model, "live", llm.Usage(input=1000, output=250)).cost().total
+    results = dict(provider_batch_results(HalfPrice(), mock_model, "b1", response_for))
+    assert results["a"].cost().total == pytest.approx(live / 2)
+    assert results["a"].record().cost.batch_discount == 0.5
+    # A price that names its batch discount (here in prices.yaml) wins over the
+    # provider's; live calls are never discounted.
+    (user_path / "prices.yaml").write_text(
+        "mock: {input: 2, output: 8, date: 2025-05-01, batch_discount: 0.25}\n"
+    )
+    results = dict(provider_batch_results(HalfPrice(), mock_model, "b2", response_for))
+    assert results["b"].cost().total == pytest.approx(live * 0.75)
+    assert run(mock_model, "live", llm.Usage(input=1000, output=250)).cost().total == (
+        pytest.approx(live)
+    )

@@ -156,6 +156,13 @@ def test_provider_batch_submit_status_and_fetch(server, rows_file, user_path):
         ("three", None, "third"),
     ]
     assert logs[0]["options_json"] == {"temperature": 0.2}
+    # OpenAI bills its Batch API at half price, and so the answers are costed.
+    from llm.pricing import TokenCounts, compute_cost
+
+    live = compute_cost(TokenCounts(input=10, output=5), llm.get_price("gpt-4o-mini"))
+    assert found[0]["cost"] == pytest.approx(live.total / 2)
+    assert logs[0]["cost_usd"] == pytest.approx(live.total / 2)
+    assert logs[0]["cost_details"]["batch_discount"] == 0.5
     # Fetching again writes the same output without asking the provider.
     asked = len(server.requests)
     again = run(["batch", "fetch", batch_id])

@@ -7,6 +7,11 @@ prompts (unexecuted responses, each with a custom ID) and keeps the provider's
 batch ID; ``llm batch status`` and ``llm batch fetch`` later ask for
 ``status()`` and ``results()``, which hands each custom ID back with a
 completed response, or the exception saying why that prompt failed.
+
+Batch APIs usually bill less than live calls: a provider's ``discount`` is the
+share it takes off the model's price, and responses fetched through
+``provider_batch_results()`` are costed with it (unless the model's price
+names a ``batch_discount`` of its own).
 """
 
 from __future__ import annotations
@@ -53,6 +58,8 @@ class BatchProvider:
     """
 
     name: str = ""
+    #: The share of the normal price this batch API takes off (0.5: half price).
+    discount: float = 0.0
 
     def supports(self, model: Any) -> bool:
         """Whether this provider can run ``model``'s prompts as a batch."""
@@ -92,6 +99,24 @@ class BatchProvider:
         answer, or an exception saying why the prompt failed.
         """
         raise NotImplementedError
+
+
+def provider_batch_results(
+    provider: BatchProvider,
+    model: Any,
+    batch_id: str,
+    response_for: Callable[[str], Any],
+    *,
+    key: str | None = None,
+) -> Iterator[tuple[str, Any]]:
+    """``provider.results(...)``, with each response costed at the batch price."""
+
+    def batch_response(custom_id: str) -> Any:
+        response = response_for(custom_id)
+        response.batch_discount = provider.discount
+        return response
+
+    return provider.results(model, batch_id, batch_response, key=key)
 
 
 def get_batch_providers() -> dict[str, BatchProvider]:

@@ -209,13 +209,18 @@ def get_prices() -> dict[str, Price]:
 
 
 def response_cost(
-    model: Any, usage: Usage, resolved_model: str | None = None
+    model: Any,
+    usage: Usage,
+    resolved_model: str | None = None,
+    batch_discount: float | None = None,
 ) -> Cost | None:
     """The cost of a response from ``model`` with ``usage``; None if unknown.
 
     Unknown means no usage was reported or no price is known for the model
     (the resolved model's price is preferred when it has one). A malformed
-    ``prices.yaml`` raises ConfigError.
+    ``prices.yaml`` raises ConfigError. ``batch_discount`` is set for a
+    response run in a provider batch: the provider's discount, which the
+    price's own ``batch_discount`` overrides.
     """
     reader = getattr(model, "billable_tokens", None)
     tokens = reader(usage) if callable(reader) else billable_tokens(usage)
@@ -226,7 +231,14 @@ def response_cost(
             continue
         price = get_price(model_id, model=model)
         if price is not None:
-            return compute_cost(tokens, price, model_id)
+            discount = 0.0
+            if batch_discount is not None:
+                discount = (
+                    price.batch_discount
+                    if price.batch_discount is not None
+                    else batch_discount
+                )
+            return compute_cost(tokens, price, model_id, batch_discount=discount)
     return None
 
 

@@ -30,7 +30,9 @@ class Price:
     cache (None: they cost the same as other input). ``reasoning`` applies to
     reasoning tokens when the provider bills them apart from output (None:
     they are output). ``source`` says where the price came from (a plugin, a
-    file); ``note`` can say how it was checked.
+    file); ``note`` can say how it was checked. ``batch_discount`` is the share
+    taken off every part for prompts run through the provider's batch API
+    (0.5: half price); None leaves it to the batch provider's ``discount``.
     """
 
     input: float
@@ -40,6 +42,7 @@ class Price:
     reasoning: float | None = None
     source: str | None = None
     note: str | None = None
+    batch_discount: float | None = None
 
     def __post_init__(self) -> None:
         for name in PRICE_FIELDS:
@@ -51,6 +54,8 @@ class Price:
             if value < 0:
                 raise ValueError(f"Price {name} cannot be negative, got {value!r}")
         object.__setattr__(self, "date", check_date(self.date))
+        if self.batch_discount is not None:
+            check_discount(self.batch_discount)
 
     @classmethod
     def from_dict(
@@ -63,7 +68,7 @@ class Price:
         """
         if not isinstance(data, dict):
             raise ValueError("should be a mapping of input, output, ... prices")
-        known = {*PRICE_FIELDS, "date", "source", "note"}
+        known = {*PRICE_FIELDS, "date", "source", "note", "batch_discount"}
         unknown = sorted(str(key) for key in data if key not in known)
         if unknown:
             raise ValueError(
@@ -83,12 +88,13 @@ class Price:
             reasoning=data.get("reasoning"),
             source=data.get("source", source),
             note=data.get("note"),
+            batch_discount=data.get("batch_discount"),
         )
 
     def to_dict(self) -> dict[str, Any]:
         """The price as a JSON-safe dict; optional fields only when set."""
         data: dict[str, Any] = {"input": self.input, "output": self.output}
-        for name in ("cached_input", "reasoning"):
+        for name in ("cached_input", "reasoning", "batch_discount"):
             if getattr(self, name) is not None:
                 data[name] = getattr(self, name)
         data["date"] = self.date
@@ -100,6 +106,18 @@ class Price:
     def with_source(self, source: str) -> Price:
         """This price, naming ``source`` unless it already names one."""
         return self if self.source else replace(self, source=source)
+
+
+def check_discount(value: Any) -> float:
+    """``value`` as a share of a price taken off, from 0 to 1; ValueError if it is not one."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"batch_discount must be a number, got {value!r}")
+    if not 0 <= value <= 1:
+        raise ValueError(
+            f"batch_discount is a share of the price from 0 to 1 (0.5: half price), "
+            f"got {value!r}"
+        )
+    return float(value)
 
 
 def check_date(value: Any) -> str:
@@ -189,6 +207,8 @@ class Cost:
     price: Price
     model_id: str | None = None
     currency: str = field(default=CURRENCY)
+    #: The share of the price taken off because the prompt ran in a provider batch.
+    batch_discount: float = 0.0
 
     @property
     def total(self) -> float:
@@ -206,6 +226,8 @@ class Cost:
         for name in PRICE_FIELDS:
             if getattr(self, name):
                 data[name] = getattr(self, name)
+        if self.batch_discount:
+            data["batch_discount"] = self.batch_discount
         price = self.price.to_dict()
         price.pop("note", None)
         data["price"] = {"model": self.model_id, **price}
@@ -224,27 +246,38 @@ class Cost:
             tokens=tokens or TokenCounts(),
             price=Price.from_dict(price_data),
             model_id=model_id,
+            batch_discount=float(data.get("batch_discount") or 0),
         )
 
 
 def compute_cost(
-    tokens: TokenCounts, price: Price, model_id: str | None = None
+    tokens: TokenCounts,
+    price: Price,
+    model_id: str | None = None,
+    *,
+    batch_discount: float = 0.0,
 ) -> Cost:
-    """The cost of ``tokens`` at ``price``."""
+    """The cost of ``tokens`` at ``price``, less ``batch_discount`` (a share, 0 to 1)."""
+    share = 1 - check_discount(batch_discount)
+
+    def dollars(count: int, rate: float) -> float:
+        return _dollars(count, rate * share)
+
     cached_rate = price.cached_input if price.cached_input is not None else price.input
     output_tokens = tokens.output
     reasoning = 0.0
     if price.reasoning is not None:
         output_tokens -= tokens.reasoning
-        reasoning = _dollars(tokens.reasoning, price.reasoning)
+        reasoning = dollars(tokens.reasoning, price.reasoning)
     return Cost(
-        input=_dollars(tokens.input - tokens.cached_input, price.input),
-        cached_input=_dollars(tokens.cached_input, cached_rate),
-        output=_dollars(output_tokens, price.output),
+        input=dollars(tokens.input - tokens.cached_input, price.input),
+        cached_input=dollars(tokens.cached_input, cached_rate),
+        output=dollars(output_tokens, price.output),
         reasoning=reasoning,
         tokens=tokens,
         price=price,
         model_id=model_id,
+        batch_discount=float(batch_discount),
     )
 
 
@@ -284,6 +317,8 @@ def price_origin(cost: Cost) -> str:
     text = f"{cost.model_id or 'model'} prices of {cost.price.date}"
     if cost.price.source:
         text += f" from {cost.price.source}"
+    if cost.batch_discount:
+        text += f", {cost.batch_discount:.0%} off as a provider batch"
     return text
 
 

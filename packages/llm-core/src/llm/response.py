@@ -159,6 +159,9 @@ class BaseResponse:
         self._start_utcnow: datetime.datetime | None = None
         self._cost: Cost | None = None
         self._cost_known = False  # _cost holds the finished response's cost
+        # Set when the response ran in a provider batch: the share its batch
+        # API takes off the price (see llm.batch_providers.provider_batch_results).
+        self.batch_discount: float | None = None
 
     # --- recording, used while executing ---------------------------------
 
@@ -356,7 +359,9 @@ class BaseResponse:
             return self._cost
         from .prices import response_cost
 
-        cost = response_cost(self.model, self._usage(), self.resolved_model)
+        cost = response_cost(
+            self.model, self._usage(), self.resolved_model, self.batch_discount
+        )
         if self._done:
             self._cost, self._cost_known = cost, True
         return cost

@@ -215,6 +215,7 @@ def _wait_until_finished(
 
 def _collect(db: Any, info: Any, key: str | None, log: bool, status: Any) -> None:
     """Fetch the provider's results, log each response and store each row's output."""
+    from llm.batch_providers import provider_batch_results
     from llm.logs.batches import DONE, ERROR, SUBMITTED, BatchRow, batch_rows, get_row
 
     from .batch_running import log_row
@@ -242,8 +243,8 @@ def _collect(db: Any, info: Any, key: str | None, log: bool, status: Any) -> Non
         return prompt_from(model, stored.request, key)
 
     try:
-        for custom_id, outcome in provider.results(
-            model, info.provider_batch_id, response_for, key=key
+        for custom_id, outcome in provider_batch_results(
+            provider, model, info.provider_batch_id, response_for, key=key
         ):
             stored = get_row(db, info.id, custom_id)
             if stored is None or stored.request is None:

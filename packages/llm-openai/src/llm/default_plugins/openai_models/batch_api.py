@@ -37,6 +37,8 @@ class OpenAIBatchProvider(BatchProvider):
     """Runs OpenAI models' prompts through ``/v1/batches``."""
 
     name = "openai"
+    # OpenAI bills its Batch API at half the price of live calls.
+    discount = 0.5
 
     def supports(self, model: Any) -> bool:
         from .shared import _Shared
