@@ -33,8 +33,9 @@ def run_together(subprocess_env, tmp_path, commands: list[list[str]]) -> None:
         for args in commands
     ]
     go.touch()
-    for process in processes:
-        stdout, stderr = process.communicate(timeout=120)
+    # Every process is waited for before any is judged, so a failure leaves none behind.
+    outputs = [process.communicate(timeout=120) for process in processes]
+    for process, (_, stderr) in zip(processes, outputs):
         assert process.returncode == 0, stderr.decode()
 
 
@@ -59,15 +60,18 @@ def test_parallel_aliases_fallbacks_and_options_keep_every_change(
 ):
     commands = []
     models = ["mock", "echo", "keyed", "legacy"]
+    # Each falls back to the next: models of the test plugin, present wherever
+    # llm-cli's tests run (gpt-4o-mini needs llm-openai).
+    fallback = {model: models[(n + 1) % len(models)] for n, model in enumerate(models)}
     for n, model in enumerate(models):
         commands.append(["aliases", "set", f"a{n}", "echo"])
-        commands.append(["models", "fallbacks", "set", model, "gpt-4o-mini"])
+        commands.append(["models", "fallbacks", "set", model, fallback[model]])
         commands.append(["models", "options", "set", "mock", "temperature", f"0.{n}"])
     run_together(subprocess_env, tmp_path, commands)
     aliases = json.loads((user_path / "aliases.json").read_text())
     assert aliases == {f"a{n}": "echo" for n in range(4)}
     fallbacks = json.loads((user_path / "fallbacks.json").read_text())
-    assert fallbacks == {model: ["gpt-4o-mini"] for model in models}
+    assert fallbacks == {model: [fallback[model]] for model in models}
     options = json.loads((user_path / "model_options.json").read_text())
     assert list(options) == ["mock"]
     assert options["mock"]["temperature"] in {f"0.{n}" for n in range(4)}

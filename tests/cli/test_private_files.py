@@ -70,6 +70,7 @@ def test_new_logs_database_and_its_wal_files_are_private(subprocess_env, user_pa
 
 
 def test_new_embeddings_database_is_private(subprocess_env, user_path):
+    pytest.importorskip("llm.embeddings")  # llm embed comes with llm-embeddings
     llm(subprocess_env, "embed", "notes", "one", "-m", "embed-demo", "-c", "hello")
     assert mode(user_path / "embeddings.db") == 0o600
 
