@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 
 import pytest
 
@@ -47,6 +48,7 @@ class APIConnectionError(Exception):
         (StatusError(401), (False, None)),
         (StatusError(400), (False, None)),
         (ConnectionRefusedError(), (True, None)),
+        (socket.gaierror(-3, "Temporary failure in name resolution"), (True, None)),
         (TimeoutError(), (True, None)),
         (APIConnectionError(), (True, None)),
         (ModelError("bad request"), (False, None)),
@@ -342,3 +344,35 @@ def test_waits_shown_dim_on_a_terminal_only(mock_model, monkeypatch, tty):
         assert mock_model.prompt("hi").text() == "no reply queued"
     expected = ["\x1b[2mrate limited by mock, retrying in 4.0 s (1/3)\x1b[0m\n"]
     assert terminal.written == (expected if tty else [])
+
+
+def test_reliability_json_sets_retries_and_timeout_for_any_model(
+    mock_model, retry_waits, user_path, monkeypatch
+):
+    from llm.model_reliability import get_model_reliability, set_model_reliability
+
+    set_model_reliability("mock", retries=1, timeout=7)
+    assert get_model_reliability("mock") == {"retries": 1, "timeout": 7.0}
+    for _ in range(3):
+        mock_model.enqueue(TransientError("busy"))
+    with pytest.raises(TransientError):
+        mock_model.prompt("hi").text()
+    assert len(type(mock_model).prompts) == 2  # 1 + the stored 1 retry
+    model = TimeoutEcho()
+    set_model_reliability("timeout-echo", timeout=12)
+    assert model.prompt("hi").text() == "12.0 12.0"  # over the model's own 42
+    # Edits to the file are seen at once; the environment and arguments win.
+    (user_path / "reliability.json").write_text('{"timeout-echo": {"timeout": 5}}')
+    assert model.prompt("hi").text() == "5.0 5.0"
+    assert model.prompt("hi", timeout=3).text() == "3.0 3.0"
+    monkeypatch.setenv("LLM_TIMEOUT", "4")
+    assert model.prompt("hi").text() == "4.0 4.0"
+
+
+def test_reliability_json_mistakes_are_config_errors(mock_model, user_path):
+    (user_path / "reliability.json").write_text('{"mock": {"retries": -1}}')
+    with pytest.raises(ConfigError, match="retries must be a whole number"):
+        mock_model.prompt("hi").text()
+    (user_path / "reliability.json").write_text('{"mock": {"tries": 2}}')
+    with pytest.raises(ConfigError, match="unknown setting 'tries'"):
+        mock_model.prompt("hi").text()

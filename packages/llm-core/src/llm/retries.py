@@ -9,9 +9,11 @@ pays nothing for it.
 
 How many retries: the ``retries=`` argument (``--retries`` on the command
 line), else a surrounding ``retry_settings()`` block, else ``LLM_RETRIES``,
-else the model's ``retries`` attribute, else 3. The same order gives the
-timeout: ``timeout=``, ``retry_settings()``, ``LLM_TIMEOUT``, the model's
-``timeout``; plugins read it with ``requested_timeout()`` while they run.
+else what ``reliability.json`` stores for the model (``llm models
+reliability set``), else the model's ``retries`` attribute, else 3. The same
+order gives the timeout: ``timeout=``, ``retry_settings()``, ``LLM_TIMEOUT``,
+``reliability.json``, the model's ``timeout``; plugins read it with
+``requested_timeout()`` while they run.
 
 Tests replace the clock with ``use_clock()`` so that nothing really sleeps.
 """
@@ -42,9 +44,11 @@ MAX_RETRY_AFTER = 120.0
 # 529: Anthropic's "overloaded".
 TRANSIENT_STATUSES = frozenset({408, 429, 500, 502, 503, 504, 529})
 # Exception classes (by name, anywhere in the MRO) of HTTP clients and SDKs
-# that mean the connection failed or timed out: httpx, openai, anthropic.
+# that mean the connection failed or timed out: httpx, openai, anthropic; and a
+# failed DNS lookup (socket.gaierror), which passes as often as not.
 _TRANSIENT_CLASS_NAMES = frozenset(
     {
+        "gaierror",
         "TimeoutException",
         "NetworkError",
         "RemoteProtocolError",
@@ -160,6 +164,11 @@ def resolve_retries(explicit: int | None, model: Any) -> int:
     from_env = _env("LLM_RETRIES", int)
     if from_env is not None:
         return int(from_env)
+    from .model_reliability import configured as stored_setting
+
+    stored = stored_setting(model, "retries")
+    if stored is not None:
+        return int(stored)
     configured = getattr(model, "retries", None)
     if configured is not None:
         return check_retries(configured)
@@ -176,6 +185,11 @@ def resolve_timeout(explicit: float | None, model: Any) -> Any:
     from_env = _env("LLM_TIMEOUT", float)
     if from_env:
         return from_env
+    from .model_reliability import configured as stored_setting
+
+    stored = stored_setting(model, "timeout")
+    if stored is not None:
+        return stored
     return getattr(model, "timeout", None)
 
 

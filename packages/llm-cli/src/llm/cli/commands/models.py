@@ -407,3 +407,7 @@ def options_clear(model: str, key: str | None) -> None:
 from .fallbacks import fallbacks  # noqa: E402
 
 models.add_command(fallbacks)
+
+from .reliability import reliability  # noqa: E402
+
+models.add_command(reliability)

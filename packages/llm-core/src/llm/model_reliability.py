@@ -1,0 +1,116 @@
+"""Retries and timeout set per model in ``reliability.json``, for any model a plugin provides.
+
+``llm models reliability set MODEL --retries N --timeout SECONDS`` writes
+``{"MODEL": {"retries": N, "timeout": SECONDS}}`` to ``reliability.json`` in the
+user directory; llm-core's retry layer reads it for every call (see
+``llm.retries``), so a plugin model needs no setting of its own. The file is
+ours alone: the original LLM's ``model_options.json`` only takes options the
+model itself knows, and would reject these.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+from .jsonfiles import read_json_object, updating_json_object
+from .paths import user_dir
+
+FILENAME = "reliability.json"
+SETTINGS = ("retries", "timeout")
+
+# (path, inode, mtime_ns, size) of the file last read, and what it held: an
+# atomic rewrite always makes a new inode, so no change goes unseen.
+_cache: tuple[tuple[str, int, int, int], dict[str, Any]] | None = None
+
+
+def reliability_path() -> Path:
+    return user_dir() / FILENAME
+
+
+def _checked(model_id: str, entry: Any, path: Path) -> dict[str, Any]:
+    from .retries import check_retries, check_timeout
+
+    if not isinstance(entry, dict):
+        raise ConfigError(
+            f"{path}: {model_id} should map to retries and timeout", path=path
+        )
+    checks = {"retries": check_retries, "timeout": check_timeout}
+    settings = {}
+    for name, value in entry.items():
+        if name not in checks:
+            raise ConfigError(
+                f"{path}: unknown setting {name!r} for {model_id} "
+                "(expected retries, timeout)",
+                path=path,
+            )
+        try:
+            settings[name] = checks[name](value)
+        except ValueError as ex:
+            raise ConfigError(f"{path}: {model_id}: {ex}", path=path) from None
+    return settings
+
+
+def get_model_reliability(model_id: str | None = None) -> dict[str, Any]:
+    """The settings stored for ``model_id`` (``{"retries": 5}``), or every model's.
+
+    Read again only when the file changes, so a long-running process sees
+    edits while a prompt costs one ``stat``. A malformed file raises ConfigError.
+    """
+    global _cache
+    path = reliability_path()
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return {}
+    key = (str(path), stat.st_ino, stat.st_mtime_ns, stat.st_size)
+    if _cache is None or _cache[0] != key:
+        data = read_json_object(path)
+        settings = {name: _checked(name, entry, path) for name, entry in data.items()}
+        _cache = (key, settings)
+    settings = _cache[1]
+    if model_id is None:
+        return {name: dict(entry) for name, entry in settings.items()}
+    return dict(settings.get(model_id, {}))
+
+
+def set_model_reliability(model_id: str, **settings: Any) -> dict[str, Any]:
+    """Store ``retries`` and/or ``timeout`` for ``model_id`` (None leaves one as it is).
+
+    Returns what is stored for the model afterwards.
+    """
+    from .retries import check_retries, check_timeout
+
+    unknown = sorted(set(settings) - set(SETTINGS))
+    if unknown:
+        raise ValueError(f"unknown setting {unknown[0]!r} (expected retries, timeout)")
+    if settings.get("retries") is not None:
+        settings["retries"] = check_retries(settings["retries"])
+    if settings.get("timeout") is not None:
+        settings["timeout"] = check_timeout(settings["timeout"])
+    with updating_json_object(reliability_path()) as data:
+        entry = dict(data.get(model_id) or {})
+        entry.update(
+            {name: value for name, value in settings.items() if value is not None}
+        )
+        if entry:
+            data[model_id] = entry
+        return dict(entry)
+
+
+def clear_model_reliability(model_id: str | None = None) -> None:
+    """Remove the stored settings of ``model_id``, or of every model."""
+    with updating_json_object(reliability_path()) as data:
+        if model_id is None:
+            data.clear()
+        else:
+            data.pop(model_id, None)
+
+
+def configured(model: Any, name: str) -> Any:
+    """``retries`` or ``timeout`` stored for ``model`` in ``reliability.json``, or None."""
+    model_id = getattr(model, "model_id", None)
+    if not model_id:
+        return None
+    return get_model_reliability(model_id).get(name)
