@@ -28,6 +28,44 @@ def test_user_dir_platform_default(monkeypatch, tmp_path):
     assert path.is_dir()
 
 
+def test_user_dir_is_made_once_and_follows_the_environment(
+    user_path, tmp_path, monkeypatch
+):
+    made = []
+    real_mkdir = Path.mkdir
+
+    def recording_mkdir(self, *args, **kwargs):
+        made.append(self)
+        return real_mkdir(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "mkdir", recording_mkdir)
+    assert llm.user_dir() == llm.user_dir() == user_path
+    assert made == []  # it exists: no mkdir on every call
+    moved = tmp_path / "elsewhere"
+    monkeypatch.setenv("LLM_USER_PATH", str(moved))
+    assert llm.user_dir() == moved and moved.is_dir()
+    moved.rmdir()  # removed while the process runs: made again
+    assert llm.user_dir().is_dir()
+
+
+def test_keys_file_is_read_again_only_when_it_changes(user_path):
+    from llm.jsonfiles import read_json_cached
+
+    set_key("openai", "sk-1")
+    path = user_path / "keys.json"
+    assert read_json_cached(path) is read_json_cached(path)  # not re-read
+    assert load_keys()["openai"] == "sk-1"
+    # Edited in place by hand: the next prompt sees it. (Its size changes: a
+    # same-size rewrite within one tick of the file system's clock would not.)
+    text = path.read_text()
+    path.write_text(text.replace("sk-1", "sk-22"))
+    assert load_keys()["openai"] == "sk-22"
+    set_key("openai", "sk-3")  # written by llm (renamed into place)
+    assert load_keys()["openai"] == "sk-3"
+    path.unlink()
+    assert load_keys() == {}
+
+
 def test_keys_written_0600_and_note(user_path):
     set_key("openai", "sk-1")
     path = user_path / "keys.json"

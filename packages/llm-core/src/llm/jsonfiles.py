@@ -36,6 +36,34 @@ def read_json_object(path: Path) -> dict[str, Any]:
     return data
 
 
+# path -> ((inode, mtime_ns, size), contents) for read_json_cached.
+_read_cache: dict[Path, tuple[tuple[int, int, int], dict[str, Any]]] = {}
+
+
+def read_json_cached(path: Path) -> dict[str, Any]:
+    """``read_json_object(path)``, read again only when the file has changed.
+
+    For files read on every prompt (keys.json): a call costs one ``stat``,
+    and an edit - by ``llm`` (a new file renamed into place) or by hand - is
+    seen by the next call, so long-running processes stay current. The dict
+    returned is shared: callers must not change it.
+    """
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        _read_cache.pop(path, None)
+        return {}
+    except OSError:
+        return read_json_object(path)  # reports the problem as ConfigError
+    key = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+    cached = _read_cache.get(path)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    data = read_json_object(path)
+    _read_cache[path] = (key, data)
+    return data
+
+
 def write_json_object(
     path: Path, data: dict[str, Any], mode: int | None = None
 ) -> None:

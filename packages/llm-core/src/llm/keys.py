@@ -11,7 +11,7 @@ import os
 
 from .errors import NeedsKeyException
 from .files import PRIVATE_MODE
-from .jsonfiles import read_json_object, updating_json_object
+from .jsonfiles import read_json_cached, updating_json_object
 from .paths import keys_path
 from .redaction import remember_secret
 
@@ -21,7 +21,7 @@ KEYS_NOTE = "This file stores secret API credentials. Do not share!"
 
 def load_keys() -> dict[str, str]:
     """All stored keys by name (the explanatory note entry is left out)."""
-    data = read_json_object(keys_path())
+    data = read_json_cached(keys_path())
     return {k: v for k, v in data.items() if k != KEYS_NOTE_KEY and isinstance(v, str)}
 
 

@@ -5,7 +5,8 @@
 user directory; llm-core's retry layer reads it for every call (see
 ``llm.retries``), so a plugin model needs no setting of its own. The file is
 ours alone: the original LLM's ``model_options.json`` only takes options the
-model itself knows, and would reject these.
+model itself knows, and would reject these. The checks of a retry count and a
+timeout, which every source of them shares, live here too.
 """
 
 from __future__ import annotations
@@ -14,15 +15,25 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
-from .jsonfiles import read_json_object, updating_json_object
+from .jsonfiles import read_json_cached, updating_json_object
 from .paths import user_dir
 
 FILENAME = "reliability.json"
 SETTINGS = ("retries", "timeout")
 
-# (path, inode, mtime_ns, size) of the file last read, and what it held: an
-# atomic rewrite always makes a new inode, so no change goes unseen.
-_cache: tuple[tuple[str, int, int, int], dict[str, Any]] | None = None
+
+def check_retries(value: Any) -> int:
+    """``value`` as a retry count, or a ValueError saying what is wrong."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"retries must be a whole number of 0 or more, got {value!r}")
+    return value
+
+
+def check_timeout(value: Any) -> float:
+    """``value`` as a timeout in seconds, or a ValueError saying what is wrong."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        raise ValueError(f"timeout must be a number of seconds above 0, got {value!r}")
+    return float(value)
 
 
 def reliability_path() -> Path:
@@ -30,8 +41,6 @@ def reliability_path() -> Path:
 
 
 def _checked(model_id: str, entry: Any, path: Path) -> dict[str, Any]:
-    from .retries import check_retries, check_timeout
-
     if not isinstance(entry, dict):
         raise ConfigError(
             f"{path}: {model_id} should map to retries and timeout", path=path
@@ -55,24 +64,17 @@ def _checked(model_id: str, entry: Any, path: Path) -> dict[str, Any]:
 def get_model_reliability(model_id: str | None = None) -> dict[str, Any]:
     """The settings stored for ``model_id`` (``{"retries": 5}``), or every model's.
 
-    Read again only when the file changes, so a long-running process sees
-    edits while a prompt costs one ``stat``. A malformed file raises ConfigError.
+    The file is read again only when it changes (``read_json_cached``), so a
+    long-running process sees edits while a prompt costs one ``stat``. A
+    malformed entry raises ConfigError.
     """
-    global _cache
     path = reliability_path()
-    try:
-        stat = path.stat()
-    except FileNotFoundError:
-        return {}
-    key = (str(path), stat.st_ino, stat.st_mtime_ns, stat.st_size)
-    if _cache is None or _cache[0] != key:
-        data = read_json_object(path)
-        settings = {name: _checked(name, entry, path) for name, entry in data.items()}
-        _cache = (key, settings)
-    settings = _cache[1]
+    data = read_json_cached(path)
     if model_id is None:
-        return {name: dict(entry) for name, entry in settings.items()}
-    return dict(settings.get(model_id, {}))
+        return {name: _checked(name, entry, path) for name, entry in data.items()}
+    if model_id not in data:
+        return {}
+    return _checked(model_id, data[model_id], path)
 
 
 def set_model_reliability(model_id: str, **settings: Any) -> dict[str, Any]:
@@ -80,8 +82,6 @@ def set_model_reliability(model_id: str, **settings: Any) -> dict[str, Any]:
 
     Returns what is stored for the model afterwards.
     """
-    from .retries import check_retries, check_timeout
-
     unknown = sorted(set(settings) - set(SETTINGS))
     if unknown:
         raise ValueError(f"unknown setting {unknown[0]!r} (expected retries, timeout)")

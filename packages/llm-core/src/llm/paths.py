@@ -27,7 +27,10 @@ def user_dir() -> Path:
     """
     override = os.environ.get("LLM_USER_PATH")
     path = Path(override) if override else _platform_config_dir()
-    path.mkdir(parents=True, exist_ok=True)
+    # One stat when it exists (every prompt asks several times); mkdir with
+    # exist_ok costs a failed system call and an exception each time.
+    if not path.is_dir():
+        path.mkdir(parents=True, exist_ok=True)
     return path
 
 

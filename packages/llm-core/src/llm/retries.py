@@ -30,6 +30,8 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from .errors import ConfigError, ModelError, TransientError
+from .model_reliability import check_retries, check_timeout
+from .model_reliability import configured as stored_setting
 
 T = TypeVar("T")
 
@@ -119,20 +121,6 @@ def _env(name: str, kind: type) -> Any:
     return value
 
 
-def check_retries(value: Any) -> int:
-    """``value`` as a retry count, or a ValueError saying what is wrong."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValueError(f"retries must be a whole number of 0 or more, got {value!r}")
-    return value
-
-
-def check_timeout(value: Any) -> float:
-    """``value`` as a timeout in seconds, or a ValueError saying what is wrong."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-        raise ValueError(f"timeout must be a number of seconds above 0, got {value!r}")
-    return float(value)
-
-
 RELIABILITY_ARGUMENTS = ("retries", "timeout", "fallbacks")
 
 
@@ -164,8 +152,6 @@ def resolve_retries(explicit: int | None, model: Any) -> int:
     from_env = _env("LLM_RETRIES", int)
     if from_env is not None:
         return int(from_env)
-    from .model_reliability import configured as stored_setting
-
     stored = stored_setting(model, "retries")
     if stored is not None:
         return int(stored)
@@ -185,8 +171,6 @@ def resolve_timeout(explicit: float | None, model: Any) -> Any:
     from_env = _env("LLM_TIMEOUT", float)
     if from_env:
         return from_env
-    from .model_reliability import configured as stored_setting
-
     stored = stored_setting(model, "timeout")
     if stored is not None:
         return stored
