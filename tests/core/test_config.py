@@ -4,6 +4,7 @@ import json
 import os
 import stat
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -53,13 +54,16 @@ def test_keys_file_is_read_again_only_when_it_changes(user_path):
 
     set_key("openai", "sk-1")
     path = user_path / "keys.json"
-    assert read_json_cached(path) is read_json_cached(path)  # not re-read
+    # Just written: read every time, as it may change again within a clock tick.
+    assert read_json_cached(path) is not read_json_cached(path)
+    an_hour_ago = time.time() - 3600
+    os.utime(path, (an_hour_ago, an_hour_ago))
+    assert read_json_cached(path) is read_json_cached(path)  # settled: not re-read
     assert load_keys()["openai"] == "sk-1"
-    # Edited in place by hand: the next prompt sees it. (Its size changes: a
-    # same-size rewrite within one tick of the file system's clock would not.)
+    # Edited in place by hand, to the same length: the next prompt sees it.
     text = path.read_text()
-    path.write_text(text.replace("sk-1", "sk-22"))
-    assert load_keys()["openai"] == "sk-22"
+    path.write_text(text.replace("sk-1", "sk-2"))
+    assert load_keys()["openai"] == "sk-2"
     set_key("openai", "sk-3")  # written by llm (renamed into place)
     assert load_keys()["openai"] == "sk-3"
     path.unlink()

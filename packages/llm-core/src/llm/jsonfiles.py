@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,10 @@ def read_json_object(path: Path) -> dict[str, Any]:
 
 # path -> ((inode, mtime_ns, size), contents) for read_json_cached.
 _read_cache: dict[Path, tuple[tuple[int, int, int], dict[str, Any]]] = {}
+# A file changed this recently may change again within the same tick of the
+# file system's clock (coarse on many), keeping its inode, mtime and size:
+# it is not cached until it has been left alone this long.
+SETTLED_NS = 2_000_000_000
 
 
 def read_json_cached(path: Path) -> dict[str, Any]:
@@ -45,8 +50,9 @@ def read_json_cached(path: Path) -> dict[str, Any]:
 
     For files read on every prompt (keys.json): a call costs one ``stat``,
     and an edit - by ``llm`` (a new file renamed into place) or by hand - is
-    seen by the next call, so long-running processes stay current. The dict
-    returned is shared: callers must not change it.
+    seen by the next call, so long-running processes stay current. A file
+    changed in the last two seconds is read every time. The dict returned is
+    shared: callers must not change it.
     """
     try:
         stat = path.stat()
@@ -60,7 +66,8 @@ def read_json_cached(path: Path) -> dict[str, Any]:
     if cached is not None and cached[0] == key:
         return cached[1]
     data = read_json_object(path)
-    _read_cache[path] = (key, data)
+    if time.time_ns() - stat.st_mtime_ns > SETTLED_NS:
+        _read_cache[path] = (key, data)
     return data
 
 
