@@ -83,8 +83,10 @@ def test_bad_key_is_never_retried(server, retry_waits):
 
 
 def test_slow_first_byte_times_out_then_retries(server, retry_waits):
-    server.chat(slow(5, chat_reply("Too late")), chat_reply("In time"))
-    response = llm.get_model("gpt-4o-mini").prompt("hi", timeout=0.3, retries=1)
+    # The retry must be answered within the same timeout: generous enough for a
+    # loaded machine (0.3 s was not), far below the first reply's delay.
+    server.chat(slow(60, chat_reply("Too late")), chat_reply("In time"))
+    response = llm.get_model("gpt-4o-mini").prompt("hi", timeout=3, retries=1)
     assert response.text() == "In time"
     assert len(retry_waits) == 1
 
