@@ -380,24 +380,47 @@ def test_prune_spec_era_database(tmp_path, run_logs):
 
 
 def test_batch_rows_of_pruned_responses_go_too(history, logs_db, logs_path):
+    """Rows of pruned responses go; a batch goes once none of its rows is left."""
     old_ids, new_ids = history
     conn = sqlite3.connect(logs_path)
+    rows = [
+        ("b1", "1", old_ids[0]),
+        ("b1", "2", new_ids[0]),  # keeps b1
+        ("b2", "1", old_ids[1]),  # b2 has only old rows
+        ("b2", "2", old_ids[2]),
+        ("b3", "1", old_ids[3]),
+        ("b3", "2", None),  # a row that failed: b3 stays with it
+    ]
     with conn:
-        conn.execute("insert into batches (id, model) values ('b1', 'mock')")
-        for key, response_id in (("1", old_ids[0]), ("2", new_ids[0])):
+        for batch_id in ("b1", "b2", "b3", "b4"):  # b4: started, no rows yet
+            conn.execute(
+                "insert into batches (id, model) values (?, 'mock')", (batch_id,)
+            )
+        for batch_id, key, response_id in rows:
             conn.execute(
                 "insert into batch_rows (batch_id, row_key, response_id) "
-                "values ('b1', ?, ?)",
-                (key, response_id),
+                "values (?, ?, ?)",
+                (batch_id, key, response_id),
             )
-            conn.execute(
-                "insert into batch_responses (batch_id, response_id, row_key) "
-                "values ('b1', ?, ?)",
-                (response_id, key),
-            )
+            if response_id is not None:
+                conn.execute(
+                    "insert into batch_responses (batch_id, response_id, row_key) "
+                    "values (?, ?, ?)",
+                    (batch_id, response_id, key),
+                )
     conn.close()
+    planned = plan_prune(logs_db, PruneCriteria(before=CUTOFF))
     plan = prune_logs(logs_db, PruneCriteria(before=CUTOFF))
-    assert plan.rows["batch_rows"] == 1 and plan.rows["batch_responses"] == 1
-    assert query(logs_path, "select row_key from batch_rows") == [("2",)]
-    assert query(logs_path, "select id from batches") == [("b1",)]
+    assert planned.rows == plan.rows
+    assert plan.rows["batch_rows"] == 4 and plan.rows["batch_responses"] == 4
+    assert plan.rows["batches"] == 1
+    assert query(logs_path, "select batch_id, row_key from batch_rows") == [
+        ("b1", "2"),
+        ("b3", "2"),
+    ]
+    assert query(logs_path, "select id from batches order by id") == [
+        ("b1",),
+        ("b3",),
+        ("b4",),
+    ]
     assert_consistent(logs_path)

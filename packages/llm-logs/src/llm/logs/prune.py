@@ -6,9 +6,9 @@ table, the original's message store (``turns``) and the pre-0.5 ``log`` /
 keys the tables declare rather than a fixed list: tool calls and results,
 links to fragments, attachments and tools, extras, fallbacks, search rows.
 Shared things go only once nothing left refers to them: attachments,
-fragments (an alias keeps one), conversations and threads, and the
-content-addressed messages of the message store (a message stays while any
-remaining turn, thread or message builds on it). Definitions that cost
+fragments (an alias keeps one), conversations and threads, ``llm batch``
+runs, and the content-addressed messages of the message store (a message
+stays while any remaining turn, thread or message builds on it). Definitions that cost
 nothing to keep (tools, toolbox instances, schemas) stay.
 
 Every choice is first written to temporary tables, so a dry run counts
@@ -45,7 +45,7 @@ ENTITIES = frozenset(
     }
 )
 # Deleted once the rows being pruned were the last to refer to them.
-SHARED = ("conversations", "threads", "attachments", "fragments")
+SHARED = ("conversations", "threads", "batches", "attachments", "fragments")
 _CONTENT_OPTION = re.compile(r"content\s*=\s*[\"'\[`]?([^\"'\]`,)\s]+)", re.IGNORECASE)
 
 
@@ -512,6 +512,7 @@ class _Pruner:
             self.cascade(root)
         self.release("conversations")
         self.release("threads")
+        self.release("batches")
         self.mark_messages()
         self.release("attachments")
         self.release("fragments")

@@ -83,10 +83,10 @@ def prune(
     """Delete old or unwanted logged responses
 
     Deletes the responses matching every option given, with their tool calls
-    and results, links, extras and search index rows; then attachments,
-    fragments (unless they have an alias), conversations and message-store
-    messages nothing else uses any more. All in one transaction. Asks before
-    deleting unless -y is given.
+    and results, links, extras, batch rows and search index rows; then
+    attachments, fragments (unless they have an alias), conversations, batches
+    and message-store messages nothing else uses any more. All in one
+    transaction. Asks before deleting unless -y is given.
 
     Example usage:
 
