@@ -424,3 +424,25 @@ def test_batch_rows_of_pruned_responses_go_too(history, logs_db, logs_path):
         ("b4",),
     ]
     assert_consistent(logs_path)
+
+
+def test_fallback_records_go_with_their_responses(
+    history, logs_db, logs_path, mock_model
+):
+    """A response answered by a fallback model takes its record of the failed ones."""
+    old_ids, new_ids = history
+    answered = []
+    for _ in range(2):
+        mock_model.enqueue(llm.TransientError("down"))
+        response = mock_model.prompt("hi", retries=0, fallbacks=["echo"])
+        response.text()
+        response.log_to_db(logs_db)
+        answered.append(response.id)
+    age(logs_path, answered[:1])
+    assert query(logs_path, "select count(*) from response_fallbacks") == [(2,)]
+    plan = prune_logs(logs_db, PruneCriteria(before=CUTOFF))
+    assert plan.rows["response_fallbacks"] == 1
+    assert query(logs_path, "select response_id from response_fallbacks") == [
+        (answered[1],)
+    ]
+    assert_consistent(logs_path)
