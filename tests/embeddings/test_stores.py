@@ -25,10 +25,32 @@ from .conftest import assert_error
             "postgresql://db/x?user=me&password=s3cret&sslmode=require",
             "postgresql://db/x?user=me&password=***&sslmode=require",
         ),
+        # The password of the client certificate's key is a secret too.
+        (
+            "postgresql://db/x?sslpassword=s3cret&sslcert=/a.crt",
+            "postgresql://db/x?sslpassword=***&sslcert=/a.crt",
+        ),
+        # A Unix socket URL keeps its empty host and its query as written.
+        (
+            "postgresql:///x?host=/run/pg&password=s3cret&options=-c%20a%3Db",
+            "postgresql:///x?host=/run/pg&password=***&options=-c%20a%3Db",
+        ),
+        ("postgresql:///x?host=%2Frun%2Fpg", "postgresql:///x?host=%2Frun%2Fpg"),
     ],
 )
 def test_mask_location(location, masked):
     assert mask_location(location) == masked
+
+
+def test_passwords_are_scrubbed_as_written_and_decoded():
+    from llm.embeddings.stores import scrub
+
+    url = "postgresql://me:p%40ss@db/x?sslpassword=k%2Fey"
+    message = f"failed for {url}: password p@ss, key k/ey, raw p%40ss"
+    assert scrub(message, url) == (
+        "failed for postgresql://me:***@db/x?sslpassword=***: "
+        "password ***, key ***, raw ***"
+    )
 
 
 def test_unknown_scheme_is_a_clear_error_without_the_password():

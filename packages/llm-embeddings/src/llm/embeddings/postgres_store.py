@@ -105,8 +105,8 @@ class PostgresStore(VectorStore):
             except psycopg.Error as ex:
                 raise VectorStoreError(
                     f"The pgvector extension is not available in {self.location} "
-                    f"({str(ex).strip()}); install pgvector on the server and run "
-                    "CREATE EXTENSION vector as a database owner",
+                    f"({scrub(str(ex).strip(), self.url)}); install pgvector on the "
+                    "server and run CREATE EXTENSION vector as a database owner",
                     self.location,
                 ) from ex
             version = self._extension_version() or ""

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import unquote_plus, urlsplit
 
 from llm.errors import VectorStoreError
 
@@ -23,7 +23,7 @@ ENV_VAR = "LLM_EMBEDDINGS_DATABASE"
 Opener = Callable[[str], VectorStore]
 
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
-_SECRET_PARAMETERS = {"password", "passwd", "pass", "secret", "token"}
+_SECRET_WORDS = ("password", "passwd", "secret", "token")
 _openers: dict[str, Opener] = {}
 _openers_generation = -1
 
@@ -34,8 +34,17 @@ def scheme_of(location: str) -> str | None:
     return match.group(1).lower() if match else None
 
 
+def _secret_parameter(key: str) -> bool:
+    """Whether a URL query parameter holds a secret (password, sslpassword, token...)."""
+    key = unquote_plus(key).lower()
+    return key == "pass" or any(word in key for word in _SECRET_WORDS)
+
+
 def mask_location(location: str | Path) -> str:
-    """``location`` with any password (in the user part or the query) replaced by ``***``."""
+    """``location`` with any password (in the user part or the query) replaced by ``***``.
+
+    Everything else is kept exactly as written, ``postgresql:///db`` included.
+    """
     text = str(location)
     if scheme_of(text) is None:
         return text
@@ -45,28 +54,30 @@ def mask_location(location: str | Path) -> str:
         userinfo, _, host = netloc.rpartition("@")
         user = userinfo.split(":", 1)[0]
         netloc = f"{user}:***@{host}"
-    query = parts.query
-    if query:
-        pairs = [
-            (key, "***" if key.lower() in _SECRET_PARAMETERS else value)
-            for key, value in parse_qsl(query, keep_blank_values=True)
-        ]
-        query = urlencode(pairs, safe="*/")
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+    masked = f"{parts.scheme}://{netloc}{parts.path}"
+    if "?" in text.split("#", 1)[0]:
+        pieces = []
+        for piece in parts.query.split("&"):
+            key, equals, _ = piece.partition("=")
+            pieces.append(f"{key}=***" if equals and _secret_parameter(key) else piece)
+        masked += "?" + "&".join(pieces)
+    if parts.fragment:
+        masked += "#" + parts.fragment
+    return masked
 
 
 def secrets_of(location: str) -> list[str]:
-    """The passwords written in a URL, to scrub from messages a driver produces."""
+    """The passwords written in a URL (as written and decoded), to scrub from messages."""
     if scheme_of(location) is None:
         return []
     parts = urlsplit(location)
     found = [parts.password] if parts.password else []
-    found += [
-        value
-        for key, value in parse_qsl(parts.query)
-        if key.lower() in _SECRET_PARAMETERS and value
-    ]
-    return found
+    for piece in parts.query.split("&"):
+        key, _, value = piece.partition("=")
+        if value and _secret_parameter(key):
+            found.append(value)
+    found += [unquote_plus(secret) for secret in found]
+    return sorted(set(found), key=len, reverse=True)
 
 
 def scrub(message: str, location: str) -> str:
