@@ -113,7 +113,7 @@ def test_logs_u_and_json_show_cost(invoke, mock_model, priced_mock, user_path):
         "output $0.008; mock prices of 2026-11-01 from prices.yaml)\n" in markdown
     )
     assert "Cost: unknown - mock did not report token usage\n" in markdown
-    assert "Cost: unknown - no price known for echo\n" in markdown
+    assert "Cost: unknown - no price known for echo when it was logged\n" in markdown
     records = json.loads(invoke(["logs", "-n", "0", "--json"]).stdout)
     assert [r["cost_usd"] for r in records] == [pytest.approx(0.01), None, None]
     assert records[0]["cost_details"]["output"] == pytest.approx(0.008)
@@ -122,9 +122,14 @@ def test_logs_u_and_json_show_cost(invoke, mock_model, priced_mock, user_path):
     short = invoke(["logs", "-s", "-u", "-n", "0"]).stdout
     assert "cost_usd: 0.01" in short
     # Prices changing later does not change what was logged.
-    (user_path / "prices.yaml").write_text("mock: {input: 100, output: 100}\n")
+    (user_path / "prices.yaml").write_text(
+        "mock: {input: 100, output: 100}\necho: {input: 1, output: 1}\n"
+    )
     records = json.loads(invoke(["logs", "-n", "0", "--json"]).stdout)
     assert records[0]["cost_usd"] == pytest.approx(0.01)
+    # A price known now is not one known then: the echo response stays unknown.
+    markdown = invoke(["logs", "-u", "-n", "1", "-m", "echo"]).stdout
+    assert "Cost: unknown - no price known for echo when it was logged\n" in markdown
 
 
 def test_prices_list_path_and_json(invoke, priced_mock, user_path):

@@ -204,6 +204,11 @@ def record_cost_summary(record: dict[str, Any]) -> str:
             cost = None
     if cost is None and record.get("cost_usd") is not None:
         return format_dollars(record["cost_usd"])
+    if cost is None and has_usage:
+        # The cost is what was known when it was logged; a price added since
+        # does not apply to it.
+        model_id = record.get("model") or "the model"
+        return f"unknown - no price known for {model_id} when it was logged"
     return cost_summary([(record.get("model"), cost, has_usage)])
 
 
