@@ -161,7 +161,11 @@ def test_cli_table_json_and_footnote(spending, run_logs):
     assert data["total"]["cost_usd"] == pytest.approx(4.5)
     result = run_logs("usage", "-m", "scripted", "--since", "2026-02-01", "--json")
     assert json.loads(result.output)["total"]["responses"] == 1
-    assert run_logs("usage", "--until", "2020-01-01").exit_code == 0
+    result = run_logs("usage", "--until", "2020-01-01")
+    assert result.exit_code == 0
+    assert result.output == "No responses logged in that time\n"
+    result = run_logs("usage", "-m", "gpt-4o")
+    assert result.output == "No responses logged by gpt-4o\n"
     result = run_logs("usage", "--since", "soon")
     assert result.exit_code != 0 and "should be a duration like 30d" in result.output
 

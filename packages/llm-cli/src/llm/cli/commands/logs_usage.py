@@ -158,7 +158,12 @@ def usage(
             click.echo(json.dumps(report.to_dict(), indent=2))
             return
         if not report.rows:
-            click.echo("No responses logged in that time", err=True)
+            message = "No responses logged"
+            if model_id:
+                message += f" by {model_id}"
+            if since_at or until_at:
+                message += " in that time"
+            click.echo(message, err=True)
             return
         for line in table_lines(report):
             click.echo(line)
