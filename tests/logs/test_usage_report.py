@@ -187,6 +187,20 @@ def test_report_reads_the_originals_layouts(tmp_path, run_logs):
     assert [row["month"] for row in data["rows"]] == ["2023-06", "2023-08"]
 
 
+def test_no_logs_yet_is_not_an_error(run_logs, user_path):
+    """On a fresh install the reports say there is nothing yet, and create nothing."""
+    for args, said in (
+        (["usage"], "No logs yet\n"),
+        (["stats"], f"No logs yet: {user_path / 'logs.db'} does not exist\n"),
+        (["prune", "--before", "30d", "-y"], "No logs yet: nothing to delete.\n"),
+    ):
+        result = run_logs(*args)
+        assert (result.exit_code, result.output) == (0, said), args
+    data = json.loads(run_logs("usage", "--json").output)
+    assert data["rows"] == [] and data["total"]["responses"] == 0
+    assert list(user_path.iterdir()) == []
+
+
 def test_missing_database_is_an_error(tmp_path, run_logs):
     result = run_logs("usage", "-d", str(tmp_path / "nope.db"))
     assert result.exit_code == 1

@@ -95,6 +95,7 @@ def prune(
         llm logs prune --keep 100 -y --vacuum
         llm logs prune -m gpt-4o --before 2025-01-01
     """
+    from llm.logs import logs_db_path
     from llm.logs.prune import PruneCriteria, plan_prune, prune_logs, vacuum_logs
 
     from ..inputs import open_command_logs_db
@@ -116,6 +117,9 @@ def prune(
             raise click.UsageError(
                 "Say what to prune: --before, --keep, -m/--model or --cid"
             ) from None
+        if database is None and not logs_db_path().exists():
+            click.echo("No logs yet: nothing to delete.", err=True)
+            return
         db = open_command_logs_db(database, create=False, logs_only=True, migrate=False)
         plan = plan_prune(db, criteria)
         if plan.empty:
@@ -163,6 +167,9 @@ def stats(json_: bool, database: str | None) -> None:
 
     with handle_errors():
         path = Path(database) if database else logs_db_path()
+        if database is None and not path.exists():
+            click.echo(f"No logs yet: {path} does not exist", err=True)
+            return
         found = logs_stats(path)
         if json_:
             click.echo(json.dumps(found.to_dict(), indent=2))

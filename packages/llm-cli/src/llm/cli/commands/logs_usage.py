@@ -142,7 +142,7 @@ def usage(
     """
     from llm.logs.report import usage_report
 
-    from ..inputs import open_command_logs_db
+    from ..inputs import open_reading_logs_db
 
     with handle_errors():
         since_at = parse_point_option(since, "--since")
@@ -152,13 +152,13 @@ def usage(
             from llm.registry import resolve_model_id
 
             model_id = resolve_model_id(model)
-        db = open_command_logs_db(database, create=False, logs_only=True)
+        db = open_reading_logs_db(database)
         report = usage_report(db, by, since=since_at, until=until_at, model=model_id)
         if json_:
             click.echo(json.dumps(report.to_dict(), indent=2))
             return
         if not report.rows:
-            message = "No responses logged"
+            message = "No logs yet" if db.path is None else "No responses logged"
             if model_id:
                 message += f" by {model_id}"
             if since_at or until_at:
