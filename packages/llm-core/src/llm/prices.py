@@ -8,6 +8,7 @@ changes (plugins registered, ``prices.yaml`` edited).
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -216,20 +217,27 @@ def response_cost(
 ) -> Cost | None:
     """The cost of a response from ``model`` with ``usage``; None if unknown.
 
-    Unknown means no usage was reported or no price is known for the model
-    (the resolved model's price is preferred when it has one). A malformed
-    ``prices.yaml`` raises ConfigError. ``batch_discount`` is set for a
-    response run in a provider batch: the provider's discount, which the
-    price's own ``batch_discount`` overrides.
+    Unknown means no usage was reported or no price is known for the model.
+    The resolved model's price is preferred when it has one, except that a
+    ``prices.yaml`` entry for the model asked for beats a plugin's price for
+    the snapshot that answered. A malformed ``prices.yaml`` raises
+    ConfigError. ``batch_discount`` is set for a response run in a provider
+    batch: the provider's discount, which the price's own ``batch_discount``
+    overrides.
     """
     reader = getattr(model, "billable_tokens", None)
     tokens = reader(usage) if callable(reader) else billable_tokens(usage)
     if tokens is None:
         return None
-    for model_id in (resolved_model, getattr(model, "model_id", None)):
-        if not model_id:
-            continue
-        price = get_price(model_id, model=model)
+    model_ids = [m for m in (resolved_model, getattr(model, "model_id", None)) if m]
+
+    def candidates() -> Iterator[tuple[str, Price | None]]:
+        for model_id in model_ids:
+            yield model_id, _user_price(model_id)
+        for model_id in model_ids:
+            yield model_id, get_price(model_id, model=model)
+
+    for model_id, price in candidates():
         if price is not None:
             discount = 0.0
             if batch_discount is not None:
