@@ -127,7 +127,12 @@ def test_options_mapped_to_responses_fields(server):
     body = server.last_body
     assert body["reasoning"] == {"effort": "minimal", "summary": "auto"}
     assert body["text"] == {
-        "format": {"type": "json_schema", "name": "output", "schema": schema},
+        "format": {
+            "type": "json_schema",
+            "name": "output",
+            "schema": schema,
+            "strict": False,
+        },
         "verbosity": "low",
     }
     assert body["max_output_tokens"] == 100

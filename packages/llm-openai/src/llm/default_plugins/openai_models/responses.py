@@ -96,6 +96,9 @@ class _ResponsesMixin(_Shared):
                 "type": "json_schema",
                 "name": "output",
                 "schema": prompt.schema,
+                # Said outright, as the original does: a strict schema must
+                # list every property as required, which ours need not.
+                "strict": False,
             }
         elif json_object:
             text["format"] = {"type": "json_object"}
