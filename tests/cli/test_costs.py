@@ -108,8 +108,9 @@ def test_logs_u_and_json_show_cost(invoke, mock_model, priced_mock, user_path):
     mock_model.enqueue("unpriced", llm.Usage(input=5, output=5))
     invoke(["-m", "echo", "three"])  # echo reports usage but has no price
     markdown = invoke(["logs", "-u", "-n", "0"]).stdout
+    assert "1,000 input, 1,000 output\n\nDuration: " in markdown
     assert (
-        "## Token usage\n\n1,000 input, 1,000 output\n\nCost: $0.01 (input $0.002, "
+        "s)\n\nCost: $0.01 (input $0.002, "
         "output $0.008; mock prices of 2026-11-01 from prices.yaml)\n" in markdown
     )
     assert "Cost: unknown - mock did not report token usage\n" in markdown

@@ -26,6 +26,8 @@ def explode() -> str:
 
 def normalised(text: str) -> str:
     text = re.sub(r"# \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d ", "# DATE ", text)
+    text = re.sub(r"Duration: \d+ms \(\d+s\)", "Duration: Nms (Ns)", text)
+    text = re.sub(r"duration_ms: \d+", "duration_ms: N", text)
     text = re.sub(r"\b[0-9a-z]{26}\b", "ULID", text)
     return re.sub(
         r"`[0-9a-f]{64}`", "`HASH`", re.sub(r"`[0-9a-f]{7}`", "`SHORT`", text)
@@ -48,6 +50,7 @@ def test_options_system_prompt_and_usage(invoke, mock_model):
         "## Response\n\nHello\n\n"
         "## Token usage\n\n"
         '5 input, 7 output, `{"cached": 1}`\n\n'
+        "Duration: Nms (Ns)\n\n"
     )
 
 
@@ -97,11 +100,10 @@ def test_tools_tool_calls_and_results(invoke, mock_model):
         "## Response\n\nDone\n\n"
     )
     short = invoke(["logs", "-n", "2", "-s"]).stdout
-    assert re.sub(
-        r"'\d{4}-[^']+'", "DATE", re.sub(r"\b[0-9a-z]{26}\b", "ULID", short)
-    ) == (
+    assert re.sub(r"'\d{4}-[^']+'", "DATE", normalised(short)) == (
         "- model: mock\n"
         "  datetime: DATE\n"
+        "  duration_ms: N\n"
         "  conversation: ULID\n"
         "  tool_calls:\n"
         '  - \'add({"a": 1, "b": 2})\'\n'
@@ -111,6 +113,7 @@ def test_tools_tool_calls_and_results(invoke, mock_model):
         "  system_fragments: []\n"
         "- model: mock\n"
         "  datetime: DATE\n"
+        "  duration_ms: N\n"
         "  conversation: ULID\n"
         "  tool_results:\n"
         "  - 'add: 3'\n"

@@ -131,6 +131,7 @@ def test_short_yaml_and_usage(logs_db, mock_model, run_logs):
     assert list(short[0]) == [
         "model",
         "datetime",
+        "duration_ms",
         "conversation",
         "system",
         "prompt",

@@ -57,3 +57,28 @@ def test_data_outputs():
         == '[{"a": 1, "response_id": "r1", "conversation_id": "c1"},\n {"a": 2, "response_id": "r1", "conversation_id": "c1"}]\n'
     )
     assert "".join(render.compact_json_array([])) == "[]\n"
+
+
+def test_duration_shown_with_usage_and_in_short_as_the_original_does():
+    record = {
+        "id": "01abc",
+        "model": "m",
+        "datetime_utc": "2026-01-02T03:04:05.678+00:00",
+        "conversation_id": "01conv",
+        "prompt": "hi",
+        "response": "ok",
+        "input_tokens": 10,
+        "output_tokens": 5,
+        "duration_ms": 2727,
+    }
+    text = "".join(render.markdown([record], usage=True))
+    assert "## Token usage\n\n10 input, 5 output\n\nDuration: 2727ms (2s)\n\n" in text
+    assert "Duration" not in "".join(render.markdown([record]))
+    assert list(render.short_record(record))[:4] == [
+        "model",
+        "datetime",
+        "duration_ms",
+        "conversation",
+    ]
+    assert render.short_record(record)["duration_ms"] == 2727
+    assert "duration_ms" not in render.short_record(dict(record, duration_ms=None))

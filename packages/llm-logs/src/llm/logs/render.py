@@ -133,15 +133,17 @@ def compact_json_array(items: Iterable[Any]) -> Iterator[str]:
 def short_record(record: dict[str, Any], usage: bool = False) -> dict[str, Any]:
     """The ``--short`` summary of a record, with the original's keys in its order.
 
-    Model, time, conversation, system, tool calls and results, the truncated
+    Model, time, duration, conversation, system, tool calls and results, the truncated
     prompt, attachments, then ``prompt_fragments`` and ``system_fragments``
     (always present, empty lists included) and, with ``usage``, the tokens.
     """
     short: dict[str, Any] = {
         "model": record["model"],
         "datetime": (record.get("datetime_utc") or "").split(".")[0].split("+")[0],
-        "conversation": record["conversation_id"],
     }
+    if record.get("duration_ms") is not None:
+        short["duration_ms"] = record["duration_ms"]
+    short["conversation"] = record["conversation_id"]
     if record.get("system"):
         short["system"] = truncate_string(
             record["system"], SHORT_LENGTH, normalize_whitespace=True, keep_end=True
@@ -403,6 +405,9 @@ def _markdown_record(
         summary = _usage_summary(record)
         if summary:
             yield f"{summary}\n\n"
+        duration = record.get("duration_ms")
+        if duration is not None:
+            yield f"Duration: {duration}ms ({duration // 1000}s)\n\n"
         yield f"Cost: {record_cost_summary(record)}\n\n"
 
 
