@@ -196,9 +196,16 @@ def test_usage_in_markdown(logs_db, mock_model, run_logs):
 def test_response_and_extract(five, run_logs):
     assert run_logs("-r").output == ("short answer " * 30) + "\n"
     assert run_logs("-r", "--cid", five[0].conversation.id).output == "Penelope\n"
-    # Entries without a fenced code block contribute nothing to -x / --xl / -r -x
-    assert run_logs("-x", "-n", "1").output == ""
-    assert run_logs("-r", "-x").output == ""
+    # With no fenced code block in the entries shown, -x and --xl show them as
+    # if they had not been given (as the original 0.36 does); -r -x gives the
+    # whole response, as ``llm -x`` does.
+    assert run_logs("-x", "-n", "1").output == run_logs("-n", "1").output
+    assert "## Response" in run_logs("--xl", "-n", "1").output
+    assert run_logs("-x", "-n", "1", "--json").output == (
+        run_logs("-n", "1", "--json").output
+    )
+    assert run_logs("-x", "-n", "1", "-s").output == run_logs("-n", "1", "-s").output
+    assert run_logs("-r", "-x").output == ("short answer " * 30) + "\n"
     assert run_logs("-x", "-n", "0").output == "print('a')\n"
     # Printed as ``llm -x`` prints them: ending in one newline.
     assert run_logs("-x", "--cid", five[3].id).output == "print('a')\n"

@@ -7,7 +7,7 @@ import os
 import re
 import sys
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -462,22 +462,25 @@ def _print_records(records: Iterator[dict[str, Any]], request: ListRequest) -> N
         last = collections.deque(records, maxlen=1)
         if last:
             record = last[0]
-            text = (
-                render.extract_code(record, last_block)
-                if request.extract or last_block
-                else record.get("response") or ""
-            )
-            if text is not None:
-                _emit_markdown(
-                    [_line(text)],
-                    request.render_markdown,
-                    code=request.extract or last_block,
-                )
+            text = None
+            if request.extract or last_block:
+                text = render.extract_code(record, last_block)
+            code = text is not None
+            if not code:  # no code block: the whole response, as ``llm -x`` gives
+                text = record.get("response") or ""
+            _emit_markdown([_line(text)], request.render_markdown, code=code)
     elif request.extract or last_block:
-        # One block in total: from the first shown response that has one.
-        blocks = (render.extract_code(r, last_block) for r in records)
-        block = next((b for b in blocks if b is not None), None)
-        _emit([_line(block)] if block is not None else [])
+        # One block in total: from the first shown response that has one. When
+        # none has, they are shown as if -x/--xl had not been given, as the
+        # original does.
+        seen = []
+        for record in records:
+            block = render.extract_code(record, last_block)
+            if block is not None:
+                _emit([_line(block)])
+                return
+            seen.append(record)
+        _print_records(iter(seen), replace(request, extract=False, extract_last=False))
     elif request.short:
         _emit(_short_yaml(records, request.usage))
     elif request.json_output:
