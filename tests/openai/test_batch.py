@@ -243,6 +243,22 @@ def test_provider_batch_refuses_tools_and_bad_rows_are_kept(server, rows_file):
     ]
 
 
+def test_provider_batch_sends_output_to_fetch(server, rows_file, tmp_path):
+    out = tmp_path / "out.jsonl"
+    args = ["batch", rows_file({"prompt": "a"}), "-m", "4o-mini", "--provider-batch"]
+    result = run([*args, "--output", str(out)])
+    assert result.exit_code == 1
+    assert "give --output to 'llm batch fetch ID'" in result.stderr
+    assert server.requests_to("files") == []
+    result, batch_id = submit(rows_file({"prompt": "a"}))
+    server.batch_api.polls_before_done = 0
+    fetched = run(["batch", "fetch", batch_id, "--output", str(out)])
+    assert fetched.exit_code == 0, fetched.output
+    assert [o["response"] for o in lines(out.read_text())] == [
+        "Hello from the fake server"
+    ]
+
+
 def test_nothing_to_submit(server, rows_file):
     result = run(["batch", rows_file({"x": 1}), "-m", "4o-mini", "--provider-batch"])
     assert result.exit_code == 1

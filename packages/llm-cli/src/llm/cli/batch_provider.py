@@ -78,6 +78,12 @@ def submit_provider_batch(request: PromptRequest, options: BatchOptions) -> None
         raise click.ClickException(
             "--resume is for local batches, not --provider-batch"
         )
+    if options.output:
+        # Nothing is answered yet: the output lines come from ``fetch``.
+        raise click.ClickException(
+            "--provider-batch writes no output lines yet: give --output to "
+            "'llm batch fetch ID'"
+        )
     session = prepare_batch_session(request, options)
     if session.tools:
         raise UnsupportedFeatureError(
