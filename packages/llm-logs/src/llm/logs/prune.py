@@ -8,8 +8,9 @@ links to fragments, attachments and tools, extras, fallbacks, search rows.
 Shared things go only once nothing left refers to them: attachments,
 fragments (an alias keeps one), conversations and threads, ``llm batch``
 runs, and the content-addressed messages of the message store (a message
-stays while any remaining turn, thread or message builds on it). Definitions that cost
-nothing to keep (tools, toolbox instances, schemas) stay.
+stays while any remaining turn, thread or message builds on it).
+Definitions that cost nothing to keep (tools, toolbox instances, schemas)
+stay.
 
 Every choice is first written to temporary tables, so a dry run counts
 exactly what a real run would delete without changing the file.
