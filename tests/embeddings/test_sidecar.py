@@ -194,6 +194,25 @@ def test_collection_deleted_and_recreated_with_the_same_rowids(tmp_path):
             assert after == results(slow)
 
 
+def test_files_of_a_collection_deleted_by_another_tool_are_removed(path):
+    """The original deletes a collection without knowing about its matrix: the
+    files go the next time any matrix of that database is written."""
+    directory = path.parent / "embeddings.db-vectors"
+    with with_sidecar(path) as store:
+        results(store)
+        assert store.similar("other", llm.encode(vector(1)), 1)
+        assert {"c1.json", "c2.json"} <= {p.name for p in directory.iterdir()}
+        with original_tool(path) as other:
+            other.execute("DELETE FROM embeddings WHERE collection_id = 1")
+            other.execute("DELETE FROM collections WHERE id = 1")
+            insert_or_replace(other, "o-new", QUERY, collection_id=2)
+        assert store.similar("other", llm.encode(vector(QUERY)), 1)[0].id == "o-new"
+    left = sorted(p.name for p in directory.iterdir())
+    assert "c1.json" not in left
+    assert not [name for name in left if name.startswith("c1-")]
+    assert "c2.json" in left
+
+
 def test_segments_are_merged_when_they_pile_up(path):
     with with_sidecar(path) as store:
         results(store)

@@ -237,6 +237,18 @@ class SidecarFiles:
             self.manifest_path(collection_id).unlink()
         self._remove_files(collection_id, set())
 
+    def remove_others(self, collection_ids: set[int]) -> None:
+        """Forget the files of collections not in ``collection_ids``.
+
+        Collections deleted by another tool (the original ``llm``) leave their
+        files behind: as large as the collection's vectors, and never read again.
+        """
+        with contextlib.suppress(OSError):
+            for path in self.directory.glob("c*.json"):
+                stem = path.stem[1:]
+                if stem.isdigit() and int(stem) not in collection_ids:
+                    self.remove(int(stem))
+
     def _remove_files(self, collection_id: int, keep: set[str]) -> None:
         with contextlib.suppress(OSError):
             for path in self.directory.glob(f"c{collection_id}-*.npy"):
@@ -509,6 +521,11 @@ class Sidecar:
                 self.files.save(matrix)
             except OSError:
                 self.files = None  # an unwritable directory: keep matrices in memory
+            else:
+                live = {
+                    row[0] for row in self.conn.execute("SELECT id FROM collections")
+                }
+                self.files.remove_others(live)
         return matrix
 
     def forget(self, collection_id: int) -> None:
