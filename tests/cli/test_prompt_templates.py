@@ -167,3 +167,70 @@ def test_save_validates(invoke, user_path):
     assert result.exit_code == 1
     assert "Invalid template name" in result.stderr
     assert not (user_path / "templates" / "x.yaml").exists()
+
+
+# The reference's schemas.md shows this ``llm templates show`` output exactly.
+PEOPLE_TEMPLATE = """\
+name: people
+schema_object:
+    properties:
+        items:
+            items:
+                properties:
+                    article_date:
+                        description: the publication date in YYYY-MM-DD
+                        type: string
+                    article_headline:
+                        description: the headline of the story
+                        type: string
+                    learned:
+                        description: what we learned about them from this story
+                        type: string
+                    name:
+                        description: the person's name
+                        type: string
+                    organization:
+                        description: who they represent
+                        type: string
+                    role:
+                        description: their job title or role
+                        type: string
+                required:
+                - name
+                - organization
+                - role
+                - learned
+                - article_headline
+                - article_date
+                type: object
+            type: array
+    required:
+    - items
+    type: object
+system: extract people mentioned in this article
+"""
+
+
+def test_templates_show_prints_the_template_as_the_original_does(invoke, user_path):
+    schema = (
+        "name: the person's name, organization: who they represent, "
+        "role: their job title or role, "
+        "learned: what we learned about them from this story, "
+        "article_headline: the headline of the story, "
+        "article_date: the publication date in YYYY-MM-DD"
+    )
+    result = invoke(
+        [
+            "--schema-multi",
+            schema,
+            "--system",
+            "extract people mentioned in this article",
+            "--save",
+            "people",
+        ]
+    )
+    assert result.exit_code == 0, result.stderr
+    assert invoke(["templates", "show", "people"]).stdout == PEOPLE_TEMPLATE
+    # The file itself keeps the order it was written in.
+    saved = (user_path / "templates" / "people.yaml").read_text()
+    assert saved.startswith("system: extract people")

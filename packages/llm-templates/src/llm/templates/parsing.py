@@ -79,15 +79,24 @@ def template_from_data(data: Any, *, name: str | None, source: str) -> Template:
         raise TemplateError(f"{source} is not a valid template: {problems}") from ex
 
 
-def template_to_yaml(template: Template, *, include_name: bool = False) -> str:
-    """YAML for a template, leaving out empty keys; multi-line text uses ``|`` blocks."""
-    return dump_yaml(template.to_dict(include_name=include_name))
+def template_to_yaml(
+    template: Template, *, include_name: bool = False, sort_keys: bool = False
+) -> str:
+    """YAML for a template, leaving out empty keys; multi-line text uses ``|`` blocks.
+
+    ``sort_keys`` gives the layout ``llm templates show`` prints, as the
+    original prints it: keys (schema properties too) sorted, four-space indents.
+    """
+    data = template.to_dict(include_name=include_name)
+    if sort_keys:
+        return dump_yaml(data, sort_keys=True, indent=4)
+    return dump_yaml(data)
 
 
-def dump_yaml(data: Any) -> str:
-    """Readable YAML: keys in the given order, multi-line strings as ``|`` blocks,
-    long lines unwrapped (so prompts stay editable). Used for templates and by
-    the CLI's YAML listings."""
+def dump_yaml(data: Any, *, sort_keys: bool = False, indent: int = 2) -> str:
+    """Readable YAML: keys in the given order (or sorted), multi-line strings as
+    ``|`` blocks, long lines unwrapped (so prompts stay editable). Used for
+    templates and by the CLI's YAML listings."""
     import yaml
 
     class _Dumper(yaml.SafeDumper):
@@ -101,7 +110,8 @@ def dump_yaml(data: Any) -> str:
     return yaml.dump(
         data,
         Dumper=_Dumper,
-        sort_keys=False,
+        sort_keys=sort_keys,
+        indent=indent,
         allow_unicode=True,
         default_flow_style=False,
         width=1000,

@@ -86,7 +86,7 @@ def show(name: str) -> None:
 
     with handle_errors():
         template = load_template(name)
-    click.echo(template_to_yaml(template, include_name=True), nl=False)
+    click.echo(template_to_yaml(template, include_name=True, sort_keys=True), nl=False)
 
 
 @templates.command()
