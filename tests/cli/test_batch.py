@@ -326,6 +326,22 @@ def test_bad_options(invoke, write, args, message):
     assert "Traceback" not in result.output
 
 
+def test_a_missing_key_stops_the_batch_before_any_row(invoke, write, logs_path):
+    path = write("p.txt", "a\nb\nc\n")
+    result = invoke(["batch", path, "-m", "keyed"])
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.count("No key found") == 1
+    assert result.stderr.startswith("Error: No key found")
+    assert invoke(["batch", "list"]).output == ""
+    # A fallback can answer instead, so then the rows run.
+    fell_back = invoke(["batch", path, "-m", "keyed", "--fallback", "echo"])
+    assert fell_back.exit_code == 0, fell_back.stderr
+    assert [echoed(o)["prompt"] for o in lines(fell_back.stdout)] == ["a", "b", "c"]
+    keyed = invoke(["batch", path, "-m", "keyed", "--key", "testkey"])
+    assert [o["response"] for o in lines(keyed.stdout)] == ["key=testkey"] * 3
+
+
 def test_missing_input_file(invoke):
     result = invoke(["batch", "nope.jsonl", "-m", "echo"])
     assert result.exit_code == 2

@@ -82,10 +82,13 @@ def prepare_batch_session(request: PromptRequest, options: BatchOptions) -> Sess
 def resolve_key_once(session: Session) -> None:
     """Look the model's key up once for the whole batch, not once per row.
 
-    keys.json (or the keychain) is then read once, not a thousand times; with
-    no key at all, each row fails (or falls back) on its own, as usual.
+    keys.json (or the keychain) is then read once, not a thousand times. With
+    no key at all the batch stops here, before any row runs (a thousand rows
+    failing alike would say it a thousand times), unless the model has
+    fallbacks to answer instead.
     """
     from llm.errors import NeedsKeyException
+    from llm.fallbacks import resolve_fallbacks
 
     model = session.model
     if not getattr(model, "needs_key", None):
@@ -93,7 +96,8 @@ def resolve_key_once(session: Session) -> None:
     try:
         session.key = model.get_key(session.key) or session.key
     except NeedsKeyException:
-        pass
+        if not resolve_fallbacks(session.fallbacks, model):
+            raise
 
 
 def concurrent_model(model: Any) -> Any:
