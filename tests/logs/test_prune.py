@@ -446,3 +446,23 @@ def test_fallback_records_go_with_their_responses(
         (answered[1],)
     ]
     assert_consistent(logs_path)
+
+
+def test_every_link_to_a_response_is_a_declared_foreign_key(logs_db):
+    """Prune finds what belongs to a response through declared foreign keys, so a
+    table that names a response (or conversation) without one would keep dangling
+    rows that ``PRAGMA foreign_key_check`` cannot even see."""
+    conn = logs_db.conn
+    undeclared = []
+    for (table,) in conn.execute(
+        "select name from sqlite_master where type = 'table' "
+        "and name not like 'sqlite_%'"
+    ):
+        declared = {
+            row[3] for row in conn.execute(f'PRAGMA foreign_key_list("{table}")')
+        }
+        for row in conn.execute(f'PRAGMA table_info("{table}")'):
+            column = row[1]
+            if column in ("response_id", "conversation_id") and column not in declared:
+                undeclared.append(f"{table}.{column}")
+    assert undeclared == []
