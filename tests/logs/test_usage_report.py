@@ -61,6 +61,8 @@ def test_parse_point():
     assert parse_point("2026-01-31T10:00:00+02:00", now) == "2026-01-31T08:00:00"
     with pytest.raises(ValueError, match="like 30d"):
         parse_point("last tuesday", now)
+    with pytest.raises(ValueError, match="before the year 1"):
+        parse_point("99999999d", now)
 
 
 def test_by_model_with_totals(spending, logs_db):

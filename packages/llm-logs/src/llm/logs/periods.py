@@ -28,7 +28,10 @@ def parse_point(text: str, now: datetime.datetime | None = None) -> str:
     match = _AGO.match(text)
     if match:
         amount, unit = int(match.group(1)), match.group(2).lower()
-        moment = now - datetime.timedelta(**{UNITS[unit]: amount})
+        try:
+            moment = now - datetime.timedelta(**{UNITS[unit]: amount})
+        except OverflowError:
+            raise ValueError(f"{text!r} reaches back before the year 1") from None
     else:
         try:
             moment = datetime.datetime.fromisoformat(
