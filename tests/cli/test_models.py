@@ -135,11 +135,15 @@ def test_async_models_marked(invoke):
 
 
 def test_model_options_commands(invoke, user_path):
-    assert invoke(["models", "options"]).stderr == "No default options have been set\n"
-    assert (
-        invoke(["models", "options", "set", "scripted", "temperature", "0.5"]).exit_code
-        == 0
+    # Worded as the original words them.
+    empty = "No default options set for any models.\n"
+    assert invoke(["models", "options"]).stderr == empty
+    assert invoke(["models", "options", "show", "mock"]).stderr == (
+        "No default options set for model 'mock'.\n"
     )
+    result = invoke(["models", "options", "set", "scripted", "temperature", "0.5"])
+    assert result.exit_code == 0
+    assert result.stderr == "Set default option temperature=0.5 for model mock\n"
     assert (
         invoke(["models", "options", "set", "echo", "max_tokens", "20"]).exit_code == 0
     )

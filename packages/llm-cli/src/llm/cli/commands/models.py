@@ -317,7 +317,7 @@ def options_list() -> None:
     with handle_errors():
         data = load_all()
     if not data:
-        click.echo("No default options have been set", err=True)
+        click.echo("No default options set for any models.", err=True)
         return
     for model_id, values in data.items():  # in the file's order
         click.echo(f"{model_id}:")
@@ -350,7 +350,7 @@ def options_show(model: str) -> None:
         found = llm.get_model(model)
         values = defaults_for(found.model_id)
     if not values:
-        click.echo(f"No default options set for {found.model_id}", err=True)
+        click.echo(f"No default options set for model {found.model_id!r}.", err=True)
         return
     for key, value in values.items():
         click.echo(f"{key}: {value}")
@@ -375,7 +375,7 @@ def options_set(model: str, key: str, value: str) -> None:
     with handle_errors():
         found = llm.get_model(model)
         set_default(found, key, value)
-    click.echo(f"Set default option {key}={value} for {found.model_id}", err=True)
+    click.echo(f"Set default option {key}={value} for model {found.model_id}", err=True)
 
 
 @options.command(name="clear")
