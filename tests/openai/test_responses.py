@@ -198,7 +198,11 @@ def test_reasoning_text_and_tool_calls(server, stream):
     assert [type(p) for p in parts] == [ReasoningPart, ToolCallPart, TextPart]
     # The encrypted reasoning comes from the final payload, matching response.json().
     assert parts[0].provider_metadata == {
-        "openai": {"id": "rs_1", "encrypted_content": "SECRET-FINAL"}
+        "openai": {
+            "id": "rs_1",
+            "encrypted_content": "SECRET-FINAL",
+            "summary": [{"type": "summary_text", "text": "I should add"}],
+        }
     }
     assert response.json()["output"][0]["encrypted_content"] == "SECRET-FINAL"
     assert parts[1].provider_metadata == {"openai": {"id": "fc_1"}}
@@ -282,6 +286,62 @@ def test_serialized_response_keeps_reasoning_metadata(server):
     restored = llm.Response.from_dict(response.to_dict())
     restored.reply("and?").text()
     assert server.last_body["input"][1]["encrypted_content"] == "BLOB-X"
+
+
+def test_reasoning_summary_kept_as_the_original_keeps_it(server):
+    """The summary items travel in provider_metadata, as the original stores them,
+    so a payload from either one replays the same reasoning item."""
+    first = reasoning_item("First", encrypted="B1")
+    first["summary"].append({"type": "summary_text", "text": "Second"})
+    server.responses(responses_reply(first, message_item("Done")))
+    response = llm.get_model("o3").prompt("x")
+    response.text()
+    (reasoning, _) = response.messages()[0].parts
+    assert reasoning.provider_metadata["openai"]["summary"] == first["summary"]
+    response.reply("more").text()
+    assert server.last_body["input"][1]["summary"] == first["summary"]
+    # A payload the original wrote: the summary comes from provider_metadata.
+    payload = {
+        "model": "o3",
+        "prompt": {
+            "messages": [
+                {"role": "user", "parts": [{"type": "text", "text": "x"}]},
+                {
+                    "role": "assistant",
+                    "parts": [
+                        {
+                            "type": "reasoning",
+                            "text": "one\n\ntwo",
+                            "provider_metadata": {
+                                "openai": {
+                                    "id": "rs_9",
+                                    "encrypted_content": "B9",
+                                    "summary": [
+                                        {"text": "one", "type": "summary_text"},
+                                        {"text": "two", "type": "summary_text"},
+                                    ],
+                                }
+                            },
+                        },
+                        {"type": "text", "text": "Done"},
+                    ],
+                },
+                {"role": "user", "parts": [{"type": "text", "text": "again"}]},
+            ],
+            "options": {},
+        },
+        "messages": [{"role": "assistant", "parts": [{"type": "text", "text": "ok"}]}],
+    }
+    llm.Response.from_dict(payload).reply("and?").text()
+    assert server.last_body["input"][1] == {
+        "type": "reasoning",
+        "id": "rs_9",
+        "summary": [
+            {"text": "one", "type": "summary_text"},
+            {"text": "two", "type": "summary_text"},
+        ],
+        "encrypted_content": "B9",
+    }
 
 
 def test_multiple_summary_parts_separated(server):

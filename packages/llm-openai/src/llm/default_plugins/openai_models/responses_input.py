@@ -83,7 +83,12 @@ def _reasoning_item(part: ReasoningPart) -> dict[str, Any] | None:
     item: dict[str, Any] = {"type": "reasoning"}
     if metadata.get("id"):
         item["id"] = metadata["id"]
-    item["summary"] = [{"type": "summary_text", "text": part.text}] if part.text else []
+    # The summary items as OpenAI sent them (kept as the original keeps them),
+    # else the part's text as one.
+    summary = metadata.get("summary")
+    if not isinstance(summary, list):
+        summary = [{"type": "summary_text", "text": part.text}] if part.text else []
+    item["summary"] = summary
     if metadata.get("encrypted_content"):
         item["encrypted_content"] = metadata["encrypted_content"]
     return item

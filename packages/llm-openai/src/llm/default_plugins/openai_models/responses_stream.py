@@ -328,7 +328,9 @@ class ResponsesStream:
         self, index: int, item: _Item, raw: dict[str, Any]
     ) -> list[StreamEvent]:
         metadata = {
-            key: raw[key] for key in ("id", "encrypted_content") if raw.get(key)
+            key: raw[key]
+            for key in ("id", "encrypted_content", "summary")
+            if raw.get(key)
         }
         events: list[StreamEvent] = []
         if not item.text_emitted:
