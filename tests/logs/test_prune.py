@@ -390,11 +390,14 @@ def test_batch_rows_of_pruned_responses_go_too(history, logs_db, logs_path):
         ("b2", "2", old_ids[2]),
         ("b3", "1", old_ids[3]),
         ("b3", "2", None),  # a row that failed: b3 stays with it
+        ("b5", "1", old_ids[0]),  # b5 is still running: it stays
     ]
     with conn:
-        for batch_id in ("b1", "b2", "b3", "b4"):  # b4: started, no rows yet
+        for batch_id in ("b1", "b2", "b3", "b4", "b5"):  # b4: no rows yet
+            status = "running" if batch_id == "b5" else "done"
             conn.execute(
-                "insert into batches (id, model) values (?, 'mock')", (batch_id,)
+                "insert into batches (id, model, status) values (?, 'mock', ?)",
+                (batch_id, status),
             )
         for batch_id, key, response_id in rows:
             conn.execute(
@@ -412,7 +415,7 @@ def test_batch_rows_of_pruned_responses_go_too(history, logs_db, logs_path):
     planned = plan_prune(logs_db, PruneCriteria(before=CUTOFF))
     plan = prune_logs(logs_db, PruneCriteria(before=CUTOFF))
     assert planned.rows == plan.rows
-    assert plan.rows["batch_rows"] == 4 and plan.rows["batch_responses"] == 4
+    assert plan.rows["batch_rows"] == 5 and plan.rows["batch_responses"] == 5
     assert plan.rows["batches"] == 1
     assert query(logs_path, "select batch_id, row_key from batch_rows") == [
         ("b1", "2"),
@@ -422,6 +425,7 @@ def test_batch_rows_of_pruned_responses_go_too(history, logs_db, logs_path):
         ("b1",),
         ("b3",),
         ("b4",),
+        ("b5",),
     ]
     assert_consistent(logs_path)
 

@@ -23,7 +23,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
-from llm.sqlite import connection_of, write_transaction
+from llm.sqlite import column_names, connection_of, write_transaction
 
 from .db import LEGACY_TABLES, ensure_ready
 
@@ -471,6 +471,14 @@ class _Pruner:
         for name in ("_prune_keep", "_prune_candidates"):
             self.conn.execute(f"drop table if exists temp.{name}")
 
+    def keep_unfinished_batches(self) -> None:
+        """Keep a batch that may still be adding rows, even if none is left now."""
+        if "batches" in self.marked and "status" in column_names(self.conn, "batches"):
+            self.conn.execute(
+                f"delete from {_temp('batches')} where rid in (select rowid "
+                "from batches where status in ('running', 'submitting', 'submitted'))"
+            )
+
     def keep_payload_references(self) -> None:
         """Keep what remaining message parts name inside their JSON payloads.
 
@@ -514,6 +522,7 @@ class _Pruner:
         self.release("conversations")
         self.release("threads")
         self.release("batches")
+        self.keep_unfinished_batches()
         self.mark_messages()
         self.release("attachments")
         self.release("fragments")
