@@ -95,32 +95,26 @@ def test_a_user_price_for_the_model_asked_for_beats_the_snapshot_price(
 ):
     """OpenAI answers gpt-5 as gpt-5-2025-08-07, which llm-openai prices too; the
     price the user set for gpt-5 in prices.yaml still wins."""
-    (user_path / "prices.yaml").write_text(
-        "gpt-5: {input: 1.0, output: 2.0, date: 2026-11-01}\n"
-    )
-    server.responses(
-        responses_reply(
-            message_item("Hi"),
-            model="gpt-5-2025-08-07",
-            usage=responses_usage(input=1_000_000, output=0),
+
+    def cost_of_a_million_input_tokens(prices: str):
+        (user_path / "prices.yaml").write_text(prices)
+        server.responses(
+            responses_reply(
+                message_item("Hi"),
+                model="gpt-5-2025-08-07",
+                usage=responses_usage(input=1_000_000, output=0),
+            )
         )
-    )
-    response = llm.get_model("gpt-5").prompt("hi", stream=False)
-    cost = response.cost()
-    assert response.resolved_model == "gpt-5-2025-08-07"
+        response = llm.get_model("gpt-5").prompt("hi", stream=False)
+        cost = response.cost()
+        assert response.resolved_model == "gpt-5-2025-08-07"
+        return cost
+
+    gpt_5 = "gpt-5: {input: 1.0, output: 2.0, date: 2026-11-01}\n"
+    cost = cost_of_a_million_input_tokens(gpt_5)
     assert cost.price.source == "prices.yaml"
-    assert cost.total == pytest.approx(1.0)
+    assert (cost.model_id, cost.total) == ("gpt-5", pytest.approx(1.0))
     # A user price for the snapshot itself is more specific still.
-    (user_path / "prices.yaml").write_text(
-        "gpt-5: {input: 1.0, output: 2.0, date: 2026-11-01}\n"
-        "gpt-5-2025-08-07: {input: 3.0, output: 2.0, date: 2026-11-01}\n"
-    )
-    server.responses(
-        responses_reply(
-            message_item("Hi"),
-            model="gpt-5-2025-08-07",
-            usage=responses_usage(input=1_000_000, output=0),
-        )
-    )
-    cost = llm.get_model("gpt-5").prompt("hi", stream=False).cost()
+    snapshot = "gpt-5-2025-08-07: {input: 3.0, output: 2.0, date: 2026-11-01}\n"
+    cost = cost_of_a_million_input_tokens(gpt_5 + snapshot)
     assert (cost.model_id, cost.total) == ("gpt-5-2025-08-07", pytest.approx(3.0))
