@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 
 import pytest
 
@@ -133,3 +135,25 @@ def test_copy_refuses_another_model_and_bad_names(run, source, tmp_path):
     assert result.exit_code == 0, result.output
     with open_store(source) as store:
         assert store.count("twin") == 4
+
+
+def open_files(path) -> list[str]:
+    """Which of this process's open files are ``path`` or its SQLite companions."""
+    fds = Path("/proc/self/fd")
+    if not fds.is_dir():
+        pytest.skip("needs /proc to list open files")
+    names = []
+    for fd in fds.iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith(str(path)):
+            names.append(target)
+    return names
+
+
+def test_copy_closes_the_stores_it_opened(source, tmp_path):
+    target = tmp_path / "closed.db"
+    assert copy_collection(str(source), "pts", str(target)) == 4
+    assert open_files(source) == [] and open_files(target) == []

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import islice
@@ -287,9 +289,30 @@ def copy_collection(
     content hashes, content, metadata and update times are copied as they are,
     a batch per transaction; items already in an existing target collection
     (which must use the same model) are replaced. Returns how many were copied.
+    A store opened here from a location is closed again.
     """
-    source_store, target_store = store_for(source), store_for(target)
-    new_name = new_name or name
+    with contextlib.ExitStack() as opened:
+        source_store, target_store = (
+            _store_closed_by(opened, db) for db in (source, target)
+        )
+        return _copy(source_store, name, target_store, new_name or name, batch_size)
+
+
+def _store_closed_by(stack: contextlib.ExitStack, db: Any) -> VectorStore:
+    """``store_for(db)``, closed when ``stack`` ends if it was opened from a location."""
+    store = store_for(db)
+    if isinstance(db, (str, os.PathLike)):
+        stack.callback(store.close)
+    return store
+
+
+def _copy(
+    source_store: VectorStore,
+    name: str,
+    target_store: VectorStore,
+    new_name: str,
+    batch_size: int,
+) -> int:
     info = source_store.get_collection(name)
     if info is None:
         raise ValueError(f"Collection '{name}' does not exist")
