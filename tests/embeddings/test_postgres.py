@@ -6,6 +6,7 @@ import json
 import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -187,7 +188,7 @@ def test_a_user_without_create_rights(postgres_url, psycopg):
 
 def test_embed_multi_sql_reads_attached_sqlite_files(run, postgres_url, tmp_path):
     blog = tmp_path / "blog.db"
-    with sqlite3.connect(str(blog)) as conn:
+    with closing(sqlite3.connect(str(blog))) as conn, conn:
         conn.execute("CREATE TABLE posts (id TEXT, body TEXT)")
         conn.executemany(
             "INSERT INTO posts VALUES (?, ?)", [("p1", "1 0"), ("p2", "0 1")]

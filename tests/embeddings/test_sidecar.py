@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from contextlib import contextmanager
 
 import numpy as np
 import pytest
@@ -64,9 +65,18 @@ def manifest(path, collection_id=1):
     )
 
 
+@contextmanager
 def original_tool(path):
-    """Another connection writing the way the original LLM does (INSERT OR REPLACE, DELETE)."""
-    return sqlite3.connect(str(path), isolation_level=None)
+    """Another connection writing the way the original LLM does (INSERT OR REPLACE, DELETE).
+
+    Closed at the end of the block (sqlite3's own ``with`` only commits, and
+    Python 3.13 warns about connections left open).
+    """
+    conn = sqlite3.connect(str(path), isolation_level=None)
+    try:
+        yield conn
+    finally:
+        conn.close()
 
 
 def insert_or_replace(conn, item_id, seed, collection_id=1):
@@ -237,11 +247,15 @@ def test_our_own_writes_and_deletes_are_seen(path):
 
 
 def test_in_memory_database_keeps_the_matrix_in_memory():
-    store = SQLiteStore(sqlite3.connect(":memory:"), sidecar_min_rows=0)
-    store.upsert("c", "m", [item(f"i{n}", n) for n in range(50)])
-    assert results(store)[0][1] > 0.5
-    store.upsert("c", "m", [item("exact", QUERY)])
-    assert results(store)[0] == ("exact", 1.0)
+    conn = sqlite3.connect(":memory:")
+    try:
+        store = SQLiteStore(conn, sidecar_min_rows=0)
+        store.upsert("c", "m", [item(f"i{n}", n) for n in range(50)])
+        assert results(store)[0][1] > 0.5
+        store.upsert("c", "m", [item("exact", QUERY)])
+        assert results(store)[0] == ("exact", 1.0)
+    finally:
+        conn.close()
 
 
 def test_other_dimensions_fall_back_to_a_scan(path):

@@ -93,6 +93,8 @@ def memory_stores():
         yield plugin
     finally:
         pm.unregister(name="memory-stores")
+        for store in plugin.stores.values():
+            store.conn.close()  # the store does not own a connection it was given
 
 
 def test_a_plugin_store_serves_every_command(run, memory_stores, db_path):
