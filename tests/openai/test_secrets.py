@@ -151,3 +151,45 @@ def test_debug_output_redacts_credential_headers(
     assert "x-title: my pelican app" in lowered
     # The server really got them.
     assert server.last.headers["x-forwarded-relay"] == relay_key
+
+
+def test_a_key_name_masks_the_stored_key_not_the_name(server, user_path):
+    """``--key openrouter`` names a stored key: its value is masked, the word is not."""
+    key = "sk-or-v1-0123456789abcdefKLMN"
+    assert run(["keys", "set", "openrouter", "--value", key]).exit_code == 0
+    server.chat(
+        error_reply(401, f"Key {key} rejected, see https://openrouter.ai/settings/keys")
+    )
+    result = run(["-m", "4o-mini", "--key", "openrouter", "hi"])
+    assert result.exit_code == 1
+    assert server.last.authorization == f"Bearer {key}"
+    assert result.stderr == (
+        f"Error: Key {masked(key)} rejected, see https://openrouter.ai/settings/keys"
+        " (HTTP 401)\n"
+    )
+    [record] = json.loads(run(["logs", "--json"]).stdout)
+    assert "https://openrouter.ai/settings/keys" in record["error"]
+    assert key not in record["error"]
+
+
+def test_a_plain_word_given_as_the_key_is_not_masked(server, user_path):
+    """A literal ``--key`` that is an ordinary word is no secret worth mangling text for."""
+    server.chat(error_reply(401, "No such key, see https://openrouter.ai/keys"))
+    result = run(["-m", "4o-mini", "--key", "openrouter", "hi"])
+    assert result.exit_code == 1
+    assert server.last.authorization == "Bearer openrouter"
+    assert "https://openrouter.ai/keys" in result.stderr
+    [record] = json.loads(run(["logs", "--json"]).stdout)
+    assert "https://openrouter.ai/keys" in record["error"]
+
+
+def test_a_literal_key_is_masked_only_as_a_whole_token(server, user_path):
+    key = "relay-2024"
+    server.chat(
+        error_reply(401, f"Key {key} refused by https://relay-2024x.example/keys")
+    )
+    result = run(["-m", "4o-mini", "--key", key, "hi"])
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: Key *** refused by https://relay-2024x.example/keys (HTTP 401)\n"
+    )

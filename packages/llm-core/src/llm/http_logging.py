@@ -14,7 +14,12 @@ import json
 import sys
 from typing import Any
 
-from .redaction import is_secret_header_name, known_secrets, scrub_secrets
+from .redaction import (
+    contains_secret,
+    is_secret_header_name,
+    known_secrets,
+    scrub_secrets,
+)
 
 
 def _print(text: str) -> None:
@@ -25,7 +30,7 @@ def _redact_headers(headers: Any, secrets: set[str]) -> list[str]:
     """Header lines; a credential header, or one holding a known key, shows ``[redacted]``."""
     lines = []
     for name, value in headers.items():
-        if is_secret_header_name(name) or any(s in value for s in secrets):
+        if is_secret_header_name(name) or contains_secret(value, secrets):
             value = "[redacted]"
         lines.append(f"  {name}: {value}")
     return lines

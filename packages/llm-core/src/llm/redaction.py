@@ -8,8 +8,17 @@ has used (``--key``, a stored key, one from the keychain or a command), the
 values in keys.json, environment variables whose names say they hold one
 (``OPENAI_API_KEY``, ``GITHUB_TOKEN``...), and headers configured for a model
 (``extra-openai-models.yaml``), which plugins hand over with
-``remember_secret()``. Secrets shorter than eight characters are left alone:
-replacing them would mangle ordinary words.
+``remember_secret()``.
+
+Only values that look like credentials are masked, and only where they stand
+as a whole token, so ordinary text survives (``--key openrouter`` must not
+turn ``https://openrouter.ai`` into ``https://***.ai``). ``looks_like_secret()``
+holds the rule: at least eight characters, and not a plain word - letters only
+count when there are twenty or more of them in mixed case, as in a random
+token. A token is a run of letters and digits (with ``-``, ``_``, ``.`` and
+other punctuation allowed inside the secret itself): ``sk-abc123...`` is
+masked in ``Bearer sk-abc123...`` or ``key=sk-abc123...`` but not when it is
+part of a longer run of letters and digits.
 """
 
 from __future__ import annotations
@@ -19,6 +28,8 @@ import re
 from collections.abc import Iterable
 
 MIN_SECRET_LENGTH = 8
+# Letters-only values this long, in mixed case, are random tokens, not words.
+MIN_LETTERS_ONLY_SECRET_LENGTH = 20
 # Words in an environment variable name that say its value is a credential
 # (OPENAI_API_KEY, GITHUB_TOKEN, AWS_SECRET_ACCESS_KEY...).
 _SECRET_ENV_WORDS = frozenset(
@@ -60,8 +71,27 @@ def remember_secret(value: str | None) -> None:
         return
     value = value.strip()
     for candidate in (value, value.split(" ", 1)[-1].strip()):
-        if len(candidate) >= MIN_SECRET_LENGTH:
+        if looks_like_secret(candidate):
             _remembered.add(candidate)
+
+
+def looks_like_secret(value: str) -> bool:
+    """True when ``value`` could be a credential rather than an ordinary word.
+
+    Too short (under eight characters) or a plain word (letters only, unless
+    twenty or more of them in mixed case) is not masked: masking it would
+    mangle ordinary text, such as a key's name given to ``--key``.
+    """
+    value = value.strip()
+    if len(value) < MIN_SECRET_LENGTH:
+        return False
+    if value.isalpha():
+        return (
+            len(value) >= MIN_LETTERS_ONLY_SECRET_LENGTH
+            and not value.islower()
+            and not value.isupper()
+        )
+    return True
 
 
 def is_secret_env_name(name: str) -> bool:
@@ -81,7 +111,7 @@ def known_secrets() -> set[str]:
     secrets.update(
         value for name, value in os.environ.items() if is_secret_env_name(name)
     )
-    return {s.strip() for s in secrets if len(s.strip()) >= MIN_SECRET_LENGTH}
+    return {s.strip() for s in secrets if looks_like_secret(s)}
 
 
 def _stored_keys() -> list[str]:
@@ -105,14 +135,24 @@ def mask_secret(value: str) -> str:
     return "***"
 
 
+def _token_pattern(secret: str) -> re.Pattern[str]:
+    """``secret`` where no letter or digit runs on from either side."""
+    return re.compile(rf"(?<![^\W_]){re.escape(secret)}(?![^\W_])")
+
+
+def contains_secret(text: str, secrets: Iterable[str]) -> bool:
+    """True when one of ``secrets`` appears in ``text`` as a whole token."""
+    return any(secret and _token_pattern(secret).search(text) for secret in secrets)
+
+
 def scrub_secrets(text: str, secrets: Iterable[str] | None = None) -> str:
-    """``text`` with every secret (``known_secrets()`` unless given) masked."""
+    """``text`` with every secret (``known_secrets()`` unless given) masked where it is a whole token."""
     if not text:
         return text
     found = known_secrets() if secrets is None else set(secrets)
     for secret in sorted(found, key=len, reverse=True):
         if secret and secret in text:
-            text = text.replace(secret, mask_secret(secret))
+            text = _token_pattern(secret).sub(mask_secret(secret), text)
     return text
 
 
