@@ -169,3 +169,43 @@ def test_a_damaged_pending_entry_is_set_aside(run_llm, user_path):
     assert result.returncode == 0, result.stderr
     assert [prompt for prompt, _, _ in logged(user_path)] == ["first", "second"]
     assert [p.name for p in pending(user_path)] == ["01damaged.json.failed"]
+
+
+def test_a_batch_run_while_the_database_is_locked_loses_nothing(
+    user_path, locked_logs, run_llm, tmp_path
+):
+    """``llm batch`` spools its batch, rows and status; the next run writes them all."""
+    rows = tmp_path / "rows.txt"
+    rows.write_text("one\ntwo\nthree\n", encoding="utf-8")
+    env = {"LLM_BUSY_TIMEOUT": "0.5"}
+    result = run_llm(["batch", str(rows), "-m", "echo"], env=env)
+    assert result.returncode == 0, result.stderr
+    assert [
+        json.loads(json.loads(line)["response"])["prompt"]
+        for line in result.stdout.splitlines()
+    ] == ["one", "two", "three"]
+    assert "is locked by another process" in result.stderr
+    assert str(user_path / "logs-pending") in result.stderr
+    batch = result.stderr.split("Batch ", 1)[1].split(":", 1)[0]
+    assert pending(user_path)
+    assert [prompt for prompt, _, _ in logged(user_path)] == ["first"]
+    locked_logs.execute("ROLLBACK")
+    locked_logs.execute("BEGIN")
+
+    assert run_llm(["-m", "echo", "after"]).returncode == 0
+    assert pending(user_path) == []
+    assert [prompt for prompt, _, _ in logged(user_path)] == [
+        "first",
+        "one",
+        "two",
+        "three",
+        "after",
+    ]
+    listed = run_llm(["batch", "list"]).stdout
+    assert batch in listed
+    assert "done  3 done" in listed
+    # The rows were recorded as done: resuming runs none of them again.
+    resumed = run_llm(["batch", str(rows), "-m", "echo", "--resume"])
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"Batch {batch}: 3 done (3 from an earlier run)" in resumed.stderr
+    assert len(logged(user_path)) == 5

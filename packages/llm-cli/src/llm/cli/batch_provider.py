@@ -10,7 +10,6 @@ as a local batch, in input order.
 from __future__ import annotations
 
 import itertools
-from functools import partial
 from typing import Any
 
 import click
@@ -222,9 +221,15 @@ def _wait_until_finished(
 def _collect(db: Any, info: Any, key: str | None, log: bool, status: Any) -> None:
     """Fetch the provider's results, log each response and store each row's output."""
     from llm.batch_providers import provider_batch_results
-    from llm.logs.batches import DONE, ERROR, SUBMITTED, BatchRow, batch_rows, get_row
-
-    from .batch_running import log_row
+    from llm.logs.batches import (
+        DONE,
+        ERROR,
+        SUBMITTED,
+        BatchRow,
+        RowEntry,
+        batch_rows,
+        get_row,
+    )
 
     provider, model = _provider_and_model(info)
     schema = bool(info.settings.get("schema"))
@@ -232,11 +237,13 @@ def _collect(db: Any, info: Any, key: str | None, log: bool, status: Any) -> Non
     if log:
         from llm.logs.background import BackgroundWriter
 
+        # No spooling: the provider keeps the results, and fetching them
+        # again after a spooled write would log every response twice.
         writer = BackgroundWriter(db.path)
 
     def save(row: BatchRow, records: list[Any]) -> None:
         if writer is not None:
-            writer.submit(partial(log_row, info.id, records, row))
+            writer.submit(RowEntry(info.id, records, row))
         else:
             from llm.logs.batches import record_row
 

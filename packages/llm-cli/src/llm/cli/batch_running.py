@@ -18,7 +18,6 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from functools import partial
 from typing import IO, Any
 
 import click
@@ -34,6 +33,7 @@ from .batch_output import (
 from .batch_rows import RowInfo, RowPrompts
 from .interrupts import INTERRUPTED_EXIT_CODE
 from .prompting import PromptRequest, Session
+from .running import warn_spooled
 
 
 @dataclass
@@ -173,16 +173,6 @@ def report_failure(info: RowInfo, output: dict[str, Any], progress: Progress) ->
     click.echo(f"Error: {message}", err=True)
 
 
-def log_row(batch_id: str, records: list[Any], row: Any, db: Any) -> None:
-    """Runs on the log writer's thread: the row's responses, then its outcome."""
-    from llm.logs import log_response
-    from llm.logs.batches import record_row
-
-    for record in records:
-        log_response(db, record)
-    record_row(db, batch_id, row, [record.id for record in records])
-
-
 class LocalBatch:
     """One ``llm batch`` run: reads rows, runs them, writes output, logs, tallies."""
 
@@ -204,6 +194,7 @@ class LocalBatch:
         self.schema = session.schema is not None
         self.tally = Tally()
         self.writer: Any = None
+        self.spooled = 0  # writes saved to logs-pending/ while logs.db was locked
         self.progress = Progress()
         self.runner: Any = None
 
@@ -225,7 +216,7 @@ class LocalBatch:
 
     def on_result(self, result: Any) -> None:
         """A row finished (in any order): work out its output line and log it."""
-        from llm.logs.batches import DONE, ERROR, BatchRow
+        from llm.logs.batches import DONE, ERROR, BatchRow, RowEntry
 
         info: RowInfo = result.tag
         records = [
@@ -246,7 +237,7 @@ class LocalBatch:
             response_id=records[-1].id if records else None,
             output=output,
         )
-        self.writer.submit(partial(log_row, self.batch_id, records, row))
+        self.writer.submit(RowEntry(self.batch_id, records, row))
 
     async def _drive(self, out: IO[str]) -> None:
         from contextlib import aclosing
@@ -277,7 +268,7 @@ class LocalBatch:
         if self.db is not None and self.batch_id is not None:
             from llm.logs.background import BackgroundWriter
 
-            self.writer = BackgroundWriter(self.db.path)
+            self.writer = BackgroundWriter(self.db.path, spool=True)
         out = open_output(options.output)
         ending = "interrupted"
         try:
@@ -293,14 +284,29 @@ class LocalBatch:
                 if out is not sys.stdout:
                     out.close()
                 if self.writer is not None:
-                    self.writer.close()
+                    try:
+                        self.writer.close()
+                    finally:
+                        self.spooled += self.writer.spooled
         return ending
 
 
 def run_local_batch(request: PromptRequest, options: BatchOptions) -> None:
-    """``llm batch INPUT``: run every row, write JSON lines, log; exit 1 if any row failed."""
+    """``llm batch INPUT``: run every row, write JSON lines, log; exit 1 if any row failed.
+
+    While another process holds the logs database past the busy timeout, what
+    the batch would log - the batch itself, each row, its final status - is
+    spooled to ``logs-pending/`` and written by the next run that can.
+    """
     from llm.ids import monotonic_ulid
     from llm.logs.batches import BatchInfo, create_batch, latest_batch, update_batch
+    from llm.logs.pending import (
+        is_locked,
+        replay_pending,
+        spool_batch,
+        spool_batch_status,
+        write_or_spool,
+    )
 
     from .inputs import open_command_logs_db
 
@@ -310,27 +316,45 @@ def run_local_batch(request: PromptRequest, options: BatchOptions) -> None:
         raise click.ClickException(
             "--resume needs logging: it reads what an earlier run logged"
         )
+    spooled = 0
+
+    def set_status(batch_id: str, status: str) -> None:
+        nonlocal spooled
+        spooled += write_or_spool(
+            db,
+            lambda d: update_batch(d, batch_id, status=status),
+            lambda path: spool_batch_status(path, batch_id, status),
+        )
+
     batch = None
     if db is not None:
+        try:
+            replay_pending(db)
+        except Exception as ex:  # still locked: they wait for a later run
+            if not is_locked(ex):
+                raise
         key = fingerprint(request, options, session.model.model_id)
         if options.resume:
             batch = latest_batch(db, key)
             if batch is None:
                 click.echo("No earlier run of this batch to resume: starting", err=True)
         if batch is None:
-            batch = create_batch(
+            batch = BatchInfo(
+                id=monotonic_ulid(),
+                model=session.model.model_id,
+                datetime_utc="",
+                fingerprint=key,
+                input=options.input,
+                status="running",
+            )
+            new = batch
+            spooled += write_or_spool(
                 db,
-                BatchInfo(
-                    id=monotonic_ulid(),
-                    model=session.model.model_id,
-                    datetime_utc="",
-                    fingerprint=key,
-                    input=options.input,
-                    status="running",
-                ),
+                lambda d: create_batch(d, new),
+                lambda path: spool_batch(path, new),
             )
         else:
-            update_batch(db, batch.id, status="running")
+            set_status(batch.id, "running")
     run = LocalBatch(
         session,
         options,
@@ -339,14 +363,15 @@ def run_local_batch(request: PromptRequest, options: BatchOptions) -> None:
         resuming=options.resume and batch is not None,
     )
     started = time.monotonic()
+    ending = "failed"  # unless it ends: unreadable input, an unusable database
     try:
         ending = run.run()
-    except BaseException:  # unreadable input, an unusable database
+    finally:
         if db is not None and batch is not None:
-            update_batch(db, batch.id, status="failed")
-        raise
-    if db is not None and batch is not None:
-        update_batch(db, batch.id, status=ending)
+            set_status(batch.id, ending)
+        spooled += run.spooled
+        if spooled:
+            warn_spooled(db.path, "this batch's log entries were")
     summary = run.tally.summary(
         batch.id if batch else None,
         time.monotonic() - started,

@@ -57,12 +57,7 @@ def log_responses(responses: list[Any], session: Session, display: Display) -> A
     started = [r for r in responses if r.started]
     if not started:
         return None
-    from llm.logs.pending import (
-        is_locked,
-        pending_dir,
-        replay_pending,
-        spool_response,
-    )
+    from llm.logs.pending import is_locked, replay_pending, spool_response
     from llm.sqlite import busy_wait_at_most
 
     with shielded():
@@ -79,13 +74,20 @@ def log_responses(responses: list[Any], session: Session, display: Display) -> A
         path = session.logs.file()
         for response in started:
             spool_response(path, response)
+    warn_spooled(path, "the response was")
+    return None
+
+
+def warn_spooled(path: Any, what: str) -> None:
+    """Say on stderr that ``what`` waits in ``logs-pending/`` for the locked ``path``."""
+    from llm.logs.pending import pending_dir
+
     click.echo(
-        f"Warning: {path} is locked by another process; the response was saved "
+        f"Warning: {path} is locked by another process; {what} saved "
         f"in {pending_dir()} and will be logged by the next llm command that can "
         "write to it",
         err=True,
     )
-    return None
 
 
 def json_records(responses: list[Any], db: Any) -> list[dict[str, Any]]:

@@ -5,6 +5,12 @@ log writes. Callers hand each write over with ``submit()`` and carry on; the
 thread takes whatever is waiting and writes it in one ``BEGIN IMMEDIATE``
 transaction, each write in a savepoint of its own, so a burst of responses
 costs one commit and a failing write loses only itself.
+
+With ``spool=True``, when another process holds the database past the busy
+timeout, a write that can be saved for later (one with a ``spool(path)``
+method, such as ``batches.RowEntry``) goes to ``logs-pending/`` instead of
+being lost; the next run that can write replays it (see ``pending.py``).
+Without it the lock is an error, for callers that can simply run again.
 """
 
 from __future__ import annotations
@@ -30,10 +36,17 @@ class BackgroundWriter:
 
     ``close()`` waits for everything submitted to be written and raises the
     first write that failed, if any. ``busy_seconds`` is the time spent
-    writing, ``written`` how many writes succeeded.
+    writing, ``written`` how many writes succeeded, ``spooled`` how many were
+    saved to ``logs-pending/`` because the database stayed locked.
     """
 
-    def __init__(self, path: str | Path | None = None, *, max_pending: int = 10_000):
+    def __init__(
+        self,
+        path: str | Path | None = None,
+        *,
+        max_pending: int = 10_000,
+        spool: bool = False,
+    ):
         from .db import open_logs_db
 
         # Opened (and migrated) here first, so a bad path fails in the caller.
@@ -44,6 +57,8 @@ class BackgroundWriter:
         self._error: BaseException | None = None
         self.busy_seconds = 0.0
         self.written = 0
+        self.spooled = 0
+        self._spool_when_locked = spool
         self._thread = threading.Thread(
             target=self._run, name="llm-log-writer", daemon=True
         )
@@ -80,22 +95,42 @@ class BackgroundWriter:
                 db.close()
 
     def _write(self, db: Any, group: list[Write]) -> None:
+        from .pending import is_locked
+
         started = time.perf_counter()
+        written = 0
         try:
             with write_transaction(db.conn):
                 for write in group:
                     try:
                         with transaction(db.conn):
                             write(db)
-                        self.written += 1
+                        written += 1
                     except Exception as ex:
                         if self._error is None:
                             self._error = ex
-        except Exception as ex:  # the transaction itself: the database is unusable
-            if self._error is None:
+            self.written += written
+        except Exception as ex:  # the transaction itself: nothing in it was written
+            if self._spool_when_locked and is_locked(ex):
+                self._spool(group, ex)
+            elif self._error is None:
                 self._error = ex
         finally:
             self.busy_seconds += time.perf_counter() - started
+
+    def _spool(self, group: list[Write], locked: BaseException) -> None:
+        for write in group:
+            spool = getattr(write, "spool", None)
+            if spool is None:
+                if self._error is None:
+                    self._error = locked
+                continue
+            try:
+                spool(self._path)
+                self.spooled += 1
+            except Exception as ex:
+                if self._error is None:
+                    self._error = ex
 
     def close(self) -> None:
         """Write everything still queued, stop the thread; raise the first failure."""

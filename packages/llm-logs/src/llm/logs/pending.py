@@ -8,6 +8,11 @@ response, naming the database it belongs to - and ``replay_pending()`` writes
 them, oldest first, the next time llm logs to that database. Writing is
 idempotent (a response already logged is skipped), so two processes
 replaying at once store each entry once.
+
+``llm batch`` spools the same way: a finished row (its responses and its
+outcome, a ``batches.RowEntry``), a new batch and a batch's status each
+become an entry of their own (format 2, which older versions leave alone).
+``write_or_spool()`` is the one place that decides between the two.
 """
 
 from __future__ import annotations
@@ -16,19 +21,26 @@ import base64
 import dataclasses
 import json
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from llm.errors import DatabaseError
 from llm.files import PRIVATE_MODE, atomic_write
 from llm.paths import user_dir
 from llm.response_record import ResponseRecord
+from llm.sqlite import write_transaction
 
 from .db import ensure_ready
-from .writer import LogRows, gather_rows, write_rows
+from .writer import LogRows, gather_rows, now_utc, write_rows
+
+if TYPE_CHECKING:
+    from .batches import BatchInfo, BatchRow
 
 PENDING_DIR = "logs-pending"
+# Format 1: one response. Format 2: a batch, a batch row or a batch's status.
 FORMAT = 1
+BATCH_FORMAT = 2
 
 
 def pending_dir() -> Path:
@@ -60,20 +72,85 @@ def _decode(value: Any) -> Any:
     return value
 
 
+def _encode_rows(rows: LogRows) -> dict[str, Any]:
+    return {k: _encode(v) for k, v in dataclasses.asdict(rows).items()}
+
+
+def _decode_rows(fields: dict[str, Any]) -> LogRows:
+    return LogRows(**{k: _decode(v) for k, v in fields.items()})
+
+
+def _spool(database: Path, name: str, payload: dict[str, Any]) -> Path:
+    """Write ``payload`` for ``database`` as ``logs-pending/<name>.json``."""
+    payload = {**payload, "database": str(Path(database).resolve())}
+    directory = pending_dir()
+    directory.mkdir(mode=0o700, exist_ok=True)
+    path = directory / f"{name}.json"
+    atomic_write(path, json.dumps(payload), new_mode=PRIVATE_MODE)
+    return path
+
+
 def spool_response(database: Path, response: Any) -> Path:
     """Save what ``response`` would log to ``database`` as a pending entry; returns its file."""
     record = response if isinstance(response, ResponseRecord) else response.record()
     rows = gather_rows(record)
+    return _spool(
+        database, rows.response_id, {"format": FORMAT, "rows": _encode_rows(rows)}
+    )
+
+
+def _batch_entry_name() -> str:
+    # Time-ordered like response IDs, so entries replay in the order they were made.
+    from llm.ids import monotonic_ulid
+
+    return str(monotonic_ulid())
+
+
+def spool_batch(database: Path, info: BatchInfo) -> Path:
+    """Save a new batch for ``database`` as a pending entry (its time is now)."""
+    batch = dataclasses.asdict(info)
+    batch["datetime_utc"] = info.datetime_utc or now_utc()
+    payload = {"format": BATCH_FORMAT, "kind": "batch", "batch": batch}
+    return _spool(database, _batch_entry_name(), payload)
+
+
+def spool_batch_row(
+    database: Path, batch_id: str, records: list[Any], row: BatchRow
+) -> Path:
+    """Save a finished batch row - its responses, then its outcome - as a pending entry."""
     payload = {
-        "format": FORMAT,
-        "database": str(Path(database).resolve()),
-        "rows": {k: _encode(v) for k, v in dataclasses.asdict(rows).items()},
+        "format": BATCH_FORMAT,
+        "kind": "batch_row",
+        "batch_id": batch_id,
+        "responses": [_encode_rows(gather_rows(record)) for record in records],
+        "row": dataclasses.asdict(row),
     }
-    directory = pending_dir()
-    directory.mkdir(mode=0o700, exist_ok=True)
-    path = directory / f"{rows.response_id}.json"
-    atomic_write(path, json.dumps(payload), new_mode=PRIVATE_MODE)
-    return path
+    return _spool(database, _batch_entry_name(), payload)
+
+
+def spool_batch_status(database: Path, batch_id: str, status: str) -> Path:
+    """Save a change of a batch's status as a pending entry."""
+    payload = {
+        "format": BATCH_FORMAT,
+        "kind": "batch_status",
+        "batch_id": batch_id,
+        "status": status,
+    }
+    return _spool(database, _batch_entry_name(), payload)
+
+
+def write_or_spool(
+    db: Any, write: Callable[[Any], object], spool: Callable[[Path], Path]
+) -> bool:
+    """``write(db)``, or ``spool(db.path)`` when the database stays locked; True when spooled."""
+    try:
+        write(db)
+        return False
+    except Exception as ex:
+        if not is_locked(ex) or getattr(db, "path", None) is None:
+            raise
+    spool(db.path)
+    return True
 
 
 def pending_entries(database: Path) -> list[Path]:
@@ -95,9 +172,47 @@ def _read(path: Path) -> dict[str, Any] | None:
         payload = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+    if not isinstance(payload, dict) or payload.get("format") not in (
+        FORMAT,
+        BATCH_FORMAT,
+    ):
         return None
     return payload
+
+
+def _replay(db: Any, payload: dict[str, Any]) -> bool:
+    """Write one spooled entry; False when it was already there."""
+    from .batches import (
+        BatchInfo,
+        BatchRow,
+        create_batch,
+        get_batch,
+        record_row,
+        update_batch,
+    )
+
+    conn = ensure_ready(db)
+    kind = payload.get("kind", "response")
+    if kind == "response":
+        return write_rows(conn, _decode_rows(payload["rows"]))
+    with write_transaction(conn):
+        if kind == "batch":
+            info = BatchInfo(**payload["batch"])
+            if get_batch(db, info.id) is not None:
+                return False
+            create_batch(db, info)
+        elif kind == "batch_row":
+            responses = [_decode_rows(fields) for fields in payload["responses"]]
+            for rows in responses:
+                write_rows(conn, rows)
+            row = BatchRow(**payload["row"])
+            ids = [rows.response_id for rows in responses]
+            record_row(db, payload["batch_id"], row, ids)
+        elif kind == "batch_status":
+            update_batch(db, payload["batch_id"], status=payload["status"])
+        else:
+            raise ValueError(f"Unknown kind of pending log entry: {kind!r}")
+    return True
 
 
 def replay_pending(db: Any) -> int:
@@ -118,8 +233,7 @@ def replay_pending(db: Any) -> int:
         if payload is None:
             continue
         try:
-            fields = {k: _decode(v) for k, v in payload["rows"].items()}
-            if write_rows(ensure_ready(db), LogRows(**fields)):
+            if _replay(db, payload):
                 written += 1
         except Exception as ex:
             if is_locked(ex):
