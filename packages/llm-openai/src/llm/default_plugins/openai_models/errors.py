@@ -143,8 +143,8 @@ def _client_timeout(client: Any) -> Any:
     import httpx
 
     timeout = getattr(client, "timeout", None)
-    if isinstance(timeout, httpx.Timeout):
-        return timeout
+    if hasattr(timeout, "read") and hasattr(timeout, "connect"):
+        return timeout  # an httpx.Timeout, or its twin from the SDK's httpx fork
     if isinstance(timeout, (int, float)) and not isinstance(timeout, bool):
         return httpx.Timeout(float(timeout))
     return None
@@ -183,7 +183,11 @@ class SdkCall:
 
 @contextmanager
 def translate_errors() -> Iterator[SdkCall]:
-    """Re-raise openai SDK exceptions as ModelError; set ``.client`` on what it yields."""
+    """Re-raise openai SDK exceptions as ModelError; set ``.client`` on what it yields.
+
+    A raw streamed reply raises its HTTP library's own errors when the
+    connection breaks; they are described as the lean transport describes them.
+    """
     import openai
 
     call = SdkCall()
@@ -191,3 +195,13 @@ def translate_errors() -> Iterator[SdkCall]:
         yield call
     except openai.OpenAIError as ex:
         raise model_error(ex, call.client) from ex
+    except Exception as ex:
+        if not _is_transport_error(ex):
+            raise
+        origin = client_origin(call.client) or "the API"
+        raise transport_error(ex, origin, _client_timeout(call.client)) from ex
+
+
+def _is_transport_error(ex: BaseException) -> bool:
+    # By name: the SDK may use httpx or a fork of it (httpx2) under the hood.
+    return any(cls.__name__ == "TransportError" for cls in type(ex).__mro__)

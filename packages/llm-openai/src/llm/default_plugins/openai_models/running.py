@@ -158,35 +158,44 @@ async def run_call_async(
     call.parser.finish(response, call.request["model"])
 
 
+# A stream through the SDK is read raw (``with_streaming_response``), as the
+# lean transport reads it: the SDK's own stream ends quietly when the server
+# closes the connection before [DONE], which would pass a cut-off reply as whole.
+
+
 def _sdk_replies(
     model: Any, call: ApiCall, key: str | None
 ) -> Iterator[tuple[str, Any]]:
+    from .transport import stream_replies
+
     with translate_errors() as sdk, model.get_client(key) as client:
         sdk.client = client
         check_client_url(client)
-        create = attrgetter(call.endpoint)(client).create
+        resource = attrgetter(call.endpoint)(client)
         if call.stream:
-            for chunk in create(**call.request):
-                yield "chunk", as_dict(chunk)
-            yield "end", None  # the SDK reads [DONE] itself
+            with resource.with_streaming_response.create(**call.request) as raw:
+                yield from stream_replies(raw.http_response)
         else:
-            yield "whole", as_dict(create(**call.request))
+            yield "whole", as_dict(resource.create(**call.request))
 
 
 async def _sdk_replies_async(
     model: Any, call: ApiCall, key: str | None
 ) -> AsyncIterator[tuple[str, Any]]:
+    from .transport import stream_replies_async
+
     with translate_errors() as sdk:
         async with model.get_client(key, async_=True) as client:
             sdk.client = client
             check_client_url(client)
-            result = await attrgetter(call.endpoint)(client).create(**call.request)
+            resource = attrgetter(call.endpoint)(client)
             if call.stream:
-                async for chunk in result:
-                    yield "chunk", as_dict(chunk)
-                yield "end", None  # the SDK reads [DONE] itself
+                streaming = resource.with_streaming_response
+                async with streaming.create(**call.request) as raw:
+                    async for reply in stream_replies_async(raw.http_response):
+                        yield reply
             else:
-                yield "whole", as_dict(result)
+                yield "whole", as_dict(await resource.create(**call.request))
 
 
 def record_result(

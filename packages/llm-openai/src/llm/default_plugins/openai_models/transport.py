@@ -221,6 +221,40 @@ def _whole(response: Any) -> Any:
 # complete reply - which a server may send even when a stream was asked for.
 
 
+def stream_replies(response: Any) -> Iterator[tuple[str, Any]]:
+    """The replies in a streamed httpx ``response``: its events and [DONE], or a whole reply.
+
+    Also reads the raw response of an openai SDK client, so both paths see
+    the [DONE] marker (the SDK's own stream ends quietly without it).
+    """
+    if not _is_event_stream(response):
+        response.read()
+        yield "whole", _whole(response)
+        return
+    from httpx_sse import EventSource
+
+    for sse in EventSource(response).iter_sse():
+        if sse.data.startswith("[DONE]"):
+            yield "end", None
+            break
+        yield "chunk", _event_data(sse.data)
+
+
+async def stream_replies_async(response: Any) -> AsyncIterator[tuple[str, Any]]:
+    """The asyncio twin of ``stream_replies``."""
+    if not _is_event_stream(response):
+        await response.aread()
+        yield "whole", _whole(response)
+        return
+    from httpx_sse import EventSource
+
+    async for sse in EventSource(response).aiter_sse():
+        if sse.data.startswith("[DONE]"):
+            yield "end", None
+            break
+        yield "chunk", _event_data(sse.data)
+
+
 @contextmanager
 def _translated(endpoint: Endpoint, timeout: Any) -> Iterator[None]:
     import httpx
@@ -243,14 +277,8 @@ def send(
                 if response.status_code >= 400:
                     response.read()
                     raise response_error(response)
-                if stream and _is_event_stream(response):
-                    from httpx_sse import EventSource
-
-                    for sse in EventSource(response).iter_sse():
-                        if sse.data.startswith("[DONE]"):
-                            yield "end", None
-                            break
-                        yield "chunk", _event_data(sse.data)
+                if stream:
+                    yield from stream_replies(response)
                 else:
                     response.read()
                     yield "whole", _whole(response)
@@ -268,14 +296,9 @@ async def send_async(
                 if response.status_code >= 400:
                     await response.aread()
                     raise response_error(response)
-                if stream and _is_event_stream(response):
-                    from httpx_sse import EventSource
-
-                    async for sse in EventSource(response).aiter_sse():
-                        if sse.data.startswith("[DONE]"):
-                            yield "end", None
-                            break
-                        yield "chunk", _event_data(sse.data)
+                if stream:
+                    async for reply in stream_replies_async(response):
+                        yield reply
                 else:
                     await response.aread()
                     yield "whole", _whole(response)
