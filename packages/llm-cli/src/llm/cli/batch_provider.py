@@ -221,15 +221,8 @@ def _wait_until_finished(
 def _collect(db: Any, info: Any, key: str | None, log: bool, status: Any) -> None:
     """Fetch the provider's results, log each response and store each row's output."""
     from llm.batch_providers import provider_batch_results
-    from llm.logs.batches import (
-        DONE,
-        ERROR,
-        SUBMITTED,
-        BatchRow,
-        RowEntry,
-        batch_rows,
-        get_row,
-    )
+    from llm.logs.batches import DONE, ERROR, SUBMITTED, BatchRow, batch_rows, get_row
+    from llm.logs.pending import BatchRowEntry
 
     provider, model = _provider_and_model(info)
     schema = bool(info.settings.get("schema"))
@@ -243,7 +236,7 @@ def _collect(db: Any, info: Any, key: str | None, log: bool, status: Any) -> Non
 
     def save(row: BatchRow, records: list[Any]) -> None:
         if writer is not None:
-            writer.submit(RowEntry(info.id, records, row))
+            writer.submit(BatchRowEntry(info.id, records, row))
         else:
             from llm.logs.batches import record_row
 

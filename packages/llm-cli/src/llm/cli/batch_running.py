@@ -216,7 +216,8 @@ class LocalBatch:
 
     def on_result(self, result: Any) -> None:
         """A row finished (in any order): work out its output line and log it."""
-        from llm.logs.batches import DONE, ERROR, BatchRow, RowEntry
+        from llm.logs.batches import DONE, ERROR, BatchRow
+        from llm.logs.pending import BatchRowEntry
 
         info: RowInfo = result.tag
         records = [
@@ -237,7 +238,7 @@ class LocalBatch:
             response_id=records[-1].id if records else None,
             output=output,
         )
-        self.writer.submit(RowEntry(self.batch_id, records, row))
+        self.writer.submit(BatchRowEntry(self.batch_id, records, row))
 
     async def _drive(self, out: IO[str]) -> None:
         from contextlib import aclosing

@@ -8,7 +8,7 @@ costs one commit and a failing write loses only itself.
 
 With ``spool=True``, when another process holds the database past the busy
 timeout, a write that can be saved for later (one with a ``spool(path)``
-method, such as ``batches.RowEntry``) goes to ``logs-pending/`` instead of
+method, such as ``pending.BatchRowEntry``) goes to ``logs-pending/`` instead of
 being lost; the next run that can write replays it (see ``pending.py``).
 Without it the lock is an error, for callers that can simply run again.
 """

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from llm.sqlite import connection_of, write_transaction
@@ -191,32 +190,6 @@ def record_row(
         )
         for response_id in response_ids:
             conn.execute(INSERT_RESPONSE, (batch_id, response_id, row.key))
-
-
-@dataclass(frozen=True)
-class RowEntry:
-    """What a finished row writes: its responses, then its outcome.
-
-    A write for ``BackgroundWriter``: called with the database, or spooled to
-    ``logs-pending/`` (see ``pending.py``) while another process holds it.
-    """
-
-    batch_id: str
-    records: list[Any]  # ResponseRecords
-    row: BatchRow
-
-    def __call__(self, db: Any) -> None:
-        from .writer import log_response
-
-        for record in self.records:
-            log_response(db, record)
-        record_row(db, self.batch_id, self.row, [r.id for r in self.records])
-
-    def spool(self, database: Path) -> Path:
-        """Save this entry for ``database`` to be written by a later run."""
-        from .pending import spool_batch_row
-
-        return spool_batch_row(database, self.batch_id, self.records, self.row)
 
 
 def _row(values: tuple[Any, ...]) -> BatchRow:

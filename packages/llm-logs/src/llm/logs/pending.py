@@ -10,7 +10,7 @@ idempotent (a response already logged is skipped), so two processes
 replaying at once store each entry once.
 
 ``llm batch`` spools the same way: a finished row (its responses and its
-outcome, a ``batches.RowEntry``), a new batch and a batch's status each
+outcome, a ``BatchRowEntry``), a new batch and a batch's status each
 become an entry of their own (format 2, which older versions leave alone).
 ``write_or_spool()`` is the one place that decides between the two.
 """
@@ -22,8 +22,9 @@ import dataclasses
 import json
 import sqlite3
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from llm.errors import DatabaseError
 from llm.files import PRIVATE_MODE, atomic_write
@@ -31,11 +32,16 @@ from llm.paths import user_dir
 from llm.response_record import ResponseRecord
 from llm.sqlite import write_transaction
 
+from .batches import (
+    BatchInfo,
+    BatchRow,
+    create_batch,
+    get_batch,
+    record_row,
+    update_batch,
+)
 from .db import ensure_ready
-from .writer import LogRows, gather_rows, now_utc, write_rows
-
-if TYPE_CHECKING:
-    from .batches import BatchInfo, BatchRow
+from .writer import LogRows, gather_rows, log_response, now_utc, write_rows
 
 PENDING_DIR = "logs-pending"
 # Format 1: one response. Format 2: a batch, a batch row or a batch's status.
@@ -139,6 +145,28 @@ def spool_batch_status(database: Path, batch_id: str, status: str) -> Path:
     return _spool(database, _batch_entry_name(), payload)
 
 
+@dataclass(frozen=True)
+class BatchRowEntry:
+    """What a finished batch row writes: its responses, then its outcome.
+
+    A write for ``BackgroundWriter``: called with the database, or spooled
+    with ``spool(path)`` while another process holds it.
+    """
+
+    batch_id: str
+    records: list[Any]  # ResponseRecords
+    row: BatchRow
+
+    def __call__(self, db: Any) -> None:
+        for record in self.records:
+            log_response(db, record)
+        record_row(db, self.batch_id, self.row, [r.id for r in self.records])
+
+    def spool(self, database: Path) -> Path:
+        """Save this entry for ``database``, to be written by a later run."""
+        return spool_batch_row(database, self.batch_id, self.records, self.row)
+
+
 def write_or_spool(
     db: Any, write: Callable[[Any], object], spool: Callable[[Path], Path]
 ) -> bool:
@@ -182,15 +210,6 @@ def _read(path: Path) -> dict[str, Any] | None:
 
 def _replay(db: Any, payload: dict[str, Any]) -> bool:
     """Write one spooled entry; False when it was already there."""
-    from .batches import (
-        BatchInfo,
-        BatchRow,
-        create_batch,
-        get_batch,
-        record_row,
-        update_batch,
-    )
-
     conn = ensure_ready(db)
     kind = payload.get("kind", "response")
     if kind == "response":
