@@ -9,7 +9,6 @@ Ctrl-C clears the line, or leaves the chat on an empty one; so does Ctrl-D.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -18,6 +17,8 @@ from typing import Any
 from prompt_toolkit.completion import Completer, Completion, PathCompleter
 from prompt_toolkit.document import Document
 from prompt_toolkit.history import FileHistory
+
+from llm.redaction import known_secrets
 
 HISTORY_FILE = "chat_history.txt"
 
@@ -38,22 +39,6 @@ def history_path() -> Path:
     return user_dir() / HISTORY_FILE
 
 
-def known_secrets() -> list[str]:
-    """Values that must never reach the history file: stored keys, ``*_API_KEY`` vars."""
-    from llm.keys import load_keys
-
-    try:
-        values = list(load_keys().values())
-    except ValueError:  # an unreadable keys.json is reported elsewhere
-        values = []
-    values.extend(
-        value
-        for name, value in os.environ.items()
-        if name.endswith(("_API_KEY", "_TOKEN", "_SECRET"))
-    )
-    return [value for value in values if len(value) >= 8]
-
-
 def worth_remembering(entry: str, secrets: Iterable[str]) -> bool:
     """False for blank lines, ``!multi``/``!end``/``!edit`` and anything holding a key."""
     stripped = entry.strip()
@@ -72,11 +57,11 @@ class ChatHistory(FileHistory):
             # Chats can be private: the file is readable by its owner only.
             path.touch(mode=0o600)
         super().__init__(str(path))
-        self._secrets: list[str] | None = None
+        self._secrets: list[str] | None = None  # stored keys, credential variables
 
     def append_string(self, string: str) -> None:
         if self._secrets is None:
-            self._secrets = known_secrets()
+            self._secrets = sorted(known_secrets())
         if not worth_remembering(string, self._secrets):
             return
         recent = self.get_strings()
