@@ -11,9 +11,15 @@ import numpy as np
 import pytest
 
 import llm
-from llm.embeddings import SQLiteStore, StoredItem
+from llm.embeddings import SQLiteStore, StoredItem, sidecar
 from llm.embeddings.migrations import content_hash
-from llm.embeddings.sidecar import MAX_SEGMENTS, READ_ROWS
+from llm.embeddings.sidecar import (
+    FORMAT_VERSION,
+    MAX_SEGMENTS,
+    READ_ROWS,
+    SidecarFiles,
+)
+from llm.embeddings.similarity import cosine_similarity, unit_query
 
 DIMENSIONS = 8
 
@@ -285,3 +291,122 @@ def test_a_long_tail_of_new_rows_is_appended(path):
         with by_scan(path) as slow:
             assert results(store, number=50) == results(slow, number=50)
         assert len(manifest(path)["segments"]) == 2
+
+
+def exact_reference(path, query, number, prefix=""):
+    """The best items by the score a match reports, ties by rowid: every row scored."""
+    conn = sqlite3.connect(str(path))
+    try:
+        rows = conn.execute(
+            "SELECT rowid, id, embedding FROM embeddings WHERE collection_id = 1"
+        ).fetchall()
+    finally:
+        conn.close()
+    scored = sorted(
+        (-cosine_similarity(embedding, query), rowid, item_id)
+        for rowid, item_id, embedding in rows
+        if item_id.startswith(prefix)
+    )
+    return [(item_id, -negative) for negative, _, item_id in scored[:number]]
+
+
+def near_tie_store(tmp_path):
+    """Vectors a hair apart (and exact duplicates): float32 scores cannot order them."""
+    rng = np.random.default_rng(3)
+    base = rng.standard_normal(64)
+    items = []
+    for n in range(300):
+        if n % 7 == 0:
+            vec = base * (1 + n)  # exactly parallel: ties at the top, by rowid
+        else:
+            vec = base + rng.standard_normal(64) * 1e-4 * (n % 5)
+        items.append(
+            StoredItem(
+                f"{'ab'[n % 2]}{n:03}",
+                llm.encode(vec.astype(np.float32).tolist()),
+                content_hash(str(n)),
+            )
+        )
+    path = tmp_path / "ties.db"
+    with SQLiteStore.open(path) as store:
+        store.upsert("c", "m", items)
+    return path, base
+
+
+@pytest.mark.parametrize("prefix", ["", "a", "b0"])
+@pytest.mark.parametrize("number", [1, 5, 20, 400])
+def test_near_ties_give_the_exact_best_in_both_paths(tmp_path, prefix, number):
+    path, base = near_tie_store(tmp_path)
+    query = llm.encode((base + 1e-5).astype(np.float32).tolist())
+    expected = exact_reference(path, query, number, prefix)
+    for store in (with_sidecar(path), by_scan(path)):
+        with store:
+            found = store.similar("c", query, number, prefix=prefix or None)
+        assert [(m.id, m.score) for m in found] == expected
+
+
+def test_float32_alone_would_get_the_near_ties_wrong(tmp_path):
+    """The near-tie data really needs the exact second pass (so the test above can fail)."""
+    path, base = near_tie_store(tmp_path)
+    query = (base + 1e-5).astype(np.float32)
+    with with_sidecar(path) as store:
+        store.similar("c", llm.encode(query.tolist()), 1)
+    matrix = SidecarFiles(path).load(1)
+    approximate = matrix.segments[0].vectors @ unit_query(query)
+    naive = [int(i) for i in np.argsort(-approximate, kind="stable")[:20]]
+    expected = exact_reference(path, llm.encode(query.tolist()), 20)
+    ids = [f"{'ab'[n % 2]}{n:03}" for n in range(300)]  # rowid order
+    assert [ids[i] for i in naive] != [item_id for item_id, _ in expected]
+
+
+def test_a_zero_query_gives_the_first_stored_items(path):
+    zero = llm.encode([0.0] * DIMENSIONS)
+    for store in (with_sidecar(path), by_scan(path)):
+        with store:
+            found = store.similar("c", zero, 3)
+        assert [(m.id, m.score) for m in found] == [
+            ("i000", 0.0),
+            ("i001", 0.0),
+            ("i002", 0.0),
+        ]
+
+
+def test_a_matrix_of_the_previous_format_is_rebuilt(path):
+    with with_sidecar(path) as store:
+        before = results(store)
+    old = manifest(path)
+    old["version"] = 1
+    manifest_path = path.parent / f"{path.name}-vectors" / "c1.json"
+    manifest_path.write_text(json.dumps(old))
+    with with_sidecar(path) as store:
+        assert results(store) == before
+    assert manifest(path)["version"] == FORMAT_VERSION
+    assert manifest(path)["segments"] != old["segments"]
+
+
+def test_searching_leaves_the_database_schema_alone(path):
+    def schema():
+        conn = sqlite3.connect(str(path))
+        try:
+            return conn.execute(
+                "SELECT type, name, sql FROM sqlite_master ORDER BY name"
+            ).fetchall()
+        finally:
+            conn.close()
+
+    before = schema()
+    with with_sidecar(path) as store:
+        assert results(store, prefix="i0")
+        assert results(store)
+    assert schema() == before
+    assert (path.parent / f"{path.name}-vectors" / "c1.json").exists()
+
+
+def test_a_scan_split_across_threads_gives_the_same_results(path, monkeypatch):
+    with with_sidecar(path) as store:
+        single = [results(store, seed) for seed in (1, 2, 3)]
+    monkeypatch.setattr(sidecar, "THREAD_MIN_ROWS", 1)
+    monkeypatch.setattr(sidecar, "scan_threads", lambda: 3)
+    with with_sidecar(path) as store:
+        assert [results(store, seed) for seed in (1, 2, 3)] == single
+        assert results(store, prefix="i1") == results(by_scan(path), prefix="i1")

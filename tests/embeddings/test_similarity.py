@@ -102,3 +102,35 @@ def test_cosine_similarity():
     assert cosine_similarity([0, 0], [1, 0]) == 0.0
     with pytest.raises(ValueError, match="2 and 3 dimensions"):
         cosine_similarity([1, 0], [1, 0, 0])
+
+
+def test_float32_scores_stay_within_the_error_bound():
+    import numpy as np
+
+    from llm.embeddings.similarity import score_error, unit_query, unit_rows
+
+    rng = np.random.default_rng(11)
+    for dimensions in (3, 384, 1536):
+        rows = rng.standard_normal((200, dimensions)).astype(np.float32)
+        rows[:10] *= 1e-30  # tiny and huge magnitudes normalise the same way
+        rows[10:20] *= 1e30
+        query = rng.standard_normal(dimensions).astype(np.float32)
+        approximate = unit_rows(rows) @ unit_query(query)
+        exact = np.array([cosine_similarity(row, query) for row in rows])
+        assert np.max(np.abs(approximate - exact)) <= score_error(dimensions)
+        assert score_error(dimensions) < 1e-3
+
+
+def test_candidates_keep_everything_that_could_be_in_the_top():
+    import numpy as np
+
+    from llm.embeddings.similarity import candidate_positions
+
+    scores = np.array(
+        [0.5, 0.9, -np.inf, 0.8999, np.nan, 0.7, 0.9001, 0.1], dtype=np.float32
+    )
+    assert candidate_positions(scores, 1, 0.0001).tolist() == [1, 3, 4, 6]
+    assert candidate_positions(scores, 2, 0.0).tolist() == [1, 4, 6]
+    # Fewer rows than asked for: every row not left out.
+    assert candidate_positions(scores, 10, 0.0).tolist() == [0, 1, 3, 4, 5, 6, 7]
+    assert candidate_positions(scores, 0, 0.1).tolist() == []

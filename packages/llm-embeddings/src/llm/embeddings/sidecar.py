@@ -35,19 +35,27 @@ import os
 import secrets
 import sqlite3
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from .similarity import unit_rows
 
 if TYPE_CHECKING:
     import numpy as np
 
-FORMAT_VERSION = 1
+# 2: rows normalised in float64 (the bound in ``similarity.score_error``).
+FORMAT_VERSION = 2
 # Rows read from SQLite per step while (re)building.
 READ_ROWS = 8192
 # Merge into one segment past this many segments, or when this share of rows is dead.
 MAX_SEGMENTS = 8
 MAX_DEAD_SHARE = 0.2
+# Scans of this many rows or more are split across threads (up to MAX_THREADS).
+THREAD_MIN_ROWS = 100_000
+MAX_THREADS = 4
+# A prefix filter picking fewer than 1/GATHER_SHARE of the rows copies just those.
+GATHER_SHARE = 8
 
 
 @dataclass(frozen=True)
@@ -108,35 +116,103 @@ class Matrix:
     dead: np.ndarray
     dead_name: str | None = None
     skipped: int = 0  # rows whose vectors have other dimensions, left out
+    _rowids: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     @property
     def rows(self) -> int:
         return sum(len(segment.rowids) for segment in self.segments)
 
     def scores(
-        self, query: np.ndarray, only: np.ndarray | None = None
+        self, unit: np.ndarray, only: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Cosine scores (float32) and rowids of the live rows, or of the ``only`` rowids."""
+        """Float32 scores against the unit-length float32 ``unit``, and the rows' rowids.
+
+        Every row, or with ``only`` (ascending rowids) just those; rows deleted
+        since (``dead``) score ``-inf``. A large ``only`` is scored by scanning
+        everything and setting the others to ``-inf`` rather than by copying
+        the rows it picks. See ``similarity.score_error`` for the precision.
+        """
         import numpy as np
 
-        norm = float(np.linalg.norm(query))
-        unit = (query / norm if norm > 0 else query).astype(np.float32)
-        all_scores, all_rowids = [], []
-        for segment in self.segments:
-            if only is None:
-                scores = segment.vectors @ unit
-                rowids = segment.rowids
-            else:
+        if only is not None and len(only) * GATHER_SHARE < self.rows:
+            parts = []
+            for segment in self.segments:
                 positions = _positions(segment.rowids, only)
-                scores = segment.vectors[positions] @ unit
-                rowids = segment.rowids[positions]
+                parts.append(
+                    (segment.vectors[positions] @ unit, segment.rowids[positions])
+                )
+            scores = np.concatenate([p[0] for p in parts] or [np.zeros(0, np.float32)])
+            rowids = np.concatenate([p[1] for p in parts] or [np.zeros(0, np.int64)])
             if len(self.dead):
-                scores = np.where(_contains(self.dead, rowids), -np.inf, scores)
-            all_scores.append(scores)
-            all_rowids.append(rowids)
-        if not all_scores:
-            return np.zeros(0, np.float32), np.zeros(0, np.int64)
-        return np.concatenate(all_scores), np.concatenate(all_rowids)
+                scores[_contains(self.dead, rowids)] = -np.inf
+            return scores, rowids
+        rowids = self.rowids
+        scores = np.empty(len(rowids), np.float32)
+        blocks, offset = [], 0
+        for segment in self.segments:
+            size = len(segment.rowids)
+            blocks.append((segment.vectors, scores[offset : offset + size]))
+            offset += size
+        _dot_in_threads(blocks, unit)
+        if len(self.dead):
+            scores[_positions(rowids, self.dead)] = -np.inf
+        if only is not None:
+            chosen = np.zeros(len(rowids), dtype=bool)
+            chosen[_positions(rowids, only)] = True
+            scores[~chosen] = -np.inf
+        return scores, rowids
+
+    @property
+    def rowids(self) -> np.ndarray:
+        """Every row's rowid, in matrix order (ascending: segments only ever add higher ones)."""
+        import numpy as np
+
+        if self._rowids is None:
+            if len(self.segments) == 1:
+                self._rowids = np.asarray(self.segments[0].rowids)
+            else:
+                self._rowids = np.concatenate(
+                    [s.rowids for s in self.segments] or [np.zeros(0, np.int64)]
+                )
+        return self._rowids
+
+
+def scan_threads() -> int:
+    """How many threads share a large scan: the CPUs this process may use, at most 4."""
+    try:
+        available = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        available = os.cpu_count() or 1
+    return max(1, min(available, MAX_THREADS))
+
+
+def _dot_in_threads(
+    blocks: list[tuple[np.ndarray, np.ndarray]], unit: np.ndarray
+) -> None:
+    """``out[:] = vectors @ unit`` for each ``(vectors, out)``, split across threads.
+
+    A scan of a large matrix is bound by memory bandwidth, which one core
+    does not use up; NumPy releases the GIL in the products. Each row's score
+    is the same float32 dot product however the rows are split.
+    """
+    import numpy as np
+
+    total = sum(len(out) for _, out in blocks)
+    threads = scan_threads() if total >= THREAD_MIN_ROWS else 1
+    pieces = []
+    for vectors, out in blocks:
+        step = -(-len(out) // threads) if len(out) else 1
+        for start in range(0, len(out), step):
+            pieces.append((vectors[start : start + step], out[start : start + step]))
+    if threads == 1 or len(pieces) == 1:
+        for vectors, out in pieces:
+            np.dot(vectors, unit, out=out)
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(threads) as pool:
+        for _ in pool.map(lambda piece: np.dot(piece[0], unit, out=piece[1]), pieces):
+            pass
 
 
 def _contains(sorted_values: np.ndarray, values: np.ndarray) -> np.ndarray:
@@ -274,16 +350,6 @@ class SidecarFiles:
         os.replace(temporary, path)
 
 
-def _unit_rows(blobs: Sequence[bytes], dimensions: int) -> np.ndarray:
-    """Blobs of ``dimensions`` float32s as a matrix of unit-length rows (zero rows stay zero)."""
-    import numpy as np
-
-    matrix = np.frombuffer(b"".join(blobs), dtype="<f4").reshape(len(blobs), dimensions)
-    norms = np.sqrt(np.einsum("ij,ij->i", matrix, matrix))
-    norms[norms == 0] = 1.0
-    return (matrix / norms[:, None]).astype(np.float32)
-
-
 def _read_rows(
     conn: sqlite3.Connection,
     collection_id: int,
@@ -330,8 +396,9 @@ def _read_rows(
             capacity = max(2 * capacity, filled + len(kept))
             vectors = _grown(vectors, capacity, filled)
             rowids = _grown(rowids, capacity, filled)
-        vectors[filled : filled + len(kept)] = _unit_rows(
-            [row[1] for row in kept], dimensions
+        blobs = b"".join(row[1] for row in kept)
+        vectors[filled : filled + len(kept)] = unit_rows(
+            np.frombuffer(blobs, dtype="<f4").reshape(len(kept), dimensions)
         )
         rowids[filled : filled + len(kept)] = [row[0] for row in kept]
         filled += len(kept)

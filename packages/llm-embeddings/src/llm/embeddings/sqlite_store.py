@@ -384,7 +384,9 @@ class SQLiteStore(VectorStore):
         skip_id: str | None,
     ) -> list[int]:
         """Rowids of the best rows, scoring every stored BLOB (small collections)."""
-        from .similarity import score_rows, top_indices
+        import numpy as np
+
+        from .similarity import candidate_positions, score_error, score_rows
 
         where, params = id_filter(prefix, skip_id)
         cursor = self.conn.execute(
@@ -392,7 +394,8 @@ class SQLiteStore(VectorStore):
             [collection_id, *params],
         )
         rowids, scores = score_rows(cursor, query)
-        return [rowids[i] for i in top_indices(scores, number)]
+        positions = candidate_positions(scores, number, score_error(query.shape[0]))
+        return self._exact_top(np.asarray(rowids, np.int64)[positions], query, number)
 
     def _top_from_matrix(
         self,
@@ -407,7 +410,7 @@ class SQLiteStore(VectorStore):
         import numpy as np
 
         from .sidecar import sorted_rowids
-        from .similarity import top_indices
+        from .similarity import candidate_positions, score_error, unit_query
 
         only = None
         if prefix:
@@ -418,7 +421,7 @@ class SQLiteStore(VectorStore):
                     [collection_id, *params],
                 )
             )
-        scores, rowids = matrix.scores(query, only)
+        scores, rowids = matrix.scores(unit_query(query), only)
         if skip_id is not None:
             row = self.conn.execute(
                 "SELECT rowid FROM embeddings WHERE collection_id = ? AND id = ?",
@@ -426,15 +429,43 @@ class SQLiteStore(VectorStore):
             ).fetchone()
             if row is not None:
                 scores[rowids == row[0]] = -np.inf
-        return [
-            int(rowids[i]) for i in top_indices(scores, number) if scores[i] != -np.inf
-        ]
+        positions = candidate_positions(scores, number, score_error(matrix.dimensions))
+        return self._exact_top(rowids[positions], query, number)
+
+    def _exact_top(
+        self, rowids: np.ndarray, query: np.ndarray, number: int
+    ) -> list[int]:
+        """The ``number`` best of these candidate rows by the exact score a match reports.
+
+        Highest score first, ties in rowid order (first stored first). Rows
+        whose vectors have other dimensions are left out. With a zero query
+        every score is 0, so the first rows are read until enough are found.
+        """
+        import numpy as np
+
+        from .similarity import cosine_similarity, exact_order
+
+        size = query.shape[0] * 4
+        ordered = np.sort(rowids)
+        zero_query = not np.any(query)
+        scored: list[tuple[float, int]] = []
+        for chunk in chunks(ordered.tolist()):
+            rows = self.conn.execute(
+                "SELECT rowid, embedding FROM embeddings "
+                f"WHERE rowid IN ({placeholders(len(chunk))})",
+                chunk,
+            )
+            scored.extend(
+                (cosine_similarity(embedding, query), rowid)
+                for rowid, embedding in rows
+                if embedding is not None and len(embedding) == size
+            )
+            if zero_query and sum(score == 0.0 for score, _ in scored) >= number:
+                break
+        return exact_order(scored, number)
 
     def matches(self, rowids: Sequence[int], query: Any) -> list[Match]:
-        """Matches for these rows, scored exactly (double precision), best first.
-
-        A float32 pass picks the rows; exact scores may reorder its near-ties.
-        """
+        """Matches for these rows, in this order, scored exactly (double precision)."""
         from .similarity import cosine_similarity
 
         details: dict[int, tuple[Any, ...]] = {}
@@ -457,5 +488,4 @@ class SQLiteStore(VectorStore):
                 details[rowid] for rowid in rowids if rowid in details
             )
         ]
-        found.sort(key=lambda match: -match.score)
         return found
