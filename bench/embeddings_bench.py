@@ -216,6 +216,11 @@ def api_section(db_path: Path, model, count: int) -> None:
             lambda i: collection.similar_by_vector(vectors[i], 10),
         )
         timed("Python API: similar_by_id()", collection.similar_by_id, "item-7", 10)
+        timed(
+            "collections list (sizes measured, remembered)",
+            store.list_collections,
+        )
+        timed("collections list (remembered sizes)", store.list_collections)
 
 
 def cli_section(

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import llm
-from llm.embeddings import SQLiteStore, StoredItem, sidecar
+from llm.embeddings import ItemUpdate, SQLiteStore, StoredItem, sidecar
 from llm.embeddings.migrations import content_hash
 from llm.embeddings.sidecar import (
     FORMAT_VERSION,
@@ -410,3 +410,68 @@ def test_a_scan_split_across_threads_gives_the_same_results(path, monkeypatch):
     with with_sidecar(path) as store:
         assert [results(store, seed) for seed in (1, 2, 3)] == single
         assert results(store, prefix="i1") == results(by_scan(path), prefix="i1")
+
+
+def sizes_by_sql(path):
+    """Each collection's (count, bytes of its stored values), summed by SQLite."""
+    conn = sqlite3.connect(str(path))
+    try:
+        return dict(
+            (name, (count, size))
+            for name, count, size in conn.execute(
+                "SELECT collections.name, count(*), sum(length(embeddings.id) "
+                "+ length(embedding) + coalesce(length(content), 0) "
+                "+ coalesce(length(content_blob), 0) "
+                "+ coalesce(length(content_hash), 0) "
+                "+ coalesce(length(metadata), 0) + 8) FROM embeddings "
+                "JOIN collections ON collections.id = collection_id GROUP BY name"
+            )
+        )
+    finally:
+        conn.close()
+
+
+def listed(store):
+    return {s.name: (s.count, s.size_bytes) for s in store.list_collections()}
+
+
+def test_collection_sizes_are_remembered_and_stay_correct(path):
+    size_file = path.parent / f"{path.name}-vectors" / "c1.size.json"
+    with with_sidecar(path) as store:
+        assert listed(store) == sizes_by_sql(path)
+        assert json.loads(size_file.read_text())["size_bytes"] == listed(store)["c"][1]
+        # Served from the file: a made-up size there shows it is read.
+        record = json.loads(size_file.read_text())
+        size_file.write_text(json.dumps({**record, "size_bytes": 12345}))
+        assert listed(store)["c"] == (200, 12345)
+        size_file.write_text(json.dumps(record))
+        with original_tool(path) as other:
+            insert_or_replace(other, "i005", 99)  # replaced: new rowid
+            insert_or_replace(other, "brand-new-item", 98)
+            other.execute("DELETE FROM embeddings WHERE id = 'i100'")
+        assert listed(store) == sizes_by_sql(path)
+        # Metadata updated in place (same rowids, same fingerprint).
+        store.upsert(
+            "c",
+            "m",
+            [],
+            [ItemUpdate("i001", json.dumps({"long": "x" * 500}), "filled in")],
+        )
+        assert listed(store) == sizes_by_sql(path)
+        assert listed(store)["c"][0] == 200
+    with SQLiteStore.open(path) as store:  # small collections: always summed
+        assert listed(store) == sizes_by_sql(path)
+
+
+def test_a_size_measured_during_another_write_is_not_kept(path):
+    with with_sidecar(path) as store, original_tool(path) as other:
+        store.conn.execute("PRAGMA data_version").fetchone()
+
+        def measure_while_another_writes(collection_id):
+            size = store._size_by_scan(collection_id)
+            other.execute("UPDATE embeddings SET metadata = 'x' WHERE id = 'i003'")
+            return size
+
+        store.sidecar.sizes([(1, "c", "m")], measure_while_another_writes)
+        assert not (path.parent / f"{path.name}-vectors" / "c1.size.json").exists()
+        assert listed(store) == sizes_by_sql(path)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import sys
 
 import pytest
 
@@ -151,3 +152,17 @@ def test_unknown_scheme_on_the_command_line(run):
         run("similar", "c", "-c", "x", "-d", "nosuch://h/db"),
         "No vector store handles nosuch:// URLs",
     )
+
+
+def test_without_psycopg_the_error_says_how_to_install_it(run, monkeypatch):
+    # None in sys.modules makes the import fail, as if psycopg were not installed.
+    monkeypatch.setitem(sys.modules, "psycopg", None)
+    monkeypatch.setitem(sys.modules, "llm.embeddings.postgres_store", None)
+    result = run("similar", "c", "-c", "x", "-d", "postgresql://me:hunter2@db/x")
+    assert result.exit_code == 1
+    assert result.output == (
+        "Error: PostgreSQL collections need psycopg and pgvector: run "
+        "llm install 'llm-embeddings[postgres]' (in a Python project: "
+        "pip install 'llm-embeddings[postgres]')\n"
+    )
+    assert "Traceback" not in result.output

@@ -33,9 +33,12 @@ def open_postgres(url: str) -> VectorStore:
 
         from .stores import mask_location
 
+        # ``llm install`` installs into llm's own environment (pip or uv
+        # alike) and passes the extra through; pip is for library users.
         raise VectorStoreError(
-            "PostgreSQL collections need psycopg and pgvector: "
-            "pip install 'llm-embeddings[postgres]'",
+            "PostgreSQL collections need psycopg and pgvector: run "
+            "llm install 'llm-embeddings[postgres]' (in a Python project: "
+            "pip install 'llm-embeddings[postgres]')",
             mask_location(url),
         ) from ex
     return PostgresStore(url)

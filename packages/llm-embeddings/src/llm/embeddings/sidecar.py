@@ -34,10 +34,12 @@ import json
 import os
 import secrets
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from llm.sqlite import transaction
 
 from .similarity import unit_rows
 
@@ -307,10 +309,35 @@ class SidecarFiles:
             keep.add(f"{matrix.dead_name}.npy")
         self._remove_files(collection_id, keep)
 
+    def size_path(self, collection_id: int) -> Path:
+        return self.directory / f"c{collection_id}.size.json"
+
+    def load_size(self, current: Fingerprint) -> int | None:
+        """The collection's size in bytes, if one was recorded for exactly this fingerprint."""
+        try:
+            recorded = json.loads(self.size_path(current.collection_id).read_text())
+            if Fingerprint(**recorded["fingerprint"]) == current:
+                return int(recorded["size_bytes"])
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+        return None
+
+    def save_size(self, current: Fingerprint, size: int) -> None:
+        self.directory.mkdir(exist_ok=True)
+        record = {"fingerprint": asdict(current), "size_bytes": size}
+        self._replace(
+            self.size_path(current.collection_id), json.dumps(record).encode()
+        )
+
+    def forget_size(self, collection_id: int) -> None:
+        with contextlib.suppress(OSError):
+            self.size_path(collection_id).unlink()
+
     def remove(self, collection_id: int) -> None:
         """Forget a deleted collection's files."""
         with contextlib.suppress(OSError):
             self.manifest_path(collection_id).unlink()
+        self.forget_size(collection_id)
         self._remove_files(collection_id, set())
 
     def remove_others(self, collection_ids: set[int]) -> None:
@@ -321,7 +348,7 @@ class SidecarFiles:
         """
         with contextlib.suppress(OSError):
             for path in self.directory.glob("c*.json"):
-                stem = path.stem[1:]
+                stem = path.name[1:].split(".")[0]
                 if stem.isdigit() and int(stem) not in collection_ids:
                     self.remove(int(stem))
 
@@ -542,8 +569,11 @@ class Sidecar:
     beside it cannot be written, they are kept in memory only.
     """
 
-    def __init__(self, conn: sqlite3.Connection, database: Path | None) -> None:
+    def __init__(
+        self, conn: sqlite3.Connection, database: Path | None, min_rows: int = 0
+    ) -> None:
         self.conn = conn
+        self.min_rows = min_rows  # collections this large get a matrix
         self.files = SidecarFiles(database) if database is not None else None
         # collection id -> (change token, fingerprint, matrix)
         self._cache: dict[int, tuple[tuple[int, int], Fingerprint, Matrix | None]] = {}
@@ -594,6 +624,50 @@ class Sidecar:
                 }
                 self.files.remove_others(live)
         return matrix
+
+    def sizes(
+        self, collections: Sequence[tuple[int, str, str]], measure: Callable[[int], int]
+    ) -> list[tuple[int, int]]:
+        """``(count, size in bytes)`` of each ``(id, name, model)`` collection.
+
+        Summing the lengths of a million rows' values reads the whole table, so
+        the size of a collection that needs a matrix is kept in
+        ``c<id>.size.json`` with the fingerprint it was measured at and reused
+        while the fingerprint is unchanged. Changes the fingerprint misses
+        (metadata updated in place by this package's ``upsert``) remove the
+        file through ``forget_size``. A size measured while another connection
+        wrote is not kept: that write may have been such an update. Call
+        outside a transaction.
+        """
+        found, measured = [], []
+        with transaction(self.conn):
+            version = self._token()[0]
+            for collection_id, name, model in collections:
+                now = fingerprint(self.conn, collection_id, name, model)
+                size = None
+                if self.files is not None and now.count >= self.min_rows:
+                    size = self.files.load_size(now)
+                    if size is None:
+                        size = measure(collection_id)
+                        measured.append((now, size))
+                if size is None:
+                    size = measure(collection_id)
+                found.append((now.count, size))
+        if self.files is not None and measured:
+            try:
+                for now, size in measured:
+                    self.files.save_size(now, size)
+            except OSError:
+                return found
+            if self._token()[0] != version:
+                for now, _ in measured:
+                    self.files.forget_size(now.collection_id)
+        return found
+
+    def forget_size(self, collection_id: int) -> None:
+        """Drop a collection's recorded size (after changes its fingerprint does not show)."""
+        if self.files is not None:
+            self.files.forget_size(collection_id)
 
     def forget(self, collection_id: int) -> None:
         """Drop a deleted collection's matrix and files."""

@@ -134,7 +134,7 @@ class SQLiteStore(VectorStore):
         if self._sidecar is None:
             from .sidecar import Sidecar
 
-            self._sidecar = Sidecar(self.conn, self.path)
+            self._sidecar = Sidecar(self.conn, self.path, self.sidecar_min_rows)
         return self._sidecar
 
     @property
@@ -195,19 +195,27 @@ class SQLiteStore(VectorStore):
         return True
 
     def list_collections(self) -> list[CollectionStats]:
-        # Sizes are the bytes of the stored values (vectors, content, metadata...).
-        rows = self.conn.execute(
-            "SELECT collections.name, collections.model, count(embeddings.id), "
-            "coalesce(sum(length(embeddings.id) + length(embeddings.embedding) "
-            "+ coalesce(length(embeddings.content), 0) "
-            "+ coalesce(length(embeddings.content_blob), 0) "
-            "+ coalesce(length(embeddings.content_hash), 0) "
-            "+ coalesce(length(embeddings.metadata), 0) + 8), 0) "
-            "FROM collections LEFT JOIN embeddings "
-            "ON collections.id = embeddings.collection_id "
-            "GROUP BY collections.id ORDER BY collections.name"
-        )
-        return [CollectionStats(*row) for row in rows]
+        # Sizes are the bytes of the stored values (vectors, content, metadata...);
+        # large collections' sizes are remembered beside the matrix (Sidecar.sizes).
+        collections = self.conn.execute(
+            "SELECT id, name, model FROM collections ORDER BY name"
+        ).fetchall()
+        sizes = self.sidecar.sizes(collections, self._size_by_scan)
+        return [
+            CollectionStats(name, model, count, size)
+            for (_, name, model), (count, size) in zip(collections, sizes)
+        ]
+
+    def _size_by_scan(self, collection_id: int) -> int:
+        """The bytes of a collection's stored values, summed over every row."""
+        row = self.conn.execute(
+            "SELECT coalesce(sum(length(id) + length(embedding) "
+            "+ coalesce(length(content), 0) + coalesce(length(content_blob), 0) "
+            "+ coalesce(length(content_hash), 0) + coalesce(length(metadata), 0) "
+            "+ 8), 0) FROM embeddings WHERE collection_id = ?",
+            [collection_id],
+        ).fetchone()
+        return int(row[0])
 
     # --- items -------------------------------------------------------------
 
@@ -297,6 +305,9 @@ class SQLiteStore(VectorStore):
                 f"WHERE collection_id = {collection_id} AND id = ?",
                 [(u.metadata, u.content, u.content_blob, u.id) for u in updates],
             )
+        if updates:
+            # Updated in place: the rows' fingerprint is unchanged, their size not.
+            self.sidecar.forget_size(collection_id)
 
     def get(self, name: str, ids: Sequence[str]) -> list[StoredItem]:
         collection_id = self._collection_id(name)
