@@ -248,3 +248,71 @@ def test_stats_does_not_change_the_file(tmp_path, run_logs):
         "select count(*) from sqlite_master where name like '%cost%'"
     ).fetchone() == (0,)
     conn.close()
+
+
+def test_by_conversation_names_come_from_each_layout(tmp_path, run_logs):
+    """Conversations get their names from ``conversations``, else from the
+    original's ``threads``; the JSON is laid out as ``json.dumps(indent=2)``."""
+    path = original_dbs.build_message_store(tmp_path / "logs.db")
+    result = run_logs("usage", "-d", str(path), "--by", "conversation", "--json")
+    data = json.loads(result.output)
+    assert result.output == json.dumps(data, indent=2) + "\n"
+    assert [(row["conversation"], row["name"]) for row in data["rows"]] == [
+        ("01kf2rwa000000000000000000", "What version?"),
+        ("01kf2rw9000000000000000000", "Who is the hero?"),
+        ("01kf2rw8jhv1x9c2m4p6q8s0tv", "Suggest a name for a pet pelican"),
+        ("01kf2rw7000000000000000000", "Old times"),
+    ]
+    assert list(data["rows"][0]) == [
+        "conversation",
+        "name",
+        "responses",
+        "input_tokens",
+        "output_tokens",
+        "cost_usd",
+        "unpriced",
+        "no_usage",
+    ]
+
+
+def _report_plans(db, by, **filters):
+    """The query plan of every aggregate query ``usage_report`` runs."""
+    statements = []
+    db.conn.set_trace_callback(statements.append)
+    try:
+        usage_report(db, by, **filters)
+    finally:
+        db.conn.set_trace_callback(None)
+    plans = []
+    for sql in statements:
+        if sql.lstrip().lower().startswith("select") and "group by" in sql:
+            # The trace has the values bound in the text.
+            rows = db.conn.execute("explain query plan " + sql).fetchall()
+            plans.append(" / ".join(row[-1] for row in rows))
+    return plans
+
+
+def test_conversation_report_reads_its_covering_index(spending, logs_db):
+    """Adding up 100,000 responses by conversation stays quick because SQLite
+    reads one index in conversation order: no table rows, no sorting."""
+    for filters in ({}, {"since": "2026-02-01T00:00:00"}):
+        (plan,) = _report_plans(logs_db, "conversation", **filters)
+        assert "COVERING INDEX idx_responses_conversation_usage" in plan, plan
+        assert "TEMP B-TREE" not in plan, plan
+    (plan,) = _report_plans(logs_db, "model")
+    assert "COVERING INDEX idx_responses_usage" in plan, plan
+
+
+def test_conversation_table_keeps_names_on_one_line(logs_db, mock_model, run_logs):
+    conversation = mock_model.conversation()
+    for text in ("tabs\tand\nnew lines  in a long first prompt", "short"):
+        mock_model.enqueue("ok")
+        conversation.prompt(text).text()
+        conversation.responses[-1].log_to_db(logs_db)
+    mock_model.enqueue("ok")
+    single = mock_model.prompt("plain name")
+    single.text()
+    single.log_to_db(logs_db)
+    lines = run_logs("usage", "--by", "conversation").stdout.splitlines()
+    names = [line[28:58].rstrip() for line in lines[1:3]]
+    assert names == ["plain name", "tabs and new lines in a lon..."]

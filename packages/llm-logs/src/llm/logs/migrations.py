@@ -481,6 +481,18 @@ def m014_usage_index(conn: sqlite3.Connection) -> None:
     )
 
 
+def m016_conversation_usage_index(conn: sqlite3.Connection) -> None:
+    # Covers ``llm logs usage --by conversation``: SQLite adds up each
+    # conversation reading this index in conversation order, with no sort.
+    _index(
+        conn,
+        "idx_responses_conversation_usage",
+        "responses",
+        '"conversation_id", "datetime_utc", "model", "input_tokens", '
+        '"output_tokens", "cost_usd"',
+    )
+
+
 def _unique_index(conn: sqlite3.Connection, name: str, table: str, column: str) -> None:
     """Make index ``name`` unique, unless ``table`` already repeats a value of ``column``."""
     for _, index, unique, *_ in conn.execute(f'PRAGMA index_list("{table}")'):
@@ -531,6 +543,7 @@ MIGRATIONS: list[Migration] = [
     ("m013_batches", m013_batches),
     ("m014_usage_index", m014_usage_index),
     ("m015_original_migration_records", m015_original_migration_records),
+    ("m016_conversation_usage_index", m016_conversation_usage_index),
 ]
 
 

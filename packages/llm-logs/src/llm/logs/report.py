@@ -9,7 +9,7 @@ cost). Days, weeks and months are UTC; a week is named by its Monday.
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from .db import ensure_ready, legacy_tables
@@ -24,9 +24,7 @@ _KEYS = {
     "day": "substr({when}, 1, 10)",
     "week": "substr({when}, 1, 10)",
     "month": "substr({when}, 1, 10)",
-    # The unary plus keeps SQLite on the covering index rather than walking the
-    # conversation index and looking every row up in the table.
-    "conversation": "+{conversation}",
+    "conversation": "{conversation}",
 }
 
 
@@ -64,14 +62,16 @@ class UsageRow:
 
     def to_dict(self, by: str | None) -> dict[str, Any]:
         """The row for ``--json``: its key named after the grouping (none for the total)."""
-        data = asdict(self)
-        data.pop("last_seen")
-        key, name = data.pop("key"), data.pop("name")
-        data["cost_usd"] = self.known_cost
-        head: dict[str, Any] = {by: key} if by else {}
+        data: dict[str, Any] = {by: self.key} if by else {}
         if by == "conversation":
-            head["name"] = name
-        return {**head, **data}
+            data["name"] = self.name
+        data["responses"] = self.responses
+        data["input_tokens"] = self.input_tokens
+        data["output_tokens"] = self.output_tokens
+        data["cost_usd"] = self.known_cost
+        data["unpriced"] = self.unpriced
+        data["no_usage"] = self.no_usage
+        return data
 
 
 @dataclass
@@ -103,6 +103,7 @@ def _aggregate(
     by: str,
     where: list[str],
     params: list[Any],
+    has_turns: bool = False,
 ) -> list[UsageRow]:
     key = _KEYS[by].format(**columns)
     # Only conversations are ordered by when they were last active.
@@ -118,19 +119,43 @@ def _aggregate(
     if where:
         sql += " where " + " and ".join(where)
     sql += " group by key"
+    if by == "conversation":
+        sql = _with_names(sql, has_turns)
+    named = by == "conversation"
+    # Positional arguments, in UsageRow's field order: there can be many rows.
     return [
         UsageRow(
-            key=row[0],
-            responses=row[1],
-            input_tokens=row[2],
-            output_tokens=row[3],
-            cost_usd=row[4],
-            unpriced=row[1] - row[5],
-            no_usage=row[6],
-            last_seen=row[7] or "",
+            key,
+            count,
+            input_tokens,
+            output_tokens,
+            cost,
+            count - costed,
+            no_usage,
+            extra[1] if named else None,
+            extra[0] or "",
         )
-        for row in conn.execute(sql, params)
+        for key, count, input_tokens, output_tokens, cost, costed, no_usage, *extra in (
+            conn.execute(sql, params)
+        )
     ]
+
+
+def _with_names(grouped: str, has_turns: bool) -> str:
+    """``grouped`` (rows keyed by conversation ID) with each conversation's name added.
+
+    The name comes from ``conversations``, else from the original's ``threads``.
+    """
+    if not has_turns:
+        return (
+            f"select g.*, c.name from ({grouped}) g "
+            "left join conversations c on c.id = g.key"
+        )
+    return (
+        "select g.*, case when c.id is not null then c.name else t.name end "
+        f"from ({grouped}) g left join conversations c on c.id = g.key "
+        "left join threads t on t.id = g.key"
+    )
 
 
 def _filters(
@@ -161,7 +186,9 @@ RESPONSES = {
 TURNS = {
     "model": "t.model",
     "when": "t.datetime_utc",
-    "conversation": "t.thread_id",
+    # The unary plus keeps SQLite on a covering scan of ``turns`` rather than
+    # walking its thread index and looking every row up in the table.
+    "conversation": "+t.thread_id",
     "input": "t.input_tokens",
     "output": "t.output_tokens",
     "cost": "null",
@@ -231,32 +258,46 @@ def usage_report(
     if has_turns:
         # Rows the original wrote twice while moving to turns count once.
         where.append("not exists (select 1 from turns where turns.id = r.id)")
-    found = _aggregate(conn, "responses r", RESPONSES, by, where, params)
+    found = _aggregate(conn, "responses r", RESPONSES, by, where, params, has_turns)
     if has_turns:
         where, params = _filters(TURNS, since, until, model)
-        found += _aggregate(conn, "turns t", TURNS, by, where, params)
+        found += _aggregate(conn, "turns t", TURNS, by, where, params, has_turns)
     if legacy_tables(conn):
-        found += _legacy_rows(conn, by, since, until, model)
-    merged: dict[str | None, UsageRow] = {}
-    for row in found:
-        if by in ("week", "month"):
-            row.key = _period(row.key, by)
-        if row.key in merged:
-            merged[row.key].add(row)
-        else:
-            merged[row.key] = row
-    rows = list(merged.values())
+        legacy = _legacy_rows(conn, by, since, until, model)
+        if by == "conversation":
+            _name_conversations(conn, legacy, has_turns)
+        found += legacy
+    rows = _merged(found, by)
     if by == "model":
         rows.sort(key=lambda r: (-r.cost_usd, -r.responses, r.key or ""))
     elif by == "conversation":
         rows.sort(key=lambda r: r.last_seen, reverse=True)
-        _name_conversations(conn, rows, has_turns)
     else:
         rows.sort(key=lambda r: r.key or "")
-    total = UsageRow(key=None)
-    for row in rows:
-        total.add(row)
+    total = UsageRow(
+        key=None,
+        responses=sum(row.responses for row in rows),
+        input_tokens=sum(row.input_tokens for row in rows),
+        output_tokens=sum(row.output_tokens for row in rows),
+        cost_usd=sum(row.cost_usd for row in rows),
+        unpriced=sum(row.unpriced for row in rows),
+        no_usage=sum(row.no_usage for row in rows),
+    )
     return UsageReport(by, since, until, model, rows, total)
+
+
+def _merged(found: list[UsageRow], by: str) -> list[UsageRow]:
+    """One row per key: days become weeks or months, and the layouts' rows add up."""
+    if by in ("week", "month"):
+        for row in found:
+            row.key = _period(row.key, by)
+    merged: dict[str | None, UsageRow] = {}
+    for row in found:
+        if row.key in merged:
+            merged[row.key].add(row)
+        else:
+            merged[row.key] = row
+    return list(merged.values())
 
 
 def _name_conversations(

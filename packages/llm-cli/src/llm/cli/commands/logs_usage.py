@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import click
@@ -35,54 +34,45 @@ def _number(value: int) -> str:
     return format(value, ",")
 
 
-def _cost_cell(row: Any) -> str:
-    from llm.pricing import format_dollars
-
-    cost = row.known_cost
-    return "unknown" if cost is None else format_dollars(cost)
-
-
 def table_lines(report: Any) -> list[str]:
     """The report as an aligned table, its total on the last line."""
+    from llm.pricing import format_dollars
     from llm.utils import truncate_string
 
-    headings = [HEADINGS[report.by]]
+    def name_cell(name: str | None) -> str:
+        if name and name.isprintable() and "  " not in name:
+            # Whitespace is already single spaces: no need to normalize it.
+            return truncate_string(name, NAME_WIDTH)
+        return truncate_string(name or "", NAME_WIDTH, normalize_whitespace=True)
+
+    rows = [*report.rows, report.total]
+    labels = [str(row.key or "(none)") for row in report.rows] + ["Total"]
+    # Built a column at a time: a report by conversation can have many rows.
+    columns = [[HEADINGS[report.by], *labels]]
     if report.by == "conversation":
-        headings.append("Name")
-    headings += ["Responses", "Input tokens", "Output tokens", "Cost", "Unpriced"]
-    rows = []
-    for row in [*report.rows, report.total]:
-        label = "Total" if row is report.total else str(row.key or "(none)")
-        cells = [label]
-        if report.by == "conversation":
-            cells.append(
-                ""
-                if row is report.total
-                else truncate_string(
-                    row.name or "", NAME_WIDTH, normalize_whitespace=True
-                )
-            )
-        cells += [
-            _number(row.responses),
-            _number(row.input_tokens),
-            _number(row.output_tokens),
-            _cost_cell(row),
-            _number(row.unpriced),
-        ]
-        rows.append(cells)
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headings)]
+        columns.append(["Name", *(name_cell(row.name) for row in report.rows), ""])
+    columns += [
+        ["Responses", *(f"{row.responses:,}" for row in rows)],
+        ["Input tokens", *(f"{row.input_tokens:,}" for row in rows)],
+        ["Output tokens", *(f"{row.output_tokens:,}" for row in rows)],
+        [
+            "Cost",
+            *(
+                "unknown" if cost is None else format_dollars(cost)
+                for cost in (row.known_cost for row in rows)
+            ),
+        ],
+        ["Unpriced", *(f"{row.unpriced:,}" for row in rows)],
+    ]
+    widths = [max(map(len, column)) for column in columns]
     text_columns = 2 if report.by == "conversation" else 1
-
-    def line(cells: list[str]) -> str:
-        return "  ".join(
-            cell.ljust(width) if index < text_columns else cell.rjust(width)
-            for index, (cell, width) in enumerate(zip(cells, widths))
-        ).rstrip()
-
-    lines = [line(headings)]
-    lines += [line(cells) for cells in rows[:-1]]
-    lines.append("  ".join("-" * width for width in widths))
-    lines.append(line(rows[-1]))
+    # One format string aligns a whole line: text columns left, numbers right.
+    template = "  ".join(
+        f"{{:{'<' if index < text_columns else '>'}{width}}}"
+        for index, width in enumerate(widths)
+    )
+    lines = [template.format(*cells).rstrip() for cells in zip(*columns)]
+    lines.insert(-1, "  ".join("-" * width for width in widths))
     return lines
 
 
@@ -118,7 +108,6 @@ def footnote(report: Any) -> str | None:
 @click.option("-m", "--model", help="Only this model (ID or alias)")
 @click.option("json_", "--json", is_flag=True, help="Output JSON")
 @click.option("-d", "--database", type=click.Path(), help="Path to log database")
-@click.help_option("-h", "--help")
 def usage(
     by: str,
     since: str | None,
@@ -155,7 +144,9 @@ def usage(
         db = open_reading_logs_db(database)
         report = usage_report(db, by, since=since_at, until=until_at, model=model_id)
         if json_:
-            click.echo(json.dumps(report.to_dict(), indent=2))
+            from ..json_text import indented_json
+
+            click.echo(indented_json(report.to_dict()))
             return
         if not report.rows:
             message = "No logs yet" if db.path is None else "No responses logged"
@@ -165,8 +156,7 @@ def usage(
                 message += " in that time"
             click.echo(message, err=True)
             return
-        for line in table_lines(report):
-            click.echo(line)
+        click.echo("\n".join(table_lines(report)))
         note = footnote(report)
         if note:
             click.echo(note, err=True)
