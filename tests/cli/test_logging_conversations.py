@@ -131,7 +131,7 @@ def test_cid_picks_a_conversation(invoke, logs_path):
 def test_unknown_cid(invoke):
     result = invoke(["x", "--cid", "nope"])
     assert result.exit_code == 1
-    assert result.stderr == "Error: No conversation found with ID nope\n"
+    assert result.stderr == "Error: No conversation found with id=nope\n"
 
 
 def test_continue_with_nothing_logged_starts_fresh(invoke):

@@ -121,11 +121,27 @@ def test_unsupported_attachment_type(invoke, tmp_path):
 
 
 def test_missing_attachment_file(invoke, tmp_path):
-    result = invoke(["-m", "echo", "read", "-a", str(tmp_path / "nope.png")])
-    assert result.exit_code == 1
-    assert (
-        result.stderr
-        == f"Error: Attachment file {tmp_path / 'nope.png'} does not exist\n"
+    """A usage error naming the option, exit 2, as in the original."""
+    missing = tmp_path / "nope.png"
+    result = invoke(["-m", "echo", "read", "-a", str(missing)])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "Usage: cli prompt [OPTIONS] [PROMPT]\n"
+        "Try 'cli prompt --help' for help.\n"
+        "\n"
+        f"Error: Invalid value for '-a' / '--attachment': File {missing} does not exist\n"
+    )
+    result = invoke(["-m", "echo", "read", "--at", str(missing), "image/png"])
+    assert result.exit_code == 2
+    assert result.stderr.endswith(
+        f"Error: Invalid value for '--at' / '--attachment-type': File {missing} "
+        "does not exist\n"
+    )
+    result = invoke(["-m", "echo", "read", "-a", str(tmp_path)])
+    assert result.exit_code == 2
+    assert result.stderr.endswith(
+        f"Error: Invalid value for '-a' / '--attachment': {tmp_path} is a "
+        "directory, not a file\n"
     )
 
 
@@ -297,6 +313,7 @@ def test_long_schema_dsl_is_a_schema_not_a_file_name(invoke):
 @pytest.mark.parametrize("option", ["-f", "-a", "-t"])
 def test_long_values_that_are_not_files_get_a_clear_error(invoke, option):
     result = invoke(["-m", "echo", "x", option, LONG_DSL])
-    assert result.exit_code == 1
-    assert result.stderr.startswith("Error: ")
+    # A missing attachment is a usage error (exit 2), as in the original.
+    assert result.exit_code == (2 if option == "-a" else 1)
+    assert result.stderr.splitlines()[-1].startswith("Error: ")
     assert "too long" not in result.stderr

@@ -222,7 +222,7 @@ def test_fragments_set_from_stdin(invoke):
 def test_fragments_errors(invoke):
     result = invoke(["fragments", "show", "nothing"])
     assert result.exit_code == 1
-    assert result.stderr == "Error: No fragment found for 'nothing'\n"
+    assert result.stderr == "Error: Fragment 'nothing' not found\n"
     result = invoke(["fragments", "remove", "nothing"])
     assert result.exit_code == 1
     result = invoke(["fragments", "set", "x", "/no/such/file.txt"])

@@ -48,6 +48,19 @@ def test_all_generations_listed_in_id_order(store_path, run_logs):
     assert by_id[o.LEGACY_ONLY_RESPONSE]["response"] == "legacy answer"
 
 
+def test_turn_without_options_shows_empty_options(store_path, run_logs):
+    """The original leaves ``turns.options_json`` null when there were no
+    options, and ``llm logs --json`` shows ``{}`` for it, as for responses."""
+    import sqlite3
+
+    conn = sqlite3.connect(store_path)
+    with conn:
+        conn.execute("update turns set options_json = null where id = ?", (o.TURNS[0],))
+    conn.close()
+    [record] = [r for r in records(run_logs, "-n", "0") if r["id"] == o.TURNS[0]]
+    assert record["options_json"] == {}
+
+
 def test_default_view_shows_latest_three(store_path, run_logs):
     found = records(run_logs)
     assert [r["id"] for r in found] == [o.FRAGMENT_TURN, *o.TOOL_TURNS]

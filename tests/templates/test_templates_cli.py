@@ -125,7 +125,7 @@ def test_loaders(runner, loader_plugin):
 def test_loaders_when_none(runner):
     result = runner.invoke(templates, ["loaders"])
     assert result.exit_code == 0
-    assert "No template loaders are installed" in result.output
+    assert result.stdout == "No template loaders found\n" and result.stderr == ""
 
 
 def test_edit_creates_new_template(runner, templates_dir, editor):

@@ -79,12 +79,36 @@ def resolve_attachment(value: str, mimetype: str | None, stdin: Stdin) -> Any:
     return Attachment(type=mimetype, path=str(path.resolve()))
 
 
+def _check_attachment_file(value: str, option: str) -> None:
+    import click
+
+    from llm.paths import existing_path
+
+    if value == "-" or is_url(value):
+        return
+    path = existing_path(value)
+    if path is None:
+        raise click.BadParameter(f"File {value} does not exist", param_hint=option)
+    if path.is_dir():
+        raise click.BadParameter(
+            f"{value} is a directory, not a file", param_hint=option
+        )
+
+
 def resolve_attachments(
     values: list[str] | tuple[str, ...],
     typed: list[tuple[str, str]] | tuple[tuple[str, str], ...],
     stdin: Stdin,
 ) -> list[Any]:
-    """Attachments from ``-a`` values and ``--at VALUE TYPE`` pairs."""
+    """Attachments from ``-a`` values and ``--at VALUE TYPE`` pairs.
+
+    A missing file or a directory is a usage error naming the option (exit
+    2), as the original reports it.
+    """
+    for value in values:
+        _check_attachment_file(value, "'-a' / '--attachment'")
+    for value, _ in typed:
+        _check_attachment_file(value, "'--at' / '--attachment-type'")
     result = [resolve_attachment(value, None, stdin) for value in values]
     result.extend(resolve_attachment(value, kind, stdin) for value, kind in typed)
     return result

@@ -277,7 +277,7 @@ def _continue_conversation(request: PromptRequest, logs: LogsDB, model: Any) -> 
     )
     if conversation is None and request.conversation_id:
         raise click.ClickException(
-            f"No conversation found with ID {request.conversation_id}"
+            f"No conversation found with id={request.conversation_id}"
         )
     return conversation
 

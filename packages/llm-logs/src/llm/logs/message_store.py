@@ -467,7 +467,8 @@ def turn_record(
         "prompt": prompt_text or None,
         "system": systems[-1] if systems else None,
         "prompt_json": None,
-        "options_json": decode_json(turn["options_json"]),
+        # The original shows a turn logged without options as {}, not null.
+        "options_json": decode_json(turn["options_json"]) or {},
         "response": response_text,
         "reasoning": reasoning or None,
         "response_json": decode_json(turn["response_json"]),

@@ -113,7 +113,7 @@ def show(alias_or_hash: str) -> None:
     with handle_errors():
         found = get_fragment(_reading_db(), alias_or_hash)
     if found is None:
-        raise click.ClickException(f"No fragment found for {alias_or_hash!r}")
+        raise click.ClickException(f"Fragment '{alias_or_hash}' not found")
     click.echo(found["content"])
 
 
@@ -143,7 +143,7 @@ def loaders() -> None:
     with handle_errors():
         found = llm.get_fragment_loaders()
     if not found:
-        click.echo("No fragment loaders are installed", err=True)
+        click.echo("No fragment loaders found")
         return
     from ..output import describe_loaders
 

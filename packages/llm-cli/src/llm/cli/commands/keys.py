@@ -22,13 +22,14 @@ def keys() -> None:
 @keys.command(name="list")
 def list_() -> None:
     """List the names of all stored keys"""
-    from llm.keys import key_names
+    from llm.keys import key_names, keys_path
 
     with handle_errors():
         names = key_names()
-    if not names:
-        click.echo("No keys found", err=True)
-        return
+        if not names and not keys_path().exists():
+            # As the original: on standard output, and only when there is no
+            # keys.json at all (an empty one lists nothing).
+            click.echo("No keys found")
     for name in names:
         click.echo(name)
 

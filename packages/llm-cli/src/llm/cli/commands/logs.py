@@ -19,13 +19,11 @@ from ..options import render_option
 
 
 @click.group(cls=DefaultGroup, default="list", default_if_no_args=True)
-@click.help_option("-h", "--help")
 def logs() -> None:
     """Tools for exploring logged prompts and responses"""
 
 
 @logs.command()
-@click.help_option("-h", "--help")
 def path() -> None:
     """Output the path to the logs.db file"""
     from llm.logs import logs_db_path
@@ -35,7 +33,6 @@ def path() -> None:
 
 
 @logs.command()
-@click.help_option("-h", "--help")
 def status() -> None:
     """Show current status of database logging"""
     from llm.logs import logs_db_path, logs_on
@@ -66,7 +63,6 @@ def status() -> None:
 
 
 @logs.command()
-@click.help_option("-h", "--help")
 def on() -> None:
     """Turn on logging for all prompts"""
     from llm.logs import set_logs_on
@@ -76,7 +72,6 @@ def on() -> None:
 
 
 @logs.command()
-@click.help_option("-h", "--help")
 def off() -> None:
     """Turn off logging for all prompts"""
     from llm.logs import set_logs_on
@@ -87,7 +82,6 @@ def off() -> None:
 
 @logs.command()
 @click.argument("path", type=click.Path(dir_okay=False, writable=True))
-@click.help_option("-h", "--help")
 def backup(path: str) -> None:
     """Backup your logs database to this file"""
     from llm.logs import logs_db_path
@@ -313,7 +307,6 @@ def _short_yaml(records: Iterable[dict[str, Any]], usage: bool) -> Iterator[str]
     "--expand", "-e", is_flag=True, help="Expand fragments to show their content"
 )
 @render_option("render_markdown")
-@click.help_option("-h", "--help")
 def list_logs(**options: Any) -> None:
     """Show logged prompts and their responses
 

@@ -69,7 +69,6 @@ def _file_size(path: Any) -> int:
 @click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation")
 @click.option("--vacuum", is_flag=True, help="Then VACUUM, giving the space back")
 @click.option("-d", "--database", type=click.Path(), help="Path to log database")
-@click.help_option("-h", "--help")
 def prune(
     before: str | None,
     keep: int | None,
@@ -156,7 +155,6 @@ def prune(
 @click.command()
 @click.option("json_", "--json", is_flag=True, help="Output JSON")
 @click.option("-d", "--database", type=click.Path(), help="Path to log database")
-@click.help_option("-h", "--help")
 def stats(json_: bool, database: str | None) -> None:
     """Size of the logs database, what it holds and its largest tables"""
     from pathlib import Path

@@ -12,7 +12,6 @@ from ..groups import DefaultGroup
 
 
 @click.group(cls=DefaultGroup, default="list", default_if_no_args=True)
-@click.help_option("-h", "--help")
 def prices() -> None:
     """Prices models charge, used to show what prompts cost
 
@@ -65,7 +64,6 @@ def price_rows(selected: dict[str, Any]) -> list[dict[str, str]]:
     "model_ids", "-m", "--model", multiple=True, help="Only these model IDs or aliases"
 )
 @click.option("json_", "--json", is_flag=True, help="Output JSON")
-@click.help_option("-h", "--help")
 def list_(model_ids: tuple[str, ...], json_: bool) -> None:
     """List known prices (US dollars per million tokens)
 
@@ -109,7 +107,6 @@ def list_(model_ids: tuple[str, ...], json_: bool) -> None:
 
 
 @prices.command()
-@click.help_option("-h", "--help")
 def path() -> None:
     """Output the path to prices.yaml, where your own prices go"""
     from llm.prices import prices_path

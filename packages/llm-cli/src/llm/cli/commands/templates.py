@@ -137,7 +137,7 @@ def loaders() -> None:
 
     found = get_template_loaders()
     if not found:
-        click.echo("No template loaders are installed", err=True)
+        click.echo("No template loaders found")
         return
     from ..output import describe_loaders
 

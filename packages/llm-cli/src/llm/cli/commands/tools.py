@@ -38,6 +38,9 @@ def _signature(function: Any, drop_first: bool = False) -> str:
     if drop_first:
         parameters = list(signature.parameters.values())[1:]
         signature = signature.replace(parameters=parameters)
+    if inspect.isclass(function):
+        # A constructor's ``-> None`` says nothing about what calling the class gives.
+        signature = signature.replace(return_annotation=inspect.Signature.empty)
     return str(signature)
 
 
@@ -223,14 +226,16 @@ def list_(
                 for name, toolbox in sorted(toolboxes.items())
             )
         if server_side:
+            model_id = llm.get_model(model_id).model_id
             blocks.append(
-                "Server-side tools:\n\n"
+                f"Server-side tools for {model_id} (executed by the provider):\n\n"
                 + "\n".join(_describe_server_side(cls) for cls in server_side)
             )
     if not blocks:
         click.echo("No tools available", err=True)
         return
-    click.echo("\n".join(blocks).rstrip("\n"))
+    # Every block ends with a blank line, the last one too, as in the original.
+    click.echo("\n".join(blocks))
 
 
 def _name(tool: Any) -> str:
