@@ -95,3 +95,36 @@ def test_unknown_conversation_id(invoke, command):
         "",
         "Error: No conversation found with id=missing\n",
     )
+
+
+def test_clearing_default_options(invoke):
+    for key, value in (("temperature", "0.5"), ("max_tokens", "20")):
+        assert invoke(["models", "options", "set", "mock", key, value]).exit_code == 0
+    assert _outcome(invoke(["models", "options", "clear", "mock", "max_tokens"])) == (
+        0,
+        "Cleared option 'max_tokens' for model mock\n",
+        "",
+    )
+    assert _outcome(invoke(["models", "options", "clear", "mock"])) == (
+        0,
+        "Cleared option 'temperature' for model mock\n",
+        "",
+    )
+    for key, value in (("temperature", "0.5"), ("max_tokens", "20")):
+        assert invoke(["models", "options", "set", "mock", key, value]).exit_code == 0
+    assert _outcome(invoke(["models", "options", "clear", "mock"])) == (
+        0,
+        "Cleared temperature, max_tokens options for model mock\n",
+        "",
+    )
+
+
+def test_template_show_ends_with_a_blank_line(invoke, user_path):
+    templates = user_path / "templates"
+    templates.mkdir()
+    (templates / "nice.yaml").write_text("system: be nice\nmodel: gpt-4o\n")
+    assert _outcome(invoke(["templates", "show", "nice"])) == (
+        0,
+        "model: gpt-4o\nname: nice\nsystem: be nice\n\n",
+        "",
+    )

@@ -1,5 +1,6 @@
 """Sync responses: laziness, streaming, events, usage, callbacks, failures and validation."""
 
+import datetime
 import json
 
 import pytest
@@ -120,7 +121,11 @@ def test_timing_fields(mock_model):
     response = mock_model.prompt("hi")
     response.text()
     assert response.duration_ms() >= 0
-    assert response.datetime_utc()[:2] == "20"
+    # In UTC with its offset, as the original returns it.
+    started = datetime.datetime.fromisoformat(response.datetime_utc())
+    assert response.datetime_utc().endswith("+00:00")
+    assert started.utcoffset() == datetime.timedelta(0)
+    assert started.year >= 2025
     assert len(response.id) == 26
 
 
@@ -287,7 +292,7 @@ def test_restore_response(mock_model):
     )
     assert restored.text() == "answer"
     assert restored.usage().input == 3
-    assert restored.datetime_utc() == "2025-01-02T03:04:05"
+    assert restored.datetime_utc() == "2025-01-02T03:04:05+00:00"
     assert restored.duration_ms() == 1500
     assert restored.id == "01jexample0000000000000000"
     assert [type(p) for p in restored.messages()[0].parts] == [TextPart, ToolCallPart]

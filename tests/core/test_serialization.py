@@ -122,7 +122,7 @@ def test_a_payload_saved_by_the_original_loads_and_continues(mock_model):
     assert rebuilt.reasoning == "Thinking."
     assert rebuilt.id == ORIGINAL_ANSWER["id"]
     assert rebuilt.usage() == llm.Usage(input=12, output=3)
-    assert rebuilt.datetime_utc() == "2026-12-02T13:08:31.148258"
+    assert rebuilt.datetime_utc() == "2026-12-02T13:08:31.148258+00:00"
     prompt = rebuilt.prompt
     assert (prompt.prompt, prompt.system) == ("What's 2+2?", "Be brief.")
     assert prompt.options.temperature == 0.5

@@ -404,9 +404,10 @@ class BaseResponse:
         return int((end - self._start) * 1000)
 
     def datetime_utc(self) -> str:
-        """ISO timestamp of when execution started (UTC, no offset suffix)."""
+        """ISO timestamp of when execution started, in UTC with its ``+00:00`` offset
+        (``2026-12-02T16:34:56.579546+00:00``), as the original returns it."""
         moment = self._start_utcnow or datetime.datetime.now(datetime.timezone.utc)
-        return moment.replace(tzinfo=None).isoformat()
+        return moment.isoformat()
 
     def log_to_db(self, db: Any) -> None:
         """Write this response to a logs database (needs the llm-logs package)."""

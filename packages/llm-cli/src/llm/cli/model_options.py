@@ -49,18 +49,18 @@ def set_default(model: Any, key: str, value: Any) -> None:
         data[model.model_id] = options
 
 
-def clear_defaults(model_id: str, key: str | None = None) -> bool:
-    """Remove one default option (or all of them); False if nothing was set."""
+def clear_defaults(model_id: str, key: str | None = None) -> list[str]:
+    """Remove one default option (or all of them); the names removed, none if nothing was set."""
     with _updating() as data:
         options = data.get(model_id)
         if not isinstance(options, dict) or not options:
-            return False
+            return []
         if key is None:
             del data[model_id]
-        elif key in options:
-            del options[key]
-            if not options:
-                del data[model_id]
-        else:
-            return False
-    return True
+            return list(options)
+        if key not in options:
+            return []
+        del options[key]
+        if not options:
+            del data[model_id]
+    return [key]

@@ -397,8 +397,13 @@ def options_clear(model: str, key: str | None) -> None:
         model_id = _model_id(model)
         cleared = clear_defaults(model_id, key)
     if cleared:
-        what = f"option {key}" if key else "all default options"
-        click.echo(f"Cleared {what} for {model_id}", err=True)
+        # Worded as the original words it, on stdout.
+        what = (
+            f"option '{cleared[0]}'"
+            if len(cleared) == 1
+            else f"{', '.join(cleared)} options"
+        )
+        click.echo(f"Cleared {what} for model {model_id}")
     else:
         what = f"option {key}" if key else "default options"
         click.echo(f"No {what} set for {model_id}", err=True)

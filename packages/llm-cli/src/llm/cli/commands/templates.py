@@ -86,7 +86,8 @@ def show(name: str) -> None:
 
     with handle_errors():
         template = load_template(name)
-    click.echo(template_to_yaml(template, include_name=True, sort_keys=True), nl=False)
+    # The YAML ends in a newline and echo adds one: a blank last line, as in the original.
+    click.echo(template_to_yaml(template, include_name=True, sort_keys=True))
 
 
 @templates.command()
