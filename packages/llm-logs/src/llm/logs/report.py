@@ -119,9 +119,9 @@ def _aggregate(
     if where:
         sql += " where " + " and ".join(where)
     sql += " group by key"
-    if by == "conversation":
-        sql = _with_names(sql, has_turns)
     named = by == "conversation"
+    if named:
+        sql = _with_names(sql, has_turns)
     # Positional arguments, in UsageRow's field order: there can be many rows.
     return [
         UsageRow(
@@ -279,7 +279,7 @@ def usage_report(
         responses=sum(row.responses for row in rows),
         input_tokens=sum(row.input_tokens for row in rows),
         output_tokens=sum(row.output_tokens for row in rows),
-        cost_usd=sum(row.cost_usd for row in rows),
+        cost_usd=sum((row.cost_usd for row in rows), 0.0),
         unpriced=sum(row.unpriced for row in rows),
         no_usage=sum(row.no_usage for row in rows),
     )
