@@ -51,7 +51,10 @@ def test_default_embedding_model(run, user_path):
 
 
 def test_default_embedding_model_errors(run):
-    assert_error(run("embed-models", "default", "nope"), "Unknown model: nope")
+    unknown = run("embed-models", "default", "nope")
+    assert_error(unknown)
+    # The original's wording, exactly: the name is not an embedding model.
+    assert unknown.stderr == "Error: Unknown embedding model: nope\n"
     assert llm.get_default_embedding_model() is None
     assert_error(run("embed-models", "default", "demo", "--remove-default"), "not both")
 

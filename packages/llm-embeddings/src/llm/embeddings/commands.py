@@ -306,7 +306,14 @@ def embed_models_default(model: str | None, remove_default: bool) -> None:
             if default:
                 click.echo(default)
             return
-        set_default_embedding_model(get_embedding_model(model).model_id)
+        from llm.errors import UnknownModelError
+
+        try:
+            chosen = get_embedding_model(model)
+        except UnknownModelError:
+            # Worded as the original words it: the name is not an embedding model.
+            raise click.ClickException(f"Unknown embedding model: {model}") from None
+        set_default_embedding_model(chosen.model_id)
 
 
 @click.group(cls=DefaultGroup, default="list")
