@@ -209,3 +209,35 @@ def test_a_batch_run_while_the_database_is_locked_loses_nothing(
     assert resumed.returncode == 0, resumed.stderr
     assert f"Batch {batch}: 3 done (3 from an earlier run)" in resumed.stderr
     assert len(logged(user_path)) == 5
+
+
+def test_a_lock_released_mid_batch_keeps_the_log_entries_in_order(
+    invoke, user_path, mock_model, tmp_path, monkeypatch
+):
+    """Once a batch spooled its creation, its rows and final status are spooled
+    after it, not written ahead of it: the replayed batch ends ``done``."""
+    assert invoke(["-m", "echo", "first"]).exit_code == 0
+    monkeypatch.setenv("LLM_BUSY_TIMEOUT", "0.2")
+    holder = sqlite3.connect(
+        str(user_path / "logs.db"), isolation_level=None, check_same_thread=False
+    )
+    holder.execute("BEGIN IMMEDIATE")
+    # The lock goes away while the row runs: after the batch was spooled.
+    mock_model.enqueue(lambda: holder.execute("ROLLBACK"), "answer")
+    rows = tmp_path / "rows.txt"
+    rows.write_text("one\n", encoding="utf-8")
+    try:
+        result = invoke(["batch", str(rows), "-m", "mock"])
+    finally:
+        if holder.in_transaction:
+            holder.execute("ROLLBACK")
+        holder.close()
+    assert result.exit_code == 0, result.output
+    assert "is locked by another process" in result.stderr
+    assert invoke(["-m", "echo", "after"]).exit_code == 0
+    assert pending(user_path) == []
+    conn = sqlite3.connect(str(user_path / "logs.db"))
+    [(status,)] = conn.execute("select status from batches").fetchall()
+    [(row_status,)] = conn.execute("select status from batch_rows").fetchall()
+    conn.close()
+    assert (status, row_status) == ("done", "done")

@@ -8,7 +8,8 @@ Models:
 
 * ``mock`` (alias ``scripted``): replies are queued with ``enqueue()``; each reply
   is a list of strings, StreamEvents, ``ToolCall`` objects (emitted as events and
-  registered with ``add_tool_call``) or a ``Usage``. With nothing queued it
+  registered with ``add_tool_call``), a ``Usage``, or a callable (called when
+  the reply reaches it). With nothing queued it
   replies ``"no reply queued"``.
 * ``echo``: replies with a JSON description of what it received, so tests can
   check prompts, systems, options, attachments, tools and history. If the prompt
@@ -70,6 +71,8 @@ def _reply_items(items: list[Any], response: Any):
             )
         elif isinstance(item, Exception):
             raise item
+        elif callable(item):
+            item()  # a side effect at this point of the reply (tests' hook)
         else:
             yield item
 

@@ -195,6 +195,9 @@ class LocalBatch:
         self.tally = Tally()
         self.writer: Any = None
         self.spooled = 0  # writes saved to logs-pending/ while logs.db was locked
+        # Earlier entries (the batch, or an earlier run's) wait in logs-pending/:
+        # this run's rows are spooled after them, never written ahead of them.
+        self.behind = False
         self.progress = Progress()
         self.runner: Any = None
 
@@ -269,7 +272,9 @@ class LocalBatch:
         if self.db is not None and self.batch_id is not None:
             from llm.logs.background import BackgroundWriter
 
-            self.writer = BackgroundWriter(self.db.path, spool=True)
+            self.writer = BackgroundWriter(
+                self.db.path, spool=True, spooling=self.behind
+            )
         out = open_output(options.output)
         ending = "interrupted"
         try:
@@ -318,11 +323,22 @@ def run_local_batch(request: PromptRequest, options: BatchOptions) -> None:
             "--resume needs logging: it reads what an earlier run logged"
         )
     spooled = 0
+    # Once an entry waits in logs-pending/, the later ones follow it there, so
+    # the next run replays them in order (a status written directly before
+    # the spooled batch exists would be lost, and the batch left "running").
+    behind = False
+
+    def record(write: Any, spool: Any) -> None:
+        nonlocal spooled, behind
+        if behind:
+            spool(db.path)
+            spooled += 1
+        elif write_or_spool(db, write, spool):
+            spooled += 1
+            behind = True
 
     def set_status(batch_id: str, status: str) -> None:
-        nonlocal spooled
-        spooled += write_or_spool(
-            db,
+        record(
             lambda d: update_batch(d, batch_id, status=status),
             lambda path: spool_batch_status(path, batch_id, status),
         )
@@ -334,6 +350,7 @@ def run_local_batch(request: PromptRequest, options: BatchOptions) -> None:
         except Exception as ex:  # still locked: they wait for a later run
             if not is_locked(ex):
                 raise
+            behind = True
         key = fingerprint(request, options, session.model.model_id)
         if options.resume:
             batch = latest_batch(db, key)
@@ -349,8 +366,7 @@ def run_local_batch(request: PromptRequest, options: BatchOptions) -> None:
                 status="running",
             )
             new = batch
-            spooled += write_or_spool(
-                db,
+            record(
                 lambda d: create_batch(d, new),
                 lambda path: spool_batch(path, new),
             )
@@ -363,14 +379,16 @@ def run_local_batch(request: PromptRequest, options: BatchOptions) -> None:
         db=db,
         resuming=options.resume and batch is not None,
     )
+    run.behind = behind
     started = time.monotonic()
     ending = "failed"  # unless it ends: unreadable input, an unusable database
     try:
         ending = run.run()
     finally:
+        spooled += run.spooled
+        behind = behind or run.spooled > 0
         if db is not None and batch is not None:
             set_status(batch.id, ending)
-        spooled += run.spooled
         if spooled:
             warn_spooled(db.path, "this batch's log entries were")
     summary = run.tally.summary(

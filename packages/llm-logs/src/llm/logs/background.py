@@ -10,7 +10,10 @@ With ``spool=True``, when another process holds the database past the busy
 timeout, a write that can be saved for later (one with a ``spool(path)``
 method, such as ``pending.BatchRowEntry``) goes to ``logs-pending/`` instead of
 being lost; the next run that can write replays it (see ``pending.py``).
-Without it the lock is an error, for callers that can simply run again.
+From then on every such write is spooled, even once the lock is gone, so
+replaying keeps the order they were made in (a later write never lands
+before an earlier one that waits). Without ``spool`` the lock is an error,
+for callers that can simply run again.
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ class BackgroundWriter:
         *,
         max_pending: int = 10_000,
         spool: bool = False,
+        spooling: bool = False,
     ):
         from .db import open_logs_db
 
@@ -59,6 +63,9 @@ class BackgroundWriter:
         self.written = 0
         self.spooled = 0
         self._spool_when_locked = spool
+        # Entries already wait in logs-pending/ (``spooling``: from before this
+        # writer): later spoolable writes join them there, in order.
+        self._spooling = spool and spooling
         self._thread = threading.Thread(
             target=self._run, name="llm-log-writer", daemon=True
         )
@@ -100,6 +107,11 @@ class BackgroundWriter:
         started = time.perf_counter()
         written = 0
         try:
+            if self._spooling:
+                self._spool([w for w in group if hasattr(w, "spool")], None)
+                group = [w for w in group if not hasattr(w, "spool")]
+                if not group:
+                    return
             with write_transaction(db.conn):
                 for write in group:
                     try:
@@ -113,12 +125,13 @@ class BackgroundWriter:
         except Exception as ex:  # the transaction itself: nothing in it was written
             if self._spool_when_locked and is_locked(ex):
                 self._spool(group, ex)
+                self._spooling = True
             elif self._error is None:
                 self._error = ex
         finally:
             self.busy_seconds += time.perf_counter() - started
 
-    def _spool(self, group: list[Write], locked: BaseException) -> None:
+    def _spool(self, group: list[Write], locked: BaseException | None) -> None:
         for write in group:
             spool = getattr(write, "spool", None)
             if spool is None:
