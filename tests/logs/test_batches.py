@@ -139,3 +139,37 @@ def test_a_failing_write_loses_only_itself(user_path, mock_model):
 def test_background_writer_refuses_a_bad_path_at_once(tmp_path):
     with pytest.raises(llm.DatabaseError):
         BackgroundWriter(tmp_path / "missing" / "logs.db")
+
+
+def test_replay_skips_an_entry_another_process_wrote_meanwhile(tmp_path, user_path):
+    """Two processes replaying at once: an entry the other one wrote (and
+    removed) while this one waited for the lock is not written again, so a
+    batch's earlier status never comes back after its later one."""
+    from llm.logs.pending import pending_entries, replay_pending, spool_batch_status
+
+    path = tmp_path / "logs.db"
+    db = open_logs_db(path)
+    new_batch(db)
+    spool_batch_status(path, "b1", "running")
+    spool_batch_status(path, "b1", "done")
+    entries = pending_entries(path)
+    assert len(entries) == 2
+
+    def other_process_replays_first(sql: str) -> None:
+        # Runs as this process asks for the write lock: the other process,
+        # which had it, wrote both entries and removed their files.
+        if sql.startswith("BEGIN IMMEDIATE") and entries[0].exists():
+            other = sqlite3.connect(path)
+            with other:
+                other.execute("update batches set status = 'done'")
+            other.close()
+            for entry in entries:
+                entry.unlink()
+
+    db.conn.set_trace_callback(other_process_replays_first)
+    try:
+        replay_pending(db)
+    finally:
+        db.conn.set_trace_callback(None)
+    assert get_batch(db, "b1").status == "done"
+    db.close()

@@ -208,13 +208,21 @@ def _read(path: Path) -> dict[str, Any] | None:
     return payload
 
 
-def _replay(db: Any, payload: dict[str, Any]) -> bool:
-    """Write one spooled entry; False when it was already there."""
+def _replay(db: Any, payload: dict[str, Any], entry: Path) -> bool:
+    """Write one spooled entry; False when it was already there.
+
+    Its file is looked for again once the write lock is held: another
+    process replaying at the same time may have written it (and the entries
+    after it) and removed it meanwhile, and writing it again then would put
+    an older batch status or row outcome back over a newer one.
+    """
     conn = ensure_ready(db)
     kind = payload.get("kind", "response")
-    if kind == "response":
-        return write_rows(conn, _decode_rows(payload["rows"]))
     with write_transaction(conn):
+        if not entry.exists():
+            return False
+        if kind == "response":
+            return write_rows(conn, _decode_rows(payload["rows"]))
         if kind == "batch":
             info = BatchInfo(**payload["batch"])
             if get_batch(db, info.id) is not None:
@@ -252,7 +260,7 @@ def replay_pending(db: Any) -> int:
         if payload is None:
             continue
         try:
-            if _replay(db, payload):
+            if _replay(db, payload, entry):
                 written += 1
         except Exception as ex:
             if is_locked(ex):
