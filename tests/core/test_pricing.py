@@ -48,6 +48,9 @@ def test_price_needs_numbers_and_a_date():
         llm.Price(input=-1, output=1, date="2025-01-01")
     with pytest.raises(ValueError, match="date should look like"):
         llm.Price(input=1, output=1, date="last week")
+    for endless in (float("inf"), float("nan")):
+        with pytest.raises(ValueError, match="input must be a finite number"):
+            llm.Price(input=endless, output=1, date="2025-01-01")
     with pytest.raises(ValueError, match="needs a date"):
         llm.Price.from_dict({"input": 1, "output": 2})
     with pytest.raises(ValueError, match="unknown key 'inptu'"):
@@ -130,6 +133,18 @@ def test_user_prices_win_over_plugin_prices(priced, mock_model, user_path):
     price = llm.get_price("mock")
     assert price.input == 3
     assert price.date  # dated by the file's modification time
+
+
+def test_prices_file_numbers_yaml_reads_as_text(mock_model, user_path):
+    # YAML 1.1 reads 1e-7 and 1.5e300 as strings; they are still numbers.
+    (user_path / "prices.yaml").write_text(
+        "mock: {input: 1e-7, output: '2', date: 2025-01-01}\n"
+    )
+    price = llm.get_price("mock")
+    assert (price.input, price.output) == (1e-7, 2.0)
+    (user_path / "prices.yaml").write_text("mock: {input: .nan, output: 1}\n")
+    with pytest.raises(llm.ConfigError, match="input must be a finite number"):
+        llm.get_price("mock")
 
 
 def test_malformed_prices_file_is_a_config_error(mock_model, user_path):

@@ -10,6 +10,7 @@ response is ``llm.prices``.
 from __future__ import annotations
 
 import datetime
+import math
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -51,6 +52,8 @@ class Price:
                 continue
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise ValueError(f"Price {name} must be a number, got {value!r}")
+            if not math.isfinite(value):
+                raise ValueError(f"Price {name} must be a finite number, got {value!r}")
             if value < 0:
                 raise ValueError(f"Price {name} cannot be negative, got {value!r}")
         object.__setattr__(self, "date", check_date(self.date))
@@ -77,6 +80,13 @@ class Price:
         for required in ("input", "output"):
             if data.get(required) is None:
                 raise ValueError(f"needs an {required} price")
+        # YAML 1.1 reads 1e-7 (no dot, no exponent sign) as a string.
+        data = {
+            key: _number_from_text(value)
+            if key in (*PRICE_FIELDS, "batch_discount")
+            else value
+            for key, value in data.items()
+        }
         when = data.get("date", date)
         if when is None:
             raise ValueError("needs a date (when the price was checked)")
@@ -106,6 +116,16 @@ class Price:
     def with_source(self, source: str) -> Price:
         """This price, naming ``source`` unless it already names one."""
         return self if self.source else replace(self, source=source)
+
+
+def _number_from_text(value: Any) -> Any:
+    """``value`` as a float when it is text spelling a number, else unchanged."""
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return value
+    return value
 
 
 def check_discount(value: Any) -> float:
