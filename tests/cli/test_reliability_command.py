@@ -34,11 +34,41 @@ def test_bad_values_and_models_are_refused(invoke, user_path):
     assert result.exit_code == 2
     result = invoke(["models", "reliability", "set", "mock", "--timeout", "0"])
     assert result.exit_code == 2
+    for endless in ("inf", "nan", "1e300"):
+        for command in (
+            ["models", "reliability", "set", "mock", "--timeout", endless],
+            ["-m", "mock", "hi", "--timeout", endless],
+            ["batch", "fetch", "x", "--interval", endless],
+        ):
+            result = invoke(command)
+            assert result.exit_code == 2, command
+            assert "is not a number of seconds above 0 and at most a year" in (
+                result.stderr
+            )
+    result = invoke(["-m", "mock", "hi"], env={"LLM_TIMEOUT": "inf"})
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: LLM_TIMEOUT: timeout must be a number")
+    assert "Traceback" not in result.output
     result = invoke(["models", "reliability", "set", "mock"])
     assert "Give --retries, --timeout or both" in result.output
     result = invoke(["models", "reliability", "set", "nope", "--retries", "1"])
     assert (result.exit_code, result.stderr) == (1, "Error: Unknown model: nope\n")
     assert not (user_path / "reliability.json").exists()
+
+
+def test_clear_removes_a_malformed_entry(invoke, user_path):
+    path = user_path / "reliability.json"
+    path.write_text('{"mock": {"timeout": NaN}, "echo": {"retries": 2}}')
+    result = invoke(["-m", "mock", "hi"])
+    assert result.exit_code == 1
+    assert "mock: timeout must be a number of seconds" in result.stderr
+    result = invoke(["models", "reliability", "clear", "mock"])
+    assert (result.exit_code, result.stderr) == (
+        0,
+        "Cleared the retries and timeout of mock\n",
+    )
+    assert json.loads(path.read_text()) == {"echo": {"retries": 2}}
+    assert invoke(["-m", "mock", "hi"]).exit_code == 0
 
 
 def test_stored_retries_apply_to_a_plugin_model(invoke, mock_model, retry_waits):

@@ -115,6 +115,10 @@ def test_invalid_timeout_setting(server, monkeypatch):
     monkeypatch.setenv("LLM_OPENAI_TIMEOUT", "soon")
     with pytest.raises(ModelError, match="LLM_OPENAI_TIMEOUT must be a number"):
         llm.get_model("gpt-4o-mini").prompt("hi").text()
+    for endless in ("0", "inf", "nan", "1e12"):
+        monkeypatch.setenv("LLM_OPENAI_TIMEOUT", endless)
+        with pytest.raises(ModelError, match="LLM_OPENAI_TIMEOUT: timeout must be"):
+            llm.get_model("gpt-4o-mini").prompt("hi").text()
     assert server.requests == []
 
 

@@ -20,6 +20,9 @@ from .paths import user_dir
 
 FILENAME = "reliability.json"
 SETTINGS = ("retries", "timeout")
+# Longer than any call should take, and short enough for the socket layer
+# (which turns seconds into a 64-bit count of nanoseconds).
+MAX_TIMEOUT = 365 * 24 * 3600
 
 
 def check_retries(value: Any) -> int:
@@ -31,8 +34,15 @@ def check_retries(value: Any) -> int:
 
 def check_timeout(value: Any) -> float:
     """``value`` as a timeout in seconds, or a ValueError saying what is wrong."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-        raise ValueError(f"timeout must be a number of seconds above 0, got {value!r}")
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not 0 < value <= MAX_TIMEOUT
+    ):
+        raise ValueError(
+            f"timeout must be a number of seconds above 0 and at most {MAX_TIMEOUT:,} "
+            f"(a year), got {value!r}"
+        )
     return float(value)
 
 
@@ -99,13 +109,18 @@ def set_model_reliability(model_id: str, **settings: Any) -> dict[str, Any]:
         return dict(entry)
 
 
-def clear_model_reliability(model_id: str | None = None) -> None:
-    """Remove the stored settings of ``model_id``, or of every model."""
+def clear_model_reliability(model_id: str | None = None) -> bool:
+    """Remove the stored settings of ``model_id``, or of every model.
+
+    Returns whether there was anything to remove. Entries are not checked, so
+    this is how a malformed one is got rid of.
+    """
     with updating_json_object(reliability_path()) as data:
         if model_id is None:
+            had = bool(data)
             data.clear()
-        else:
-            data.pop(model_id, None)
+            return had
+        return data.pop(model_id, None) is not None
 
 
 def configured(model: Any, name: str) -> Any:

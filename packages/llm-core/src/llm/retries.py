@@ -118,6 +118,11 @@ def _env(name: str, kind: type) -> Any:
         raise ConfigError(f"{name} must be a number, got {raw!r}") from None
     if value < 0:
         raise ConfigError(f"{name} must not be negative, got {raw!r}")
+    if kind is float and value:
+        try:
+            check_timeout(value)
+        except ValueError as ex:
+            raise ConfigError(f"{name}: {ex}") from None
     return value
 
 

@@ -26,6 +26,27 @@ def compose(*decorators: Decorator) -> Decorator:
     return apply
 
 
+class SecondsParam(click.ParamType):
+    """A number of seconds above 0, finite and at most a year (``check_timeout``)."""
+
+    name = "seconds"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> float:
+        from llm.model_reliability import check_timeout
+
+        try:
+            return check_timeout(value if isinstance(value, float) else float(value))
+        except ValueError:
+            self.fail(
+                f"{value!r} is not a number of seconds above 0 and at most a year",
+                param,
+                ctx,
+            )
+
+
+SECONDS = SecondsParam()
+
+
 class AttachmentParam(click.ParamType):
     """An attachment: a file path, an http(s) URL, or ``-`` for standard input."""
 
@@ -241,7 +262,7 @@ def retry_options(fallback: bool = True) -> Decorator:
         ),
         click.option(
             "--timeout",
-            type=click.FloatRange(min=0, min_open=True),
+            type=SECONDS,
             help="Give up on a call after this many seconds without a reply",
             metavar="SECONDS",
         ),

@@ -9,6 +9,7 @@ import click
 from ..errors import handle_errors
 from ..groups import DefaultGroup
 from ..options import (
+    SECONDS,
     attachment_options,
     database_option,
     fragment_options,
@@ -163,7 +164,7 @@ def status(batch_id: str, database: str | None, key: str | None) -> None:
 @click.option("--wait", is_flag=True, help="Wait until the batch has finished")
 @click.option(
     "--interval",
-    type=click.FloatRange(min=0, min_open=True),
+    type=SECONDS,
     default=30.0,
     show_default=True,
     help="Seconds between checks with --wait",

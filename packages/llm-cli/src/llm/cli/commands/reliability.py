@@ -6,6 +6,7 @@ import click
 
 from ..errors import handle_errors
 from ..groups import DefaultGroup
+from ..options import SECONDS
 
 
 @click.group(cls=DefaultGroup, default="list", name="reliability")
@@ -32,7 +33,7 @@ def _describe(settings: dict) -> str:
 @click.option("--retries", type=click.IntRange(min=0), help="Retries after a failure")
 @click.option(
     "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
+    type=SECONDS,
     help="Seconds to wait for the model",
 )
 def reliability_set(model: str, retries: int | None, timeout: float | None) -> None:
@@ -85,13 +86,12 @@ def reliability_clear(model: str | None) -> None:
         llm models reliability clear claude-3.5-sonnet
         llm models reliability clear
     """
-    from llm.model_reliability import clear_model_reliability, get_model_reliability
+    from llm.model_reliability import clear_model_reliability
     from llm.registry import resolve_model_id
 
     with handle_errors():
         model_id = resolve_model_id(model) if model else None
-        had = get_model_reliability(model_id) if model_id else get_model_reliability()
-        clear_model_reliability(model_id)
+        had = clear_model_reliability(model_id)
     if not had:
         click.echo(
             f"Nothing set for {model_id}" if model_id else "Nothing set", err=True

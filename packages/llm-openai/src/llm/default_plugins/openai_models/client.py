@@ -42,6 +42,13 @@ def env_number(name: str, kind: type) -> Any:
         raise ModelError(f"{name} must be a number, got {raw!r}") from None
     if value < 0:
         raise ModelError(f"{name} must not be negative, got {raw!r}")
+    if kind is float:
+        from llm.model_reliability import check_timeout
+
+        try:
+            check_timeout(value)
+        except ValueError as ex:
+            raise ModelError(f"{name}: {ex}") from None
     return value
 
 

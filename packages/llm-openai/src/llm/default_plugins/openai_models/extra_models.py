@@ -133,7 +133,13 @@ def _entry_problem(entry: Any) -> str | None:
 
 
 def _positive(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
+    from llm.model_reliability import check_timeout
+
+    try:
+        check_timeout(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _timeout_problem(timeout: Any) -> str | None:
@@ -144,7 +150,7 @@ def _timeout_problem(timeout: Any) -> str | None:
             return "timeout may only have connect and read"
         if all(_positive(v) for v in timeout.values()):
             return None
-    return "timeout must be seconds above 0, or a mapping with connect and read seconds"
+    return "timeout must be seconds above 0 (a year at most), or a mapping with connect and read seconds"
 
 
 def build_models(entry: dict[str, Any]) -> tuple[Any, Any, list[str]]:
