@@ -39,3 +39,12 @@ def test_prompt_falls_back_to_a_plugin_model(invoke, mock_model):
     assert result.exit_code == 0
     assert json.loads(result.stdout)["prompt"] == "hi"
     assert "Answered by echo after mock failed: busy" in result.stderr
+
+
+def test_a_hand_edited_single_fallback_string_counts(invoke, user_path, mock_model):
+    (user_path / "fallbacks.json").write_text('{"mock": "echo"}')
+    assert invoke(["models", "fallbacks", "list"]).stdout == "mock: echo\n"
+    mock_model.enqueue(TransientError("busy"))
+    result = invoke(["-m", "mock", "--retries", "0", "hi"])
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["prompt"] == "hi"

@@ -44,8 +44,15 @@ def get_fallbacks(model_id: str | None = None) -> Any:
     """Configured fallbacks: the list for ``model_id``, or the whole mapping."""
     data = read_json_object(fallbacks_path())
     if model_id is None:
-        return {k: list(v) for k, v in data.items() if isinstance(v, list)}
-    value = data.get(model_id)
+        listed = {k: _as_list(v) for k, v in data.items()}
+        return {k: v for k, v in listed.items() if v}
+    return _as_list(data.get(model_id))
+
+
+def _as_list(value: Any) -> list[str]:
+    # A hand-edited file may name a single fallback as a string.
+    if isinstance(value, str):
+        return [value] if value else []
     return [str(v) for v in value] if isinstance(value, list) else []
 
 
