@@ -132,6 +132,10 @@ def test_bad_timeout_setting(user_path, monkeypatch):
     monkeypatch.setenv("LLM_KEY_COMMAND_TIMEOUT", "soon")
     with pytest.raises(KeySourceError, match="should be a number of seconds"):
         run_key_command("x", "echo k", cache=False)
+    for endless in ("inf", "nan", "0", "-1"):
+        monkeypatch.setenv("LLM_KEY_COMMAND_TIMEOUT", endless)
+        with pytest.raises(KeySourceError, match="more than 0 and at most a year"):
+            run_key_command("x", "echo k", cache=False)
 
 
 def test_empty_key_command_output(user_path):

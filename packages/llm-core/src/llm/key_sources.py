@@ -16,6 +16,7 @@ from pathlib import Path
 from .errors import KeySourceError
 from .files import PRIVATE_MODE
 from .jsonfiles import read_json_object, updating_json_object
+from .model_reliability import MAX_TIMEOUT
 from .paths import user_dir
 
 KEY_SOURCES_FILE = "key_sources.json"
@@ -140,8 +141,10 @@ def command_timeout() -> float:
         raise KeySourceError(
             f"{TIMEOUT_ENV_VAR} should be a number of seconds, not {raw!r}"
         ) from None
-    if value <= 0:
-        raise KeySourceError(f"{TIMEOUT_ENV_VAR} should be more than 0, not {raw!r}")
+    if not 0 < value <= MAX_TIMEOUT:  # also refuses nan
+        raise KeySourceError(
+            f"{TIMEOUT_ENV_VAR} should be more than 0 and at most a year, not {raw!r}"
+        )
     return value
 
 
