@@ -71,6 +71,19 @@ def test_subgroup_default_commands(invoke):
     assert result.stdout.strip() == "EchoModel: echo"
 
 
+def test_unknown_word_after_a_group_is_no_such_command(invoke):
+    # The default command of these groups takes no arguments, so a stray word
+    # is a mistyped command, not "unexpected extra argument" to the default.
+    for group in ("render", "models", "keys", "aliases", "logs"):
+        result = invoke([group, "bogus"])
+        assert result.exit_code == 2, group
+        assert f"{group} [OPTIONS] COMMAND [ARGS]..." in result.stderr
+        assert "Error: No such command 'bogus'." in result.stderr
+    # ... while a default command with an argument still takes it.
+    assert invoke(["-m", "echo", "bogus"]).exit_code == 0
+    assert invoke(["models", "--query", "echo"]).exit_code == 0
+
+
 def test_plugin_commands_appear_in_help_and_run(invoke):
     pm.register(HelloPlugin(), name="hello-plugin")
     try:

@@ -51,7 +51,18 @@ class DefaultGroup(click.Group):
         first = args[0]
         if first.startswith("-"):
             return first.split("=", 1)[0] not in self._own_option_names(ctx)
-        return self.get_command(ctx, first) is None
+        if self.get_command(ctx, first) is not None:
+            return False
+        # A word the default command could not take is a mistyped command
+        # ("No such command"), not an extra argument to the default.
+        return self._default_takes_arguments(ctx)
+
+    def _default_takes_arguments(self, ctx: click.Context) -> bool:
+        assert self.default_command_name is not None
+        default = self.get_command(ctx, self.default_command_name)
+        if default is None or isinstance(default, click.Group):
+            return True
+        return any(isinstance(param, click.Argument) for param in default.params)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if self.uses_default(ctx, args):
