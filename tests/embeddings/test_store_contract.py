@@ -157,3 +157,16 @@ def test_collection_api_on_the_store(vector_store: VectorStore):
     assert collection.count() == 2
     collection.delete()
     assert not Collection.exists(vector_store, "points")
+
+
+def test_counts_too_big_for_sql_mean_all(vector_store: VectorStore):
+    # ``llm similar -n 10**30`` and ``llm collections copy --batch-size 10**30``
+    vector_store.upsert("c", "vectors", [item("a", [1.0, 0.0]), item("b", [0.0, 1.0])])
+    huge = 10**30
+    assert [m.id for m in vector_store.similar("c", llm.encode([1.0, 0.1]), huge)] == [
+        "a",
+        "b",
+    ]
+    assert [[i.id for i in page] for page in vector_store.items("c", huge)] == [
+        ["a", "b"]
+    ]

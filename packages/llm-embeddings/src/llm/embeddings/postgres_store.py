@@ -32,6 +32,7 @@ from .store import (
     Match,
     StoredItem,
     VectorStore,
+    sql_limit,
 )
 from .stores import mask_location, scrub
 
@@ -436,7 +437,7 @@ class PostgresStore(VectorStore):
                     f"SELECT {ITEM_COLUMNS} FROM {{}} WHERE id {operator} %s "
                     "ORDER BY id LIMIT %s"
                 ).format(table),
-                [last, batch_size],
+                [last, sql_limit(batch_size)],
             ).fetchall()
             if not rows:
                 return
@@ -476,7 +477,9 @@ class PostgresStore(VectorStore):
         ).format(self._table(row[0]), sql.SQL(" AND ").join(conditions))
         with self.conn.transaction():
             self._tune_search(number)
-            rows = self.conn.execute(statement, [query, *params, query, number])
+            rows = self.conn.execute(
+                statement, [query, *params, query, sql_limit(number)]
+            )
             return [
                 Match(item_id, float(score), content, metadata)
                 for item_id, score, content, metadata in rows

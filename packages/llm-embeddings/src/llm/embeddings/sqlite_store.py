@@ -30,6 +30,7 @@ from .store import (
     Match,
     StoredItem,
     VectorStore,
+    sql_limit,
 )
 
 # Stay well under SQLite's limit on bound parameters (999 in older builds).
@@ -350,7 +351,7 @@ class SQLiteStore(VectorStore):
             rows = self.conn.execute(
                 f"SELECT {ITEM_COLUMNS} FROM embeddings WHERE collection_id = ? "
                 f"AND id {operator} ? ORDER BY id LIMIT ?",
-                [collection_id, last, batch_size],
+                [collection_id, last, sql_limit(batch_size)],
             ).fetchall()
             if not rows:
                 return

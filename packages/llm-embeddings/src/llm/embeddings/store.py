@@ -14,6 +14,15 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 
+# The largest LIMIT SQLite and PostgreSQL take (a signed 64-bit integer); a
+# bigger count asked for (``-n``, ``--batch-size``) means "all" and is capped.
+MAX_LIMIT = 2**63 - 1
+
+
+def sql_limit(number: int) -> int:
+    """``number`` as a LIMIT the database accepts."""
+    return min(number, MAX_LIMIT)
+
 
 @dataclass(frozen=True)
 class CollectionInfo:
