@@ -238,6 +238,24 @@ def test_output_file(invoke, write, tmp_path):
     assert [o["id"] for o in lines(target.read_text())] == [1, 2]
 
 
+def test_output_that_would_erase_the_input_is_refused(
+    invoke, write, tmp_path, logs_path
+):
+    source = write("p.txt", "a\nb\n")
+    for output, message in [
+        (source, "is the input file: writing the answers there would erase"),
+        (str(tmp_path), "is a directory"),
+        (str(tmp_path / "no" / "out.jsonl"), "does not exist"),
+    ]:
+        result = invoke(["batch", source, "-m", "echo", "--output", output])
+        assert result.exit_code == 1, output
+        assert result.stderr.startswith("Error: --output ")
+        assert message in result.stderr
+    assert (tmp_path / "p.txt").read_text() == "a\nb\n"
+    # Refused before anything is logged: no failed batch left behind.
+    assert invoke(["batch", "list"]).stdout == ""
+
+
 def test_resume_skips_rows_that_succeeded(invoke, write, logs_path):
     failing = json.dumps({"error": "boom"})
     path = write(

@@ -13,6 +13,8 @@ import time
 from dataclasses import dataclass
 from typing import IO, Any
 
+import click
+
 from .batch_rows import RowInfo
 
 # Redraw the progress bar at most this often (seconds).
@@ -60,6 +62,33 @@ def row_output(
     output["cost"] = round(sum(costs), 9) if costs else None
     output["error"] = message
     return output
+
+
+def check_output(path: str | None, input_path: str) -> None:
+    """Refuse an ``--output`` that would erase the input or cannot be created.
+
+    Checked before the batch is logged, so a mistake leaves no failed batch.
+    """
+    import os
+
+    if path is None or path == "-":
+        return
+    if (
+        input_path != "-"
+        and os.path.exists(path)
+        and os.path.samefile(path, input_path)
+    ):
+        raise click.ClickException(
+            f"--output {path} is the input file: writing the answers there "
+            "would erase the prompts"
+        )
+    if os.path.isdir(path):
+        raise click.ClickException(f"--output {path} is a directory")
+    parent = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(parent):
+        raise click.ClickException(
+            f"--output {path}: directory {parent} does not exist"
+        )
 
 
 def open_output(path: str | None) -> IO[str]:

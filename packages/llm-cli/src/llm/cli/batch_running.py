@@ -25,6 +25,7 @@ import click
 from .batch_output import (
     Progress,
     Tally,
+    check_output,
     count_rows,
     open_output,
     row_output,
@@ -316,6 +317,7 @@ def run_local_batch(request: PromptRequest, options: BatchOptions) -> None:
 
     from .inputs import open_command_logs_db
 
+    check_output(options.output, options.input)
     session = prepare_batch_session(request, options)
     db = open_command_logs_db(request.database) if options.log else None
     if options.resume and db is None:
