@@ -179,6 +179,14 @@ def test_render_into_a_pipe_when_forced(run_llm):
     assert "\x1b[1A" not in result.stdout and "\x1b[A" not in result.stdout
 
 
+def test_a_width_of_zero_still_shows_the_answer(run_llm):
+    """COLUMNS=0 (or a terminal reporting no size) falls back to 80 columns."""
+    result = run_llm(["-m", "echo", "**x**", "--render"], env={"COLUMNS": "0"})
+    assert result.returncode == 0
+    assert "\x1b[1mx" in result.stdout
+    assert len(result.stdout.splitlines()[0]) >= 80
+
+
 def test_bad_llm_render_value_is_an_error(run_llm):
     result = run_llm(["-m", "mock", "x"], env={"LLM_RENDER": "maybe"})
     assert result.returncode == 1

@@ -95,6 +95,9 @@ def render_source() -> str:
     return "whether output goes to a terminal"
 
 
+FALLBACK_WIDTH = 80
+
+
 def make_console() -> Any:
     """A rich Console on stdout.
 
@@ -102,10 +105,14 @@ def make_console() -> Any:
     """
     from rich.console import Console
 
-    return Console(
+    console = Console(
         highlight=False,
         force_terminal=True if not stdout_is_terminal() else None,
     )
+    if console.width < 1:
+        # COLUMNS=0, or a terminal that reports no size: rich would print nothing.
+        console.width = FALLBACK_WIDTH
+    return console
 
 
 def markdown(text: str) -> Any:
