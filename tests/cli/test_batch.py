@@ -310,13 +310,18 @@ def test_no_log(invoke, write, logs_path):
 
 
 def test_status_and_fetch_of_a_local_batch(invoke, write):
-    ran = invoke(["batch", write("p.txt", "a\nb\n"), "-m", "echo"])
+    source = write("p.txt", "a\nb\n")
+    ran = invoke(["batch", source, "-m", "echo"])
     identifier = batch_id(ran.stderr)
     status = invoke(["batch", "status", identifier])
     assert status.exit_code == 0
     assert "Status: done; rows: 2 done" in status.stdout
     fetched = invoke(["batch", "fetch", identifier])
     assert fetched.stdout == ran.stdout
+    # The input file is never the place for the fetched lines.
+    refused = invoke(["batch", "fetch", identifier, "--output", source])
+    assert refused.exit_code == 1
+    assert "is the input file" in refused.stderr
 
 
 def test_reading_batches_on_a_fresh_install(invoke, logs_path):

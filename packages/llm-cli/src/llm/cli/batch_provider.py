@@ -14,7 +14,14 @@ from typing import Any
 
 import click
 
-from .batch_output import Progress, Tally, open_output, row_output, write_line
+from .batch_output import (
+    Progress,
+    Tally,
+    check_output,
+    open_output,
+    row_output,
+    write_line,
+)
 from .batch_rows import RowInfo, RowPrompts
 from .batch_running import (
     BatchOptions,
@@ -309,6 +316,7 @@ def fetch_batch(
 
     db = open_command_logs_db(database, create=False, logs_only=True)
     info = _find_batch(db, batch_id)
+    check_output(output, info.input or "-")
     if info.provider and info.status != FETCHED:
         if not info.provider_batch_id:
             raise click.ClickException(f"Batch {info.id} was never submitted")
