@@ -298,6 +298,57 @@ def test_resume_skips_rows_that_succeeded(invoke, write, logs_path):
     assert "No earlier run of this batch to resume" in other.stderr
 
 
+def test_a_repeated_id_is_refused_and_the_first_row_kept(invoke, write, logs_path):
+    # Line 1 has no id, so it is known as 1; line 3 repeats "a", line 4 takes 1.
+    path = write(
+        "rows.jsonl",
+        "\n".join(
+            json.dumps(row)
+            for row in (
+                {"prompt": "zero"},
+                {"id": "a", "prompt": "one"},
+                {"id": "a", "prompt": "again"},
+                {"id": 1, "prompt": "number"},
+            )
+        )
+        + "\n",
+    )
+    result = invoke(["batch", path, "-m", "echo"])
+    assert result.exit_code == 1
+    found = lines(result.stdout)
+    assert [o["id"] for o in found] == [1, "a", "a", 1]
+    assert [echoed(o)["prompt"] for o in found[:2]] == ["zero", "one"]
+    assert found[2]["error"] == (
+        'Line 3: id "a" is already used by the row on line 2 (each row needs an id '
+        "of its own; a row without one is known by its line number)"
+    )
+    assert found[3]["error"].startswith(
+        "Line 4: id 1 is already used by the row on line 1"
+    )
+    assert ": 2 done, 2 failed" in result.stderr
+    # Neither repeat ran, and the log still knows both first rows as done.
+    prompts = [r["prompt"] for r in rows(logs_path, "select prompt from responses")]
+    assert sorted(prompts) == ["one", "zero"]
+    stored = rows(
+        logs_path, "select row_key, line, status from batch_rows order by line"
+    )
+    assert stored == [
+        {"row_key": "1", "line": 1, "status": "done"},
+        {"row_key": "a", "line": 2, "status": "done"},
+    ]
+    fetched = invoke(["batch", "fetch", batch_id(result.stderr)])
+    assert [echoed(o)["prompt"] for o in lines(fetched.stdout)] == ["zero", "one"]
+    # --resume does not mistake a repeat for the row that answered.
+    again = invoke(["batch", path, "-m", "echo", "--resume"])
+    assert [o["error"] is None for o in lines(again.stdout)] == [
+        True,
+        True,
+        False,
+        False,
+    ]
+    assert "2 done (2 from an earlier run), 2 failed" in again.stderr
+
+
 def test_no_log(invoke, write, logs_path):
     path = write("p.txt", "a\n")
     result = invoke(["batch", path, "-m", "echo", "-n"])

@@ -243,6 +243,18 @@ def test_provider_batch_refuses_tools_and_bad_rows_are_kept(server, rows_file):
     ]
 
 
+def test_provider_batch_refuses_a_repeated_id(server, rows_file):
+    # The provider matches answers to rows by id: a repeat is never sent.
+    path = rows_file({"id": "x", "prompt": "a"}, {"id": "x", "prompt": "b"})
+    result, batch_id = submit(path)
+    assert result.exit_code == 1
+    assert 'Error: Line 2: id "x" is already used by the row on line 1' in result.stderr
+    assert "Submitted 1 prompts" in result.stderr
+    server.batch_api.polls_before_done = 0
+    fetched = run(["batch", "fetch", batch_id])
+    assert [(o["id"], o["error"]) for o in lines(fetched.stdout)] == [("x", None)]
+
+
 def test_provider_batch_sends_output_to_fetch(server, rows_file, tmp_path):
     out = tmp_path / "out.jsonl"
     args = ["batch", rows_file({"prompt": "a"}), "-m", "4o-mini", "--provider-batch"]

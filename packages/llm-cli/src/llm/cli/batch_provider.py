@@ -128,10 +128,11 @@ def submit_provider_batch(request: PromptRequest, options: BatchOptions) -> None
                     item.error = ex
             if item.error is not None:
                 output = row_output(info, [], item.error, session.schema is not None)
-                row_record = BatchRow(
-                    info.key, info.line, ERROR, error=output["error"], output=output
-                )
-                record_row(db, batch.id, row_record)
+                if info.duplicate_of is None:  # a repeated id belongs to an earlier row
+                    row_record = BatchRow(
+                        info.key, info.line, ERROR, error=output["error"], output=output
+                    )
+                    record_row(db, batch.id, row_record)
                 report_failure(info, output, progress)
                 counts["bad"] += 1
                 continue

@@ -39,6 +39,9 @@ class RowInfo:
     bad_input: bool = False
     output: dict[str, Any] | None = None
     skipped: bool = False  # answered by an earlier run (--resume)
+    # The line of an earlier row with the same id: this row is refused, and not
+    # logged, since the log knows a batch's rows by their id.
+    duplicate_of: int | None = None
 
 
 def row_id(row: Row) -> Any:
@@ -69,15 +72,30 @@ class RowPrompts:
     def __init__(self, session: Session, column: str | None = None) -> None:
         self.session = session
         self.column = column
+        # Every id seen so far and its line (tens of bytes a row), so a repeated
+        # id is refused rather than overwriting the earlier row in the log.
+        self.seen: dict[str, int] = {}
 
     def info(self, row: Row) -> RowInfo:
         identifier = row_id(row)
-        return RowInfo(
+        info = RowInfo(
             key=row_key(identifier), line=row.line, id=identifier, location=row.location
         )
+        earlier = self.seen.setdefault(info.key, row.line)
+        if earlier != row.line:
+            info.duplicate_of = earlier
+        return info
 
     def __call__(self, row: Row, info: RowInfo) -> BatchPrompt:
         """The prompt for ``row``; its ``error`` says what is wrong with a bad row."""
+        if info.duplicate_of is not None:
+            info.bad_input = True
+            message = (
+                f"{row.location}: id {json.dumps(info.id)} is already used by the row "
+                f"on line {info.duplicate_of} (each row needs an id of its own; "
+                "a row without one is known by its line number)"
+            )
+            return BatchPrompt(tag=info, error=InputError(message, row.line))
         if row.error is not None:
             info.bad_input = True
             return BatchPrompt(tag=info, error=InputError(row.error, row.line))

@@ -210,7 +210,11 @@ class LocalBatch:
         prompts = RowPrompts(self.session, self.options.column)
         template = self.session.template is not None
         for row, info in read_input_rows(self.options, prompts, template):
-            if self.resuming and self.batch_id is not None:
+            if (
+                self.resuming
+                and self.batch_id is not None
+                and info.duplicate_of is None
+            ):
                 earlier = get_row(self.db, self.batch_id, info.key)
                 if earlier is not None and earlier.status == DONE and earlier.output:
                     info.output, info.skipped = earlier.output, True
@@ -233,6 +237,8 @@ class LocalBatch:
         output = row_output(info, records, error, self.schema)
         info.output = output
         if self.writer is None or self.batch_id is None:
+            return
+        if info.duplicate_of is not None:  # its id belongs to an earlier row
             return
         row = BatchRow(
             key=info.key,
