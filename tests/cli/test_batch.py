@@ -349,6 +349,23 @@ def test_a_repeated_id_is_refused_and_the_first_row_kept(invoke, write, logs_pat
     assert "2 done (2 from an earlier run), 2 failed" in again.stderr
 
 
+def test_column_with_plain_lines_is_an_error(invoke, write, logs_path):
+    path = write("prompts.txt", "first question\nsecond question\n")
+    result = invoke(["batch", path, "-m", "echo", "--column", "text"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        "Error: --column text: the input was read as plain lines"
+    )
+    assert result.stdout == ""
+    # Found before the batch is logged: no failed batch is left behind.
+    assert invoke(["batch", "list"]).output == ""
+    # A CSV whose header names the column is read by it.
+    path = write("rows.csv", "text\nhello\n")
+    ok = invoke(["batch", path, "-m", "echo", "--column", "text"])
+    assert ok.exit_code == 0, ok.output
+    assert echoed(lines(ok.stdout)[0])["prompt"] == "hello"
+
+
 def test_no_log(invoke, write, logs_path):
     path = write("p.txt", "a\n")
     result = invoke(["batch", path, "-m", "echo", "-n"])

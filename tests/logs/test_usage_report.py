@@ -168,6 +168,13 @@ def test_cli_table_json_and_footnote(spending, run_logs):
     assert result.output == "No responses logged in that time\n"
     result = run_logs("usage", "-m", "gpt-4o")
     assert result.output == "No responses logged by gpt-4o\n"
+    # A window that ends before it starts is a mistake, not an empty report.
+    result = run_logs("usage", "--since", "2026-03-01", "--until", "2026-02-01")
+    assert result.exit_code == 2
+    assert (
+        "Error: Invalid value for --since: '2026-03-01' (2026-03-01T00:00:00) is not "
+        "before --until '2026-02-01' (2026-02-01T00:00:00)"
+    ) in result.output
     result = run_logs("usage", "--since", "soon")
     assert result.exit_code != 0 and "should be a duration like 30d" in result.output
 

@@ -25,6 +25,7 @@ from .batch_output import (
 from .batch_rows import RowInfo, RowPrompts
 from .batch_running import (
     BatchOptions,
+    check_column,
     fingerprint,
     prepare_batch_session,
     read_input_rows,
@@ -96,6 +97,7 @@ def submit_provider_batch(request: PromptRequest, options: BatchOptions) -> None
             "--provider-batch cannot run tools: each tool call needs another "
             "round trip to the model"
         )
+    check_column(options, session.template is not None)
     model = session.model
     provider = batch_provider_for(model)
     db = open_command_logs_db(request.database)

@@ -153,15 +153,35 @@ def input_stream(path: str) -> Iterator[Any]:
         yield fp
 
 
+def _rows(options: BatchOptions, stream: Any, template: bool) -> Iterator[Any]:
+    from llm.rows import read_rows
+
+    columns = {options.column or "prompt"} | ({"input"} if template else set())
+    for row in read_rows(stream, options.format, plain_lines=True, columns=columns):
+        if options.column and row.format == "lines":
+            # Plain lines have no columns: --column would be silently ignored.
+            raise click.ClickException(
+                f"--column {options.column}: the input was read as plain lines "
+                "(one prompt per line), which have no columns; give CSV or TSV "
+                f"with a '{options.column}' header, or JSON with that field"
+            )
+        yield row
+
+
+def check_column(options: BatchOptions, template: bool) -> None:
+    """Refuse ``--column`` for an input file read as plain lines, before anything is logged."""
+    if not options.column or options.input == "-":
+        return
+    with input_stream(options.input) as stream:
+        next(_rows(options, stream, template), None)
+
+
 def read_input_rows(
     options: BatchOptions, prompts: RowPrompts, template: bool
 ) -> Iterator[tuple[Any, RowInfo]]:
     """(row, info) for every row of the input, streamed."""
-    from llm.rows import read_rows
-
-    columns = {options.column or "prompt"} | ({"input"} if template else set())
     with input_stream(options.input) as stream:
-        for row in read_rows(stream, options.format, plain_lines=True, columns=columns):
+        for row in _rows(options, stream, template):
             yield row, prompts.info(row)
 
 
@@ -325,6 +345,7 @@ def run_local_batch(request: PromptRequest, options: BatchOptions) -> None:
 
     check_output(options.output, options.input)
     session = prepare_batch_session(request, options)
+    check_column(options, session.template is not None)
     db = open_command_logs_db(request.database) if options.log else None
     if options.resume and db is None:
         raise click.ClickException(

@@ -136,6 +136,11 @@ def usage(
     with handle_errors():
         since_at = parse_point_option(since, "--since")
         until_at = parse_point_option(until, "--until")
+        if since_at and until_at and since_at >= until_at:
+            raise click.BadParameter(
+                f"{since!r} ({since_at}) is not before --until {until!r} ({until_at})",
+                param_hint="--since",
+            )
         model_id = None
         if model:
             from llm.registry import resolve_model_id
