@@ -56,15 +56,6 @@ def test_tools_listing_ends_with_a_blank_line(invoke):
     assert out.endswith("\n\n")
 
 
-def test_server_side_tools_heading_names_the_model(invoke):
-    out = invoke(["tools", "-m", "gpt-5"]).stdout
-    assert "\n\nServer-side tools for gpt-5 (executed by the provider):\n\n" in out
-    # Constructors are shown as the class is called, without ``-> None``.
-    assert "\nCodeInterpreter(container: str | None = None, " in out
-    assert "-> None" not in out
-    assert out.endswith("\n\n")
-
-
 def _commands(group, path=()):
     context = click.Context(group)
     for name in group.list_commands(context):

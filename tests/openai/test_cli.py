@@ -135,3 +135,13 @@ def test_completion_model_refuses_system_prompt(server):
         "Error: System prompts are not supported for OpenAI completion models\n"
     )
     assert server.requests == []
+
+
+def test_server_side_tools_heading_names_the_model():
+    # As llm 0.36 prints it: a heading naming the model, then the constructors.
+    out = run(["tools", "-m", "gpt-5"]).stdout
+    assert "\n\nServer-side tools for gpt-5 (executed by the provider):\n\n" in out
+    # Constructors are shown as the class is called, without ``-> None``.
+    assert "\nCodeInterpreter(container: str | None = None, " in out
+    assert "-> None" not in out
+    assert out.endswith("\n\n")
