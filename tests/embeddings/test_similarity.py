@@ -134,3 +134,25 @@ def test_candidates_keep_everything_that_could_be_in_the_top():
     # Fewer rows than asked for: every row not left out.
     assert candidate_positions(scores, 10, 0.0).tolist() == [0, 1, 3, 4, 5, 6, 7]
     assert candidate_positions(scores, 0, 0.1).tolist() == []
+
+
+def test_a_stored_infinity_scores_nan_without_a_warning(tmp_path):
+    """A vector holding an infinity has no direction: it scores NaN and comes
+    last, and NumPy's "invalid value" warning is not printed over the results."""
+    import llm
+    from llm.embeddings import SQLiteStore, StoredItem
+
+    rows = [("good", [1.0, 0.0]), ("infinite", [math.inf, 1.0]), ("zero", [0, 0])]
+    for min_rows in (0, 10**9):  # the matrix, and a scan of the stored values
+        with SQLiteStore.open(
+            tmp_path / f"{min_rows}.db", sidecar_min_rows=min_rows
+        ) as store:
+            store.upsert(
+                "c",
+                "m",
+                [StoredItem(i, blob(v), i.encode(), updated=1) for i, v in rows],
+            )
+            found = store.similar("c", llm.encode([1.0, 0.5]), 3)
+        assert [m.id for m in found] == ["good", "zero", "infinite"]
+        assert math.isnan(found[-1].score)
+    assert math.isnan(cosine_similarity([math.inf, 1.0], [1.0, 0.5]))

@@ -48,7 +48,9 @@ def cosine_similarity(a: VectorLike, b: VectorLike) -> float:
     denominator = float(np.linalg.norm(x) * np.linalg.norm(y))
     if denominator == 0.0:
         return 0.0
-    return float(np.dot(x, y) / denominator)
+    # A vector holding an infinity or NaN scores NaN, without NumPy's warning.
+    with np.errstate(invalid="ignore"):
+        return float(np.dot(x, y) / denominator)
 
 
 def unit_rows(matrix: np.ndarray) -> np.ndarray:
@@ -63,7 +65,9 @@ def unit_rows(matrix: np.ndarray) -> np.ndarray:
     wide = np.asarray(matrix, dtype=np.float64)
     norms = np.sqrt(np.einsum("ij,ij->i", wide, wide))
     norms[norms == 0] = 1.0
-    return (wide / norms[:, None]).astype(np.float32)
+    # Rows holding an infinity or NaN become NaN rows, without NumPy's warning.
+    with np.errstate(invalid="ignore"):
+        return (wide / norms[:, None]).astype(np.float32)
 
 
 def unit_query(query: VectorLike) -> np.ndarray:
