@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 import llm
 
 from .conftest import logged_responses
@@ -252,3 +254,18 @@ def test_chat_attachment_type_option(invoke, mock_model, tmp_path):
     sound.write_bytes(b"raw audio bytes")
     invoke(["chat", "-m", "mock", "--at", str(sound), "audio/wav"], input="listen\n")
     assert mock_model.prompts[0].attachments[0].resolve_type() == "audio/wav"
+
+
+def test_history_drops_entries_holding_a_plain_word_key(user_path):
+    # Output masking skips plain words so ordinary text survives, but history
+    # drops a whole entry: a stored key that is letters only still counts.
+    pytest.importorskip("prompt_toolkit")
+    from llm.cli.chat_editor import ChatHistory
+
+    (user_path / "keys.json").write_text(json.dumps({"local": "correcthorse"}))
+    history = ChatHistory(user_path / "chat_history.txt")
+    history.append_string("my key is correcthorse, right?")
+    history.append_string("an ordinary question")
+    stored = (user_path / "chat_history.txt").read_text()
+    assert "correcthorse" not in stored
+    assert "an ordinary question" in stored

@@ -104,14 +104,22 @@ def is_secret_header_name(name: str) -> bool:
     return not _SECRET_HEADER_WORDS.isdisjoint(_WORD_SEPARATORS.split(name.lower()))
 
 
-def known_secrets() -> set[str]:
-    """Every secret to keep out of output: remembered ones, keys.json, credential variables."""
+def known_secrets(*, plain_words: bool = False) -> set[str]:
+    """Every secret to keep out of output: remembered ones, keys.json, credential variables.
+
+    Masking skips plain words so ordinary text survives; ``plain_words=True``
+    includes every value of eight or more characters, for callers that drop a
+    whole entry rather than mask inside it (chat history).
+    """
     secrets = set(_remembered)
     secrets.update(_stored_keys())
     secrets.update(
         value for name, value in os.environ.items() if is_secret_env_name(name)
     )
-    return {s.strip() for s in secrets if looks_like_secret(s)}
+    stripped = {s.strip() for s in secrets}
+    if plain_words:
+        return {s for s in stripped if len(s) >= MIN_SECRET_LENGTH}
+    return {s for s in stripped if looks_like_secret(s)}
 
 
 def _stored_keys() -> list[str]:

@@ -61,7 +61,9 @@ class ChatHistory(FileHistory):
 
     def append_string(self, string: str) -> None:
         if self._secrets is None:
-            self._secrets = sorted(known_secrets())
+            # A stored key that happens to be a plain word still counts here:
+            # dropping a history entry costs nothing, keeping a key costs a lot.
+            self._secrets = sorted(known_secrets(plain_words=True))
         if not worth_remembering(string, self._secrets):
             return
         recent = self.get_strings()
