@@ -62,3 +62,34 @@ def test_llm_utils_logging_client_echoes_traffic(server, capsys):
     assert "Response: status_code=200" in err
     assert "Through httpx" in err
     assert "sk-secret" not in err
+
+
+def test_a_key_split_across_chunks_or_in_a_request_body_is_masked(
+    user_path, monkeypatch, capsys
+):
+    import httpx
+
+    from llm.utils import logging_client
+
+    key = "sk-split-0123456789abcdefQRST"
+    monkeypatch.setenv("RELAY_API_KEY", key)
+    # The server repeats the key in a streamed reply, cut mid-key between two
+    # network chunks, and a UTF-8 character cut between its bytes.
+    reply = f"data: bad key {key} \u00e9\n\n".encode()
+    cut_key = reply.index(b"abcdef")
+    cut_char = reply.index("\u00e9".encode()) + 1
+    chunks = [reply[:cut_key], reply[cut_key:cut_char], reply[cut_char:]]
+
+    def handler(request):
+        return httpx.Response(401, content=iter(chunks))
+
+    with logging_client(transport=httpx.MockTransport(handler)) as client:
+        with client.stream(
+            "POST", "http://relay.test/v1", json={"api_key": key, "q": "hi"}
+        ) as response:
+            body = b"".join(response.iter_bytes())
+    assert body == reply  # the caller still gets every byte
+    err = capsys.readouterr().err
+    assert key not in err
+    assert '"api_key": "sk-...QRST"' in err
+    assert "data: bad key sk-...QRST \u00e9" in err

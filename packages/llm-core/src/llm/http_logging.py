@@ -2,14 +2,16 @@
 
 ``logging_event_hooks()`` gives httpx event hooks that print each request
 (credential headers and every known key redacted, see ``llm.redaction``;
-JSON bodies indented) and each response, whose
-body is printed as it streams so SSE output stays incremental.
+JSON bodies indented) and each response, whose body is printed line by line
+as it streams, so SSE output stays incremental and a key the server repeats
+is masked even when it arrives split across two network chunks.
 ``logging_client()`` is an httpx client with those hooks, for plugins
 (``llm.utils.logging_client``). httpx is imported only when a client is made.
 """
 
 from __future__ import annotations
 
+import codecs
 import json
 import sys
 from typing import Any
@@ -50,7 +52,7 @@ def describe_request(request: Any) -> str:
             text = json.dumps(json.loads(text), indent=2)
         except ValueError:
             pass
-        lines.append(text)
+        lines.append(scrub_secrets(text, secrets))
     return "\n".join(lines)
 
 
@@ -70,23 +72,44 @@ def _stream_classes(response: Any) -> tuple[type, type]:
     return module.SyncByteStream, module.AsyncByteStream
 
 
-def _echo(chunk: bytes, secrets: set[str]) -> None:
-    # A server may repeat the key in its reply (a 401 message, say).
-    sys.stderr.write(scrub_secrets(chunk.decode("utf-8", errors="replace"), secrets))
+class _Echo:
+    """Writes a streamed body to stderr a whole line at a time, known keys masked.
+
+    A server may repeat the key in its reply (a 401 message, say); holding a
+    partial line back until its end arrives means a key split across chunks
+    is still seen whole. UTF-8 split across chunks is decoded whole too.
+    """
+
+    def __init__(self) -> None:
+        self.secrets = known_secrets()
+        self.decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self.pending = ""
+
+    def feed(self, chunk: bytes) -> None:
+        text = self.pending + self.decoder.decode(chunk)
+        complete, newline, self.pending = text.rpartition("\n")
+        if newline:
+            sys.stderr.write(scrub_secrets(complete + newline, self.secrets))
+            sys.stderr.flush()
+
+    def finish(self) -> None:
+        rest = self.pending + self.decoder.decode(b"", final=True)
+        self.pending = ""
+        sys.stderr.write(scrub_secrets(rest, self.secrets) + "\n")
+        sys.stderr.flush()
 
 
 def _tee_sync(response: Any) -> None:
     sync_base, _ = _stream_classes(response)
     inner = response.stream
-    secrets = known_secrets()
+    echo = _Echo()
 
     class Tee(sync_base):  # type: ignore[misc, valid-type]
         def __iter__(self) -> Any:
             for chunk in inner:
-                _echo(chunk, secrets)
-                sys.stderr.flush()
+                echo.feed(chunk)
                 yield chunk
-            sys.stderr.write("\n")
+            echo.finish()
 
         def close(self) -> None:
             inner.close()
@@ -97,15 +120,14 @@ def _tee_sync(response: Any) -> None:
 def _tee_async(response: Any) -> None:
     _, async_base = _stream_classes(response)
     inner = response.stream
-    secrets = known_secrets()
+    echo = _Echo()
 
     class Tee(async_base):  # type: ignore[misc, valid-type]
         async def __aiter__(self) -> Any:
             async for chunk in inner:
-                _echo(chunk, secrets)
-                sys.stderr.flush()
+                echo.feed(chunk)
                 yield chunk
-            sys.stderr.write("\n")
+            echo.finish()
 
         async def aclose(self) -> None:
             await inner.aclose()
