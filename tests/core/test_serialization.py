@@ -263,3 +263,11 @@ def test_sync_to_dict_runs_the_response_first(mock_model):
     ]
     assert response.text() == "ran"
     assert TextPart(text="ran") in response.messages()[0].parts
+
+
+def test_a_saved_time_with_another_offset_is_converted_to_utc(mock_model):
+    data = json.loads(json.dumps(ORIGINAL_ANSWER))
+    data["datetime_utc"] = "2026-12-02T15:08:31.148258+02:00"
+    rebuilt = llm.Response.from_dict(data)
+    assert rebuilt.datetime_utc() == "2026-12-02T13:08:31.148258+00:00"
+    assert rebuilt.to_dict()["datetime_utc"] == "2026-12-02T13:08:31.148258+00:00"

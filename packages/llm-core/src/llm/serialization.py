@@ -170,7 +170,10 @@ def record_to_dict(record: ResponseRecord) -> ResponseDict:
     if usage:
         data["usage"] = usage
     started = datetime.datetime.fromisoformat(record.datetime_utc)
-    data["datetime_utc"] = started.replace(tzinfo=datetime.timezone.utc).isoformat()
+    utc = datetime.timezone.utc
+    # A naive time is already UTC; one with another offset is converted, not relabelled.
+    started = started.astimezone(utc) if started.tzinfo else started.replace(tzinfo=utc)
+    data["datetime_utc"] = started.isoformat()
     if record.cost is not None:
         data["cost"] = record.cost.to_dict()
     return data
