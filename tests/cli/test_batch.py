@@ -392,6 +392,34 @@ def test_status_and_fetch_of_a_local_batch(invoke, write):
     assert "is the input file" in refused.stderr
 
 
+def test_fetch_output_judged_against_the_input_where_the_batch_ran(
+    invoke, tmp_path, monkeypatch
+):
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    second.mkdir()
+    (first / "p.txt").write_text("a\n")
+    monkeypatch.chdir(first)
+    ran = invoke(["batch", "p.txt", "-m", "echo"])
+    identifier = batch_id(ran.stderr)
+    # Another directory's p.txt is not the batch's input.
+    monkeypatch.chdir(second)
+    (second / "p.txt").write_text("old answers\n")
+    fetched = invoke(["batch", "fetch", identifier, "--output", "p.txt"])
+    assert fetched.exit_code == 0, fetched.output
+    assert (second / "p.txt").read_text() == ran.stdout
+    # The input file deleted since: fetching over an existing file still works.
+    (first / "p.txt").unlink()
+    again = invoke(["batch", "fetch", identifier, "--output", "p.txt"])
+    assert again.exit_code == 0, again.output
+    assert (second / "p.txt").read_text() == ran.stdout
+    # Back where it ran, the stored path still finds the real input.
+    (first / "p.txt").write_text("a\n")
+    refused = invoke(["batch", "fetch", identifier, "--output", str(first / "p.txt")])
+    assert refused.exit_code == 1
+    assert "is the input file" in refused.stderr
+
+
 def test_reading_batches_on_a_fresh_install(invoke, logs_path):
     # Reading commands never create logs.db (docs/logging.md).
     listed = invoke(["batch", "list"])

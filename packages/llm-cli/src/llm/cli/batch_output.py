@@ -76,6 +76,8 @@ def check_output(path: str | None, input_path: str) -> None:
     if (
         input_path != "-"
         and os.path.exists(path)
+        # The input may be gone by the time a provider batch is fetched.
+        and os.path.exists(input_path)
         and os.path.samefile(path, input_path)
     ):
         raise click.ClickException(

@@ -108,7 +108,7 @@ def submit_provider_batch(request: PromptRequest, options: BatchOptions) -> None
             model=model.model_id,
             datetime_utc="",
             fingerprint=fingerprint(request, options, model.model_id),
-            input=options.input,
+            input=options.input_source,
             provider=provider.name,
             status="submitting",
             settings={"schema": session.schema is not None},

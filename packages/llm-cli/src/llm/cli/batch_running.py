@@ -49,6 +49,15 @@ class BatchOptions:
     resume: bool = False
     log: bool = True
 
+    @property
+    def input_source(self) -> str:
+        """The input as recorded with the batch: ``-``, or the file's absolute path.
+
+        Absolute, so ``llm batch fetch`` run from another directory still
+        knows which file it was.
+        """
+        return self.input if self.input == "-" else os.path.abspath(self.input)
+
 
 def prepare_batch_session(request: PromptRequest, options: BatchOptions) -> Session:
     """The session every row shares: model, options, template, schema, fragments, tools."""
@@ -119,10 +128,9 @@ def fingerprint(request: PromptRequest, options: BatchOptions, model_id: str) ->
     """What makes two runs "the same command" for ``--resume``."""
     import hashlib
 
-    source = options.input if options.input == "-" else os.path.abspath(options.input)
     settings = {
         "model": model_id,
-        "input": source,
+        "input": options.input_source,
         "format": options.format,
         "column": options.column,
         "system": request.system,
@@ -391,7 +399,7 @@ def run_local_batch(request: PromptRequest, options: BatchOptions) -> None:
                 model=session.model.model_id,
                 datetime_utc="",
                 fingerprint=key,
-                input=options.input,
+                input=options.input_source,
                 status="running",
             )
             new = batch
