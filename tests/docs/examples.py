@@ -202,6 +202,20 @@ class PageSession:
         self.namespace["__name__"] = "__docs_example__"
         self.setenv: Callable[[str, str], None] = os.environ.__setitem__
 
+    def close(self) -> None:
+        """Close the databases the page's Python examples left open, as a reader's
+        program would on exit (Python 3.13 warns about collected open ones)."""
+        import sqlite3
+
+        for value in list(self.namespace.values()):
+            for candidate in (value, getattr(value, "db", None)):
+                if isinstance(candidate, sqlite3.Connection) or (
+                    type(candidate).__name__ == "Database"
+                    and callable(getattr(candidate, "close", None))
+                ):
+                    candidate.close()
+        self.namespace.clear()
+
     # --- running -----------------------------------------------------------
 
     def run_through(self, block: Block, monkeypatch: Any) -> str | None:

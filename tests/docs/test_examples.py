@@ -30,7 +30,9 @@ def sessions(tmp_path_factory, docs_server):
             made[page] = PageSession(PAGES[page], root, docs_server)
         return made[page]
 
-    return session
+    yield session
+    for page_session in made.values():
+        page_session.close()
 
 
 @pytest.mark.parametrize("block", EXAMPLES, ids=[b.name for b in EXAMPLES])
