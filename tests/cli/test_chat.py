@@ -91,7 +91,7 @@ def test_fragment_command(invoke, mock_model, tmp_path):
 def test_missing_fragment_keeps_chatting(invoke, mock_model):
     mock_model.enqueue("after error")
     result = invoke(["chat", "-m", "mock"], input="!fragment nope-nope\nhello\n")
-    assert result.exit_code == 0
+    assert result.exit_code == 1  # piped: the failed turn shows in the status
     assert "Error: Fragment 'nope-nope' not found" in result.stderr
     assert "after error" in result.stdout
 
@@ -205,9 +205,13 @@ def test_chat_rejects_stdin_inputs(invoke):
 def test_chat_model_error_keeps_going(invoke):
     bad = json.dumps({"error": "flaky"})
     result = invoke(["chat", "-m", "echo"], input=f"{bad}\nok\n")
-    assert result.exit_code == 0
+    # The chat went on after the error; a script piping messages in still
+    # learns from the exit status that a turn failed.
+    assert result.exit_code == 1
     assert "Error: flaky" in result.stderr
     assert result.stdout.count('"prompt": "ok"') == 1
+    fine = invoke(["chat", "-m", "echo"], input="ok\n")
+    assert fine.exit_code == 0
 
 
 def test_chat_unknown_model(invoke):

@@ -222,21 +222,29 @@ def chat(no_stream: bool, usage: bool, render: bool | None, **kwargs: Any) -> No
     click.echo(_header(session.model.model_id, editor=not plain), err=True)
     if plain:
         try:
-            chat_loop(session, display, reader)
+            failed = chat_loop(session, display, reader)
         except KeyboardInterrupt:
             click.echo("")
             exit_stopped()
+        if failed and not _stdin_is_tty():
+            # Messages piped in from a script: it learns that a turn failed
+            # (each error was printed as it happened; the rest still ran).
+            sys.exit(1)
         return
     # The line editor reads Ctrl-C at the prompt as a key, and ends the chat.
     chat_loop(session, display, reader)
 
 
-def chat_loop(session: Session, display: Any, reader: Any) -> None:
-    """Read, send and print turns until exit, quit or the end of input."""
+def chat_loop(session: Session, display: Any, reader: Any) -> int:
+    """Read, send and print turns until exit, quit or the end of input.
+
+    Returns how many turns ended in an error.
+    """
     from ..inputs import Stdin, resolve_fragments
     from ..running import run
 
     first_turn = True
+    failed = 0
     stdin = Stdin()
     stdin.claimed = True
     while True:
@@ -290,5 +298,7 @@ def chat_loop(session: Session, display: Any, reader: Any) -> None:
             if raise_errors():
                 raise
             click.echo(f"Error: {ex.format_message()}", err=True)
+            failed += 1
         if len(session.conversation.responses) > sent_before:
             first_turn = False
+    return failed
