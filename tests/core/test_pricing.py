@@ -135,6 +135,19 @@ def test_user_prices_win_over_plugin_prices(priced, mock_model, user_path):
     assert price.date  # dated by the file's modification time
 
 
+def test_an_entry_under_the_model_id_wins_over_one_under_its_alias(
+    mock_model, user_path
+):
+    # "scripted" is an alias of mock; the ID's entry wins wherever it sits.
+    for order in (("scripted", "mock"), ("mock", "scripted")):
+        prices = {"scripted": 5, "mock": 7}
+        (user_path / "prices.yaml").write_text(
+            "".join(f"{name}: {{input: {prices[name]}, output: 1}}\n" for name in order)
+        )
+        assert llm.get_price("mock").input == 7
+        assert llm.get_price("scripted").input == 7
+
+
 def test_prices_file_numbers_yaml_reads_as_text(mock_model, user_path):
     # YAML 1.1 reads 1e-7 and 1.5e300 as strings; they are still numbers.
     (user_path / "prices.yaml").write_text(

@@ -159,14 +159,17 @@ def get_price(model_id: str, model: Any = None) -> Price | None:
     model's ``price`` attribute (``model`` saves looking it up). Raises
     ConfigError if ``prices.yaml`` is malformed.
     """
-    price = _find_price(model_id, model)
-    if price is None and model is None:
+    if model is None:
         from .registry import resolve_model_id
 
+        # An alias means its model: priced as the model's ID is, so an entry
+        # under the ID wins over one under the alias, as it does for costs.
         resolved = resolve_model_id(model_id)
         if resolved != model_id:
             price = _find_price(resolved, None)
-    return price
+            if price is not None:
+                return price
+    return _find_price(model_id, model)
 
 
 def _find_price(model_id: str, model: Any) -> Price | None:
