@@ -72,7 +72,7 @@ class OpenAIBatchProvider(BatchProvider):
         count = 0
         with tempfile.TemporaryFile() as fp:
             for custom_id, response in requests:
-                call = model._prepare_call(response.prompt, False, None)
+                call = model.prepare_call(response.prompt, False, None)
                 path = "/v1/" + call.path
                 if url is None:
                     url = path

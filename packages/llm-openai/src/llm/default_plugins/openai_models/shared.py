@@ -244,8 +244,9 @@ class _Shared:
         """The model name sent to the API."""
         return self.model_name or self.model_id
 
-    def _prepare_call(self, prompt: Any, stream: bool, conversation: Any) -> ApiCall:
-        """Check ``prompt`` and build the call for it, streamed if this model can."""
+    def prepare_call(self, prompt: Any, stream: bool, conversation: Any) -> ApiCall:
+        """Check ``prompt`` and build the API call for it (path and request body),
+        streamed if this model can; the Batch API sends the same calls."""
         stream = self._stream(stream)
         self.check_prompt(prompt)
         return self._build_call(prompt, stream, conversation)
@@ -276,7 +277,7 @@ class _SyncOpenAIModel(_Shared, KeyModel):
         conversation: Any = None,
         key: str | None = None,
     ) -> Iterator[StreamEvent]:
-        call = self._prepare_call(prompt, stream, conversation)
+        call = self.prepare_call(prompt, stream, conversation)
         yield from run_call(self, call, response, key)
 
 
@@ -293,6 +294,6 @@ class _AsyncOpenAIModel(_Shared, AsyncKeyModel):
         conversation: Any = None,
         key: str | None = None,
     ) -> AsyncIterator[StreamEvent]:
-        call = self._prepare_call(prompt, stream, conversation)
+        call = self.prepare_call(prompt, stream, conversation)
         async for event in run_call_async(self, call, response, key):
             yield event
